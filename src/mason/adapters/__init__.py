@@ -1,0 +1,1 @@
+"""Adapters: the narrow seam between Mason and a warehouse."""

@@ -1,0 +1,194 @@
+"""Node configs: defaults per resource type, dbt's merge rules and the dbt_project.yml config trees."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Keys merged (dicts) or appended (lists) instead of replaced, as dbt does.
+_APPEND_KEYS = frozenset({"tags", "pre-hook", "post-hook", "packages"})
+_UPDATE_KEYS = frozenset({"meta", "grants", "docs", "contract", "quoting", "column_types", "persist_docs"})
+# Config keys whose values are dicts, so a dict value does not mean "sub-folder".
+DICT_CONFIGS = frozenset(
+    {"meta", "grants", "docs", "contract", "quoting", "column_types", "persist_docs", "freshness",
+     "snapshot_meta_column_names", "labels", "partition_by", "store_failures_as", "event_time"}
+)
+_ALIASES = {"pre_hook": "pre-hook", "post_hook": "post-hook", "predicates": "incremental_predicates"}
+
+KNOWN_CONFIGS = frozenset(
+    {"enabled", "materialized", "schema", "database", "alias", "tags", "meta", "group", "access", "docs",
+     "persist_docs", "pre-hook", "post-hook", "grants", "contract", "full_refresh", "quoting", "column_types",
+     "on_configuration_change", "sql_header", "event_time", "batch_size", "lookback", "begin",
+     "concurrent_batches", "unique_key", "on_schema_change", "incremental_strategy", "incremental_predicates",
+     "merge_update_columns", "merge_exclude_columns", "packages", "delimiter", "quote_columns", "strategy",
+     "updated_at", "check_cols", "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current",
+     "snapshot_meta_column_names", "target_schema", "target_database", "severity", "warn_if", "error_if",
+     "fail_calc", "where", "limit", "store_failures", "store_failures_as", "freshness", "loaded_at_field",
+     "loaded_at_query", "file_format", "partition_by", "clustered_by", "buckets", "location_root",
+     "indexes", "unlogged", "on_error", "static_analysis", "persist_docs", "labels"}
+)
+
+
+def normalize_key(key: str) -> str:
+    key = key[1:] if key.startswith("+") else key
+    return _ALIASES.get(key, key)
+
+
+def normalize_hooks(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    hooks: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, dict):
+            hooks.append({"sql": str(item.get("sql", "")), "transaction": bool(item.get("transaction", True)),
+                          "index": item.get("index")})
+        elif item is not None:
+            hooks.append({"sql": str(item), "transaction": True, "index": None})
+    return hooks
+
+
+def normalize_value(key: str, value: Any) -> Any:
+    if key in ("pre-hook", "post-hook"):
+        return normalize_hooks(value)
+    if key == "tags":
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else list(value)
+    return value
+
+
+def merge_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply `update` on top of `base` in place with dbt's rules; returns base."""
+    for raw_key, raw_value in update.items():
+        key = normalize_key(str(raw_key))
+        value = normalize_value(key, raw_value)
+        if key in _APPEND_KEYS:
+            existing = base.get(key) or []
+            merged = list(existing)
+            for item in value or []:
+                if key == "tags" and item in merged:
+                    continue
+                merged.append(item)
+            base[key] = merged
+        elif key in _UPDATE_KEYS and isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged_dict = dict(base[key])
+            merged_dict.update(value)
+            base[key] = merged_dict
+        else:
+            base[key] = value
+    return base
+
+
+_COMMON = {
+    "enabled": True,
+    "alias": None,
+    "schema": None,
+    "database": None,
+    "tags": [],
+    "meta": {},
+    "group": None,
+}
+
+_MODEL_LIKE = {
+    **_COMMON,
+    "materialized": "view",
+    "incremental_strategy": None,
+    "batch_size": None,
+    "lookback": 1,
+    "begin": None,
+    "persist_docs": {},
+    "post-hook": [],
+    "pre-hook": [],
+    "quoting": {},
+    "column_types": {},
+    "full_refresh": None,
+    "unique_key": None,
+    "on_schema_change": "ignore",
+    "on_configuration_change": "apply",
+    "grants": {},
+    "packages": [],
+    "docs": {"show": True, "node_color": None},
+    "contract": {"enforced": False, "alias_types": True},
+    "event_time": None,
+    "concurrent_batches": None,
+}
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "model": {**_MODEL_LIKE, "access": "protected"},
+    "seed": {**_MODEL_LIKE, "materialized": "seed", "delimiter": ",", "quote_columns": None},
+    "snapshot": {**_MODEL_LIKE, "materialized": "snapshot", "strategy": None, "target_schema": None,
+                 "target_database": None, "updated_at": None, "check_cols": None,
+                 "snapshot_meta_column_names": {}, "dbt_valid_to_current": None, "hard_deletes": None,
+                 "unique_key": None},
+    "analysis": {**_MODEL_LIKE},
+    "test": {**_COMMON, "materialized": "test", "severity": "ERROR", "store_failures": None,
+             "store_failures_as": None, "where": None, "limit": None, "fail_calc": "count(*)",
+             "warn_if": "!= 0", "error_if": "!= 0", "schema": "dbt_test__audit"},
+    "source": {"enabled": True, "event_time": None, "freshness": None, "loaded_at_field": None,
+               "loaded_at_query": None, "meta": {}, "tags": []},
+    "exposure": {"enabled": True, "tags": [], "meta": {}},
+}
+
+
+def default_config(resource_type: str) -> dict[str, Any]:
+    return copy.deepcopy(DEFAULTS.get(resource_type, _COMMON))
+
+
+def _is_config_key(key: str, value: Any) -> bool:
+    if key.startswith("+"):
+        return True
+    norm = normalize_key(key)
+    if norm not in KNOWN_CONFIGS:
+        return False
+    return not isinstance(value, dict) or norm in DICT_CONFIGS
+
+
+class ConfigTree:
+    """One resource tree from dbt_project.yml (e.g. `models:`), resolved against node fqns.
+
+    Results are cached per folder path, so a 10,000-model project walks each folder once.
+    """
+
+    def __init__(self, tree: Mapping[str, Any] | None) -> None:
+        self._tree = tree or {}
+        self._cache: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+
+    def layers(self, fqn: Iterable[str]) -> list[dict[str, Any]]:
+        """The config dicts that apply to `fqn`, least specific first."""
+        key = tuple(fqn)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        layers: list[dict[str, Any]] = []
+        level: Mapping[str, Any] | None = self._tree
+        depth = 0
+        while level is not None:
+            own = {k: v for k, v in level.items() if _is_config_key(str(k), v)}
+            if own:
+                layers.append(own)
+            if depth >= len(key):
+                break
+            child = level.get(key[depth])
+            level = child if isinstance(child, dict) else None
+            depth += 1
+        self._cache[key] = layers
+        return layers
+
+    def unknown_paths(self, known_prefixes: set[tuple[str, ...]]) -> list[str]:
+        """Tree paths that match no node (dbt warns about these)."""
+        out: list[str] = []
+
+        def walk(level: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
+            for k, v in level.items():
+                if _is_config_key(str(k), v) or not isinstance(v, dict):
+                    continue
+                path = (*prefix, str(k))
+                if path not in known_prefixes:
+                    out.append(".".join(path))
+                else:
+                    walk(v, path)
+
+        walk(self._tree, ())
+        return out

@@ -1,0 +1,131 @@
+"""profiles.yml: the lookup order dbt uses, rendering with env_var (secrets allowed), the chosen target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mason.errors import ProjectError, Span, did_you_mean
+from mason.jinja.base_context import SECRET_PREFIXES, VarLookup, base_functions, make_env_var
+from mason.jinja.native import has_jinja, render_native
+from mason.project.yamlio import load_yaml_file
+
+PROFILES_FILE = "profiles.yml"
+# Fields never exposed through `target` in Jinja.
+_HIDDEN_TARGET_FIELDS = frozenset({"password", "pass", "token", "private_key", "private_key_passphrase"})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    profile_name: str
+    target_name: str
+    type: str
+    threads: int
+    database: str
+    schema: str
+    credentials: dict[str, Any] = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False, default=())  # secret values, to scrub from output
+    profiles_path: str = ""
+
+    def context(self) -> dict[str, Any]:
+        """The `target` variable in Jinja: the output's fields minus secrets."""
+        out = {k: v for k, v in self.credentials.items() if k not in _HIDDEN_TARGET_FIELDS}
+        out.update(
+            name=self.target_name, target_name=self.target_name, profile_name=self.profile_name,
+            type=self.type, threads=self.threads, database=self.database, schema=self.schema,
+        )
+        if self.type == "postgres":
+            out.setdefault("dbname", self.database)
+        return out
+
+
+def profiles_search_path(project_dir: Path, profiles_dir: Path | None, env: Mapping[str, str]) -> list[Path]:
+    if profiles_dir is not None:
+        return [profiles_dir]
+    if env.get("DBT_PROFILES_DIR"):
+        return [Path(env["DBT_PROFILES_DIR"])]
+    return [Path.cwd(), project_dir, Path(env.get("HOME", str(Path.home()))) / ".dbt"]
+
+
+def find_profiles_file(project_dir: Path, profiles_dir: Path | None, env: Mapping[str, str]) -> Path:
+    searched = profiles_search_path(project_dir, profiles_dir, env)
+    for folder in searched:
+        candidate = folder / PROFILES_FILE
+        if candidate.is_file():
+            return candidate
+    places = ", ".join(str(p) for p in searched)
+    raise ProjectError(
+        f"could not find {PROFILES_FILE}; looked in: {places}",
+        hint="pass --profiles-dir, set DBT_PROFILES_DIR, or create ~/.dbt/profiles.yml (mason init makes one)",
+    )
+
+
+def _render(value: Any, ctx: dict[str, Any], name: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _render(v, ctx, name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, ctx, name) for v in value]
+    if isinstance(value, str) and has_jinja(value):
+        return render_native(value, ctx, name)
+    return value
+
+
+def load_target(project_dir: Path, profile_name: str, target_name: str | None, profiles_dir: Path | None,
+                env: Mapping[str, str], cli_vars: Mapping[str, Any], threads: int | None = None) -> Target:
+    path = find_profiles_file(project_dir, profiles_dir, env)
+    display = str(path)
+    raw = load_yaml_file(path, display) or {}
+    if not isinstance(raw, dict):
+        raise ProjectError("profiles.yml must be a mapping of profile names", Span(display, 1))
+    profile = raw.get(profile_name)
+    if not isinstance(profile, dict):
+        names = [k for k in raw if k != "config"]
+        raise ProjectError(
+            f"profile {profile_name!r} not found in {display}", Span(display),
+            did_you_mean(profile_name, names) or f"profiles there: {', '.join(names) or 'none'}",
+        )
+    chosen = target_name or env.get("DBT_TARGET") or profile.get("target") or "default"
+    outputs = profile.get("outputs") or {}
+    if chosen not in outputs:
+        raise ProjectError(
+            f"target {chosen!r} not found in profile {profile_name!r}", Span(display),
+            did_you_mean(chosen, outputs) or f"targets there: {', '.join(outputs) or 'none'}",
+        )
+    used: dict[str, str] = {}
+    ctx = base_functions(lambda m, i: None)
+    ctx["env_var"] = make_env_var(env, used)
+    ctx["var"] = VarLookup(cli_vars, {}, profile_name, profile_name)
+    output = _render(dict(outputs[chosen]), ctx, display)
+    adapter_type = output.get("type")
+    if not adapter_type:
+        raise ProjectError(f"target {chosen!r} in profile {profile_name!r} has no type:", Span(display))
+    secrets = tuple(v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v)
+    secrets += tuple(str(output[k]) for k in _HIDDEN_TARGET_FIELDS if output.get(k))
+    database, schema = _database_and_schema(adapter_type, output)
+    return Target(
+        profile_name=profile_name,
+        target_name=chosen,
+        type=adapter_type,
+        threads=int(threads or output.get("threads") or 1),
+        database=database,
+        schema=schema,
+        credentials=output,
+        secrets=secrets,
+        profiles_path=display,
+    )
+
+
+def _database_and_schema(adapter_type: str, output: dict[str, Any]) -> tuple[str, str]:
+    if adapter_type == "duckdb":
+        path = str(output.get("path") or ":memory:")
+        database = output.get("database")
+        if not database:
+            database = "memory" if path == ":memory:" or path.startswith(":memory:") else Path(path).stem
+        return str(database), str(output.get("schema") or "main")
+    if adapter_type == "postgres":
+        return str(output.get("dbname") or output.get("database") or ""), str(output.get("schema") or "public")
+    if adapter_type == "spark":
+        return "", str(output.get("schema") or "default")
+    return str(output.get("database") or ""), str(output.get("schema") or "")

@@ -1,0 +1,47 @@
+"""The Session: everything an invocation needs, created once by the CLI or an API caller and passed down."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """Invocation flags (the subset that shapes behaviour below the CLI)."""
+
+    which: str = "parse"
+    full_refresh: bool = False
+    store_failures: bool = False
+    empty: bool = False
+    fail_fast: bool = False
+    warn_error: bool = False
+    warn_error_options: Mapping[str, Any] = field(default_factory=dict)
+    debug: bool = False
+    quiet: bool = False
+    log_format: str = "text"
+    threads: int | None = None
+    indirect_selection: str = "eager"
+    partial_parse: bool = True
+    use_colors: bool = True
+    printer_width: int = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    project_dir: Path
+    profiles_dir: Path | None = None
+    target: str | None = None
+    profile: str | None = None
+    cli_vars: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    flags: Flags = field(default_factory=Flags)
+    target_path: str | None = None
+    log_path: str | None = None
+    invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
