@@ -130,6 +130,14 @@ class MacroRuntime:
             self._modules[key] = mod
         return mod
 
+    def evaluate(self, expression: str, package: str | None = None) -> Any:
+        """Evaluate one Jinja expression and return its Python value (a Relation stays a Relation)."""
+        tpl = template("{%- set __mason_result = " + expression + " -%}", "<expression>")
+        ctx = tpl.new_context(self.namespace(package), shared=True)
+        for _ in tpl.root_render_func(ctx):
+            pass
+        return ctx.vars.get("__mason_result")
+
     def render(self, source: str, name: str, package: str | None = None) -> str:
         tpl = template(source, name)
         try:

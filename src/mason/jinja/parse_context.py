@@ -122,7 +122,7 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
         project_name=root_package,
         model=node_info,
         this=make_relation(db, schema, node_info.get("name", "")),
-        is_incremental=lambda: False,
+        is_incremental=_recording("macro.dbt.is_incremental", recorder, False),
         should_full_refresh=lambda: False,
         flags=flags,
         graph={},
@@ -141,6 +141,14 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
     base["adapter"] = ParseAdapter(runtime, index.adapter_type, make_relation)
     base["api"] = _Api(make_relation)
     return runtime
+
+
+def _recording(macro_id: str, recorder: Recorder, value: Any) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        recorder.macros.append(macro_id)
+        return value
+
+    return call
 
 
 def _noop_statement(*args: Any, caller: Any = None, **kwargs: Any) -> str:

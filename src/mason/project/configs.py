@@ -89,6 +89,7 @@ _COMMON = {
     "tags": [],
     "meta": {},
     "group": None,
+    "static_analysis": None,
 }
 
 _MODEL_LIKE = {
@@ -116,7 +117,7 @@ _MODEL_LIKE = {
 }
 
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "model": {**_MODEL_LIKE, "access": "protected"},
+    "model": {**_MODEL_LIKE, "access": "protected", "freshness": None},
     "seed": {**_MODEL_LIKE, "materialized": "seed", "delimiter": ",", "quote_columns": None},
     "snapshot": {**_MODEL_LIKE, "materialized": "snapshot", "strategy": None, "target_schema": None,
                  "target_database": None, "updated_at": None, "check_cols": None,

@@ -1,0 +1,151 @@
+"""The adapter seam: what Mason needs from a warehouse, and nothing more."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mason.adapters.relation import Relation
+from mason.adapters.table import Table
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    transactional_ddl: bool = True
+    atomic_rename: bool = True
+    merge: bool = True
+    create_or_replace_table: bool = False
+    schemas_have_databases: bool = True
+    incremental_strategies: tuple[str, ...] = ("append", "delete+insert", "merge")
+    default_incremental_strategy: str = "delete+insert"
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterResponse:
+    message: str = "OK"
+    code: str = "OK"
+    rows_affected: int = -1
+    query_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"_message": self.message, "code": self.code, "rows_affected": self.rows_affected}
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(slots=True)
+class ColumnInfo:
+    """api.Column as dbt exposes it."""
+
+    name: str
+    dtype: str
+    char_size: int | None = None
+    numeric_precision: int | None = None
+    numeric_scale: int | None = None
+
+    @property
+    def column(self) -> str:
+        return self.name
+
+    @property
+    def data_type(self) -> str:
+        return self.dtype
+
+    @property
+    def quoted(self) -> str:
+        return f'"{self.name}"'
+
+    def is_string(self) -> bool:
+        t = self.dtype.lower()
+        return t.startswith(("varchar", "text", "char", "string", "character"))
+
+    def is_number(self) -> bool:
+        return self.is_integer() or self.is_float() or self.is_numeric()
+
+    def is_integer(self) -> bool:
+        return self.dtype.lower() in ("integer", "int", "bigint", "smallint", "tinyint", "hugeint", "int4", "int8",
+                                      "int2", "ubigint", "uinteger")
+
+    def is_float(self) -> bool:
+        return self.dtype.lower() in ("double", "float", "real", "float4", "float8", "double precision")
+
+    def is_numeric(self) -> bool:
+        return self.dtype.lower().startswith(("decimal", "numeric"))
+
+    def string_size(self) -> int:
+        return self.char_size or 256
+
+    def can_expand_to(self, other: ColumnInfo) -> bool:
+        return self.is_string() and other.is_string() and self.string_size() < other.string_size()
+
+    def __repr__(self) -> str:
+        return f"<Column {self.name} ({self.dtype})>"
+
+
+class Adapter(Protocol):
+    type: str
+    capabilities: Capabilities
+
+    def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]: ...
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None: ...
+    def list_relations(self, database: str | None, schema: str) -> list[Relation]: ...
+    def get_columns(self, relation: Relation) -> list[ColumnInfo]: ...
+    def create_schema(self, database: str | None, schema: str) -> None: ...
+    def drop_schema(self, database: str | None, schema: str) -> None: ...
+    def drop_relation(self, relation: Relation) -> None: ...
+    def rename_relation(self, from_relation: Relation, to_identifier: str) -> None: ...
+    def make_relation(self, database: str | None, schema: str | None, identifier: str | None,
+                      type: str | None = None) -> Relation: ...
+    def quote(self, identifier: str) -> str: ...
+    def server_version(self) -> str: ...
+    def cancel(self) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class RelationCache:
+    """Relations known to exist, per (database, schema), filled one schema at a time."""
+
+    schemas: dict[tuple[str, str], dict[str, Relation]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def key(database: str | None, schema: str) -> tuple[str, str]:
+        return ((database or "").lower(), schema.lower())
+
+    def get_schema(self, database: str | None, schema: str) -> dict[str, Relation] | None:
+        return self.schemas.get(self.key(database, schema))
+
+    def set_schema(self, database: str | None, schema: str, relations: Sequence[Relation]) -> None:
+        with self.lock:
+            self.schemas[self.key(database, schema)] = {(r.identifier or "").lower(): r for r in relations}
+
+    def add(self, relation: Relation) -> None:
+        with self.lock:
+            entry = self.schemas.get(self.key(relation.database, relation.schema or ""))
+            if entry is not None:
+                entry[(relation.identifier or "").lower()] = relation
+
+    def drop(self, relation: Relation) -> None:
+        with self.lock:
+            entry = self.schemas.get(self.key(relation.database, relation.schema or ""))
+            if entry is not None:
+                entry.pop((relation.identifier or "").lower(), None)
+
+    def rename(self, relation: Relation, new_identifier: str) -> None:
+        with self.lock:
+            entry = self.schemas.get(self.key(relation.database, relation.schema or ""))
+            if entry is not None:
+                old = entry.pop((relation.identifier or "").lower(), None)
+                if old is not None:
+                    entry[new_identifier.lower()] = old.incorporate(path={"identifier": new_identifier})
+
+    def clear(self) -> None:
+        with self.lock:
+            self.schemas.clear()

@@ -1,0 +1,208 @@
+"""The DuckDB adapter: one database handle, a cursor per worker thread, transactional DDL."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, RelationCache
+from mason.adapters.relation import Relation, relation_factory
+from mason.adapters.table import Table
+from mason.errors import DatabaseError, ProjectError
+from mason.project.profiles import Target
+
+_TYPES = {"BASE TABLE": "table", "VIEW": "view", "LOCAL TEMPORARY": "table"}
+
+
+class DuckDBAdapter:
+    type = "duckdb"
+    capabilities = Capabilities(
+        transactional_ddl=True, atomic_rename=True, merge=True,
+        incremental_strategies=("append", "delete+insert", "merge", "microbatch"),
+        default_incremental_strategy="delete+insert",
+    )
+
+    def __init__(self, target: Target, project_root: Path | None = None, quoting: dict[str, Any] | None = None) -> None:
+        import duckdb
+
+        self._duckdb = duckdb
+        creds = target.credentials
+        path = str(creds.get("path") or ":memory:")
+        if path != ":memory:" and not path.startswith(("md:", "s3://", "http")) and project_root is not None:
+            p = Path(path)
+            if not p.is_absolute():
+                p = Path.cwd() / p
+            p.parent.mkdir(parents=True, exist_ok=True)
+            path = str(p)
+        config: dict[str, Any] = {}
+        for key, value in (creds.get("config_options") or {}).items():
+            config[key] = value
+        try:
+            self._conn = duckdb.connect(path, read_only=bool(creds.get("read_only", False)), config=config)
+        except duckdb.Error as exc:
+            raise ProjectError(f"could not open DuckDB database {path!r}: {exc}",
+                               hint="check the path in profiles.yml and that no other process holds the file") from exc
+        self.database = target.database
+        self.target = target
+        self._local = threading.local()
+        self.cache = RelationCache()
+        self._make = relation_factory("duckdb", quoting)
+        self._setup(creds)
+
+    def _setup(self, creds: dict[str, Any]) -> None:
+        cur = self._conn
+        for ext in creds.get("extensions") or []:
+            name = ext if isinstance(ext, str) else ext.get("name")
+            try:
+                cur.execute(f"load {name}")
+            except self._duckdb.Error:
+                cur.execute(f"install {name}")
+                cur.execute(f"load {name}")
+        for key, value in (creds.get("settings") or {}).items():
+            cur.execute(f"set {key} = {_literal(value)}")
+        for att in creds.get("attach") or []:
+            opts = []
+            if att.get("type"):
+                opts.append(f"type {att['type']}")
+            if att.get("read_only"):
+                opts.append("read_only")
+            alias = f" as {att['alias']}" if att.get("alias") else ""
+            opt_sql = f" ({', '.join(opts)})" if opts else ""
+            cur.execute(f"attach if not exists '{att['path']}'{alias}{opt_sql}")
+        if self.target.schema and self.target.schema != "main":
+            cur.execute(f'create schema if not exists "{self.target.schema}"')
+
+    # -- connections
+    @property
+    def cursor(self) -> Any:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._conn.cursor()
+            self._local.cursor = cur
+            self._local.in_txn = False
+        return cur
+
+    def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
+        cur = self.cursor
+        try:
+            cur.execute(sql)
+            if fetch:
+                names = [d[0] for d in cur.description or []]
+                types = [str(d[1]) for d in cur.description or []]
+                rows = cur.fetchmany(limit) if limit is not None and limit >= 0 else cur.fetchall()
+                return AdapterResponse("OK", "OK", len(rows)), Table(names, rows, types)
+            affected = -1
+            if cur.description and len(cur.description) == 1 and cur.description[0][0] == "Count":
+                row = cur.fetchone()
+                affected = int(row[0]) if row and row[0] is not None else -1
+            return AdapterResponse("OK", "OK", affected), None
+        except self._duckdb.Error as exc:
+            raise DatabaseError(_clean_message(str(exc))) from exc
+
+    def begin(self) -> None:
+        if not getattr(self._local, "in_txn", False):
+            self.cursor.execute("begin transaction")
+            self._local.in_txn = True
+
+    def commit(self) -> None:
+        if getattr(self._local, "in_txn", False):
+            self._local.in_txn = False
+            try:
+                self.cursor.execute("commit")
+            except self._duckdb.Error as exc:
+                raise DatabaseError(_clean_message(str(exc))) from exc
+
+    def rollback(self) -> None:
+        if getattr(self._local, "in_txn", False):
+            self._local.in_txn = False
+            try:
+                self.cursor.execute("rollback")
+            except self._duckdb.Error:
+                pass
+
+    # -- relations
+    def make_relation(self, database: str | None, schema: str | None, identifier: str | None,
+                      type: str | None = None) -> Relation:
+        return self._make(database, schema, identifier, type)
+
+    def list_relations(self, database: str | None, schema: str) -> list[Relation]:
+        cached = self.cache.get_schema(database, schema)
+        if cached is not None:
+            return list(cached.values())
+        db = database or self.database
+        _, table = self.execute(
+            "select table_name, table_type from information_schema.tables "
+            f"where lower(table_catalog) = lower({_literal(db)}) and lower(table_schema) = lower({_literal(schema)})",
+            fetch=True,
+        )
+        rels = [self._make(db, schema, r[0], _TYPES.get(r[1], "table")) for r in (table.rows if table else ())]
+        self.cache.set_schema(database, schema, rels)
+        return rels
+
+    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
+        self.list_relations(database, schema)
+        entry = self.cache.get_schema(database, schema) or {}
+        return entry.get(identifier.lower())
+
+    def get_columns(self, relation: Relation) -> list[ColumnInfo]:
+        _, table = self.execute(
+            "select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale "
+            "from information_schema.columns "
+            f"where lower(table_catalog) = lower({_literal(relation.database or self.database)}) "
+            f"and lower(table_schema) = lower({_literal(relation.schema)}) "
+            f"and lower(table_name) = lower({_literal(relation.identifier)}) order by ordinal_position",
+            fetch=True,
+        )
+        return [ColumnInfo(r[0], r[1], r[2], r[3], r[4]) for r in (table.rows if table else ())]
+
+    def create_schema(self, database: str | None, schema: str) -> None:
+        rel = self._make(database or self.database, schema, None)
+        self.execute(f"create schema if not exists {rel.include(identifier=False).render()}")
+        if self.cache.get_schema(database, schema) is None:
+            self.cache.set_schema(database, schema, [])
+
+    def drop_schema(self, database: str | None, schema: str) -> None:
+        rel = self._make(database or self.database, schema, None)
+        self.execute(f"drop schema if exists {rel.include(identifier=False).render()} cascade")
+        self.cache.set_schema(database, schema, [])
+
+    def drop_relation(self, relation: Relation) -> None:
+        kind = "view" if relation.type == "view" else "table"
+        self.execute(f"drop {kind} if exists {relation.render()} cascade")
+        self.cache.drop(relation)
+
+    def rename_relation(self, from_relation: Relation, to_identifier: str) -> None:
+        kind = "view" if from_relation.type == "view" else "table"
+        self.execute(f"alter {kind} {from_relation.render()} rename to {self.quote(to_identifier)}")
+        self.cache.rename(from_relation, to_identifier)
+
+    def quote(self, identifier: str) -> str:
+        return '"' + identifier.replace('"', '""') + '"'
+
+    def server_version(self) -> str:
+        return f"DuckDB {self._duckdb.__version__}"
+
+    def cancel(self) -> None:
+        try:
+            self._conn.interrupt()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:
+            pass
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _clean_message(text: str) -> str:
+    return text.strip()

@@ -1,0 +1,19 @@
+"""Open the adapter a target names; drivers are imported only here, lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mason.errors import ProjectError
+from mason.project.profiles import Target
+
+
+def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = None) -> Any:
+    if target.type == "duckdb":
+        from mason.adapters.duckdb.adapter import DuckDBAdapter
+
+        return DuckDBAdapter(target, session.project_dir, quoting)
+    raise ProjectError(
+        f"adapter type {target.type!r} is not supported yet",
+        hint="Mason supports type: duckdb today; postgres and spark are coming",
+    )

@@ -1,0 +1,324 @@
+"""manifest.json, schema v12 (dbt-core 1.8 and later), and semantic_manifest.json."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mason import DBT_COMPAT_VERSION
+from mason.artifacts.writer import write_json
+from mason.nodes.manifest import Manifest
+from mason.nodes.nodes import Column, Exposure, GenericNode, Macro, Node, SourceDefinition
+
+SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+
+
+def metadata(schema: str, invocation_id: str, started_at: datetime, env: dict[str, str]) -> dict[str, Any]:
+    return {
+        "dbt_schema_version": schema,
+        "dbt_version": DBT_COMPAT_VERSION,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "invocation_id": invocation_id,
+        "invocation_started_at": started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "env": {k[len("DBT_ENV_CUSTOM_ENV_"):]: v for k, v in env.items() if k.startswith("DBT_ENV_CUSTOM_ENV_")},
+    }
+
+
+def _column(col: Column) -> dict[str, Any]:
+    return {
+        "name": col.name,
+        "description": col.description,
+        "meta": dict(col.meta),
+        "data_type": col.data_type,
+        "constraints": [dict(c) for c in col.constraints],
+        "quote": col.quote,
+        "config": {"meta": dict(col.meta), "tags": list(col.tags)},
+        "tags": list(col.tags),
+        "granularity": col.granularity,
+        "doc_blocks": [],
+    }
+
+
+def _config(node: Node) -> dict[str, Any]:
+    cfg = dict(node.config)
+    return cfg
+
+
+def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "database": node.database,
+        "schema": node.schema,
+        "name": node.name,
+        "resource_type": node.resource_type,
+        "package_name": node.package_name,
+        "path": node.path,
+        "original_file_path": node.original_file_path,
+        "unique_id": node.unique_id,
+        "fqn": list(node.fqn),
+        "alias": node.alias,
+        "checksum": {"name": "sha256", "checksum": node.checksum},
+        "config": _config(node),
+        "tags": list(node.tags),
+        "description": node.description,
+        "columns": {name: _column(col) for name, col in node.columns.items()},
+        "meta": dict(node.meta),
+        "group": node.group,
+        "docs": dict(node.docs),
+        "patch_path": node.patch_path,
+        "build_path": None,
+        "unrendered_config": dict(node.unrendered_config),
+        "created_at": node.created_at,
+        "config_call_dict": dict(node.config_call_dict),
+        "unrendered_config_call_dict": {},
+        "relation_name": relation_name,
+        "raw_code": node.raw_code,
+        "doc_blocks": [],
+        "language": node.language,
+        "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
+        "sources": [list(s) for s in node.sources],
+        "metrics": [],
+        "functions": [],
+        "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on_nodes)},
+        "compiled_path": None,
+    }
+    if node.resource_type == "seed":
+        for key in ("refs", "sources", "metrics", "functions", "compiled_path", "language", "config_call_dict",
+                    "unrendered_config_call_dict"):
+            out.pop(key, None)
+        out["depends_on"] = {"macros": list(node.depends_on_macros)}
+        out["root_path"] = node.root_path
+        out["raw_code"] = ""
+        out["doc_blocks"] = []
+    if node.resource_type == "model":
+        out.update(
+            contract={"enforced": bool((node.config.get("contract") or {}).get("enforced")),
+                      "alias_types": bool((node.config.get("contract") or {}).get("alias_types", True)),
+                      "checksum": None},
+            access=node.access or "protected",
+            constraints=[dict(c) for c in node.constraints],
+            version=_version_value(node.version),
+            latest_version=_version_value(node.latest_version),
+            deprecation_date=node.deprecation_date,
+            primary_key=[],
+            time_spine=None,
+        )
+    if node.resource_type in ("test",) and node.test_metadata is not None:
+        out["test_metadata"] = {"name": node.test_metadata.name, "kwargs": dict(node.test_metadata.kwargs),
+                                "namespace": node.test_metadata.namespace}
+        out["column_name"] = node.column_name
+        out["file_key_name"] = node.file_key_name
+        out["attached_node"] = node.attached_node
+    if node.resource_type in ("test", "seed"):
+        out.pop("relation_name", None) if node.resource_type == "test" and False else None
+    if compiled is not None:
+        out.update(compiled)
+    return out
+
+
+def _version_value(v: str | None) -> Any:
+    if v is None:
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        try:
+            return float(v)
+        except ValueError:
+            return v
+
+
+def source_dict(src: SourceDefinition) -> dict[str, Any]:
+    return {
+        "database": src.database,
+        "schema": src.schema,
+        "name": src.name,
+        "resource_type": "source",
+        "package_name": src.package_name,
+        "path": src.path,
+        "original_file_path": src.original_file_path,
+        "unique_id": src.unique_id,
+        "fqn": list(src.fqn),
+        "source_name": src.source_name,
+        "source_description": src.source_description,
+        "loader": src.loader,
+        "identifier": src.identifier,
+        "quoting": {"database": None, "schema": None, "identifier": None, "column": None, **src.quoting},
+        "loaded_at_field": src.loaded_at_field,
+        "loaded_at_query": src.loaded_at_query,
+        "freshness": _freshness(src.freshness),
+        "external": src.external,
+        "description": src.description,
+        "columns": {name: _column(col) for name, col in src.columns.items()},
+        "meta": dict(src.meta),
+        "source_meta": dict(src.source_meta),
+        "tags": list(src.tags),
+        "config": dict(src.config),
+        "patch_path": None,
+        "unrendered_config": {},
+        "relation_name": src.relation_name,
+        "created_at": src.created_at,
+        "unrendered_database": None,
+        "unrendered_schema": None,
+        "doc_blocks": [],
+    }
+
+
+def _freshness(f: dict[str, Any] | None) -> dict[str, Any] | None:
+    if f is None:
+        return {"warn_after": {"count": None, "period": None}, "error_after": {"count": None, "period": None},
+                "filter": None}
+    def after(v: Any) -> dict[str, Any]:
+        v = v or {}
+        return {"count": v.get("count"), "period": v.get("period")}
+
+    return {"warn_after": after(f.get("warn_after")), "error_after": after(f.get("error_after")),
+            "filter": f.get("filter")}
+
+
+def macro_dict(m: Macro) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "resource_type": "macro",
+        "package_name": m.package_name,
+        "path": m.path,
+        "original_file_path": m.original_file_path,
+        "unique_id": m.unique_id,
+        "macro_sql": m.macro_sql,
+        "depends_on": {"macros": list(m.depends_on_macros)},
+        "description": m.description,
+        "meta": dict(m.meta),
+        "docs": {"show": True, "node_color": None},
+        "patch_path": m.patch_path,
+        "arguments": [dict(a) for a in m.arguments],
+        "created_at": m.created_at,
+        "supported_languages": None,
+    }
+
+
+def exposure_dict(e: Exposure) -> dict[str, Any]:
+    return {
+        "name": e.name,
+        "resource_type": "exposure",
+        "package_name": e.package_name,
+        "path": e.path,
+        "original_file_path": e.original_file_path,
+        "unique_id": e.unique_id,
+        "fqn": list(e.fqn),
+        "type": e.type,
+        "owner": {"email": e.owner.get("email"), "name": e.owner.get("name")},
+        "description": e.description,
+        "label": e.label,
+        "maturity": e.maturity,
+        "meta": dict(e.meta),
+        "tags": list(e.tags),
+        "config": {"enabled": True, "tags": list(e.tags), "meta": dict(e.meta)},
+        "unrendered_config": {},
+        "url": e.url,
+        "depends_on": {"macros": [], "nodes": list(e.depends_on_nodes)},
+        "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in e.refs],
+        "sources": [list(s) for s in e.sources],
+        "metrics": [list(m) for m in e.metrics],
+        "created_at": e.created_at,
+    }
+
+
+def generic_dict(g: GenericNode) -> dict[str, Any]:
+    data = dict(g.data)
+    base = {
+        "name": g.name,
+        "resource_type": g.resource_type,
+        "package_name": g.package_name,
+        "path": g.path,
+        "original_file_path": g.original_file_path,
+        "unique_id": g.unique_id,
+        "fqn": list(g.fqn),
+        "description": g.description,
+    }
+    if g.resource_type == "unit_test":
+        base.update(
+            model=data.get("model"),
+            given=[{"input": gv.get("input"), "rows": gv.get("rows"), "format": gv.get("format", "dict"),
+                    "fixture": gv.get("fixture")} for gv in data.get("given") or []],
+            expect={"rows": (data.get("expect") or {}).get("rows"), "format": (data.get("expect") or {}).get("format", "dict"),
+                    "fixture": (data.get("expect") or {}).get("fixture")},
+            overrides=data.get("overrides"),
+            depends_on={"macros": [], "nodes": list(g.depends_on_nodes)},
+            config={"tags": list(g.tags), "meta": {}, "enabled": True},
+            checksum=None,
+            schema=None,
+            created_at=g.created_at,
+            versions=None,
+            version=None,
+        )
+    return base
+
+
+def semantic_manifest(manifest: Manifest) -> dict[str, Any]:
+    return {
+        "semantic_models": [dict(g.data) for g in manifest.semantic_models.values()],
+        "metrics": [dict(g.data) for g in manifest.metrics.values()],
+        "project_configuration": {
+            "time_spine_table_configurations": [],
+            "metadata": None,
+            "dsi_package_version": {},
+            "time_spines": [],
+        },
+        "saved_queries": [dict(g.data) for g in manifest.saved_queries.values()],
+    }
+
+
+def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], invocation_id: str,
+                  started_at: datetime, env: dict[str, str], compiled: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    meta = metadata(SCHEMA, invocation_id, started_at, env)
+    meta.update(
+        project_name=manifest.project_name,
+        project_id=hashlib.md5(manifest.project_name.encode("utf-8")).hexdigest(),
+        user_id=None,
+        send_anonymous_usage_stats=False,
+        adapter_type=manifest.adapter_type,
+        quoting={"database": True, "schema": True, "identifier": True, "column": None, **manifest.quoting},
+        run_started_at=started_at.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+    )
+    compiled = compiled or {}
+    disabled: dict[str, list[Any]] = {}
+    for uid, items in manifest.disabled.items():
+        disabled[uid] = [node_dict(n, None) for n in items if isinstance(n, Node)]
+    return {
+        "metadata": meta,
+        "nodes": {uid: node_dict(n, relation_names.get(uid), compiled.get(uid)) for uid, n in manifest.nodes.items()},
+        "sources": {uid: source_dict(s) for uid, s in manifest.sources.items()},
+        "macros": {uid: macro_dict(m) for uid, m in manifest.macros.items()},
+        "docs": {uid: {"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path,
+                       "original_file_path": d.original_file_path, "unique_id": d.unique_id,
+                       "block_contents": d.block_contents} for uid, d in manifest.docs.items()},
+        "exposures": {uid: exposure_dict(e) for uid, e in manifest.exposures.items()},
+        "metrics": {uid: generic_dict(g) for uid, g in manifest.metrics.items()},
+        "groups": {uid: {"name": g.name, "resource_type": "group", "package_name": g.package_name, "path": g.path,
+                         "original_file_path": g.original_file_path, "unique_id": g.unique_id,
+                         "owner": {"email": g.owner.get("email"), "name": g.owner.get("name")},
+                         "description": g.description, "config": {"meta": {}}}
+                   for uid, g in manifest.groups.items()},
+        "selectors": {name: {k: v for k, v in entry.items()} for name, entry in manifest.selectors.items()},
+        "disabled": disabled,
+        "parent_map": manifest.parent_map,
+        "child_map": manifest.child_map,
+        "group_map": _group_map(manifest),
+        "saved_queries": {uid: generic_dict(g) for uid, g in manifest.saved_queries.items()},
+        "semantic_models": {uid: generic_dict(g) for uid, g in manifest.semantic_models.items()},
+        "unit_tests": {uid: generic_dict(g) for uid, g in manifest.unit_tests.items()},
+        "functions": {},
+    }
+
+
+def _group_map(manifest: Manifest) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node in manifest.nodes.values():
+        if node.group:
+            out.setdefault(node.group, []).append(node.unique_id)
+    return out
+
+
+def write_manifest(path: Path, manifest_data: dict[str, Any]) -> None:
+    write_json(path, manifest_data)

@@ -1,0 +1,51 @@
+"""Atomic JSON/text writes (temp file then rename) with secret values masked."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+_SECRETS: list[str] = []
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Values that must never reach a file: masked as ***** wherever they appear."""
+    for value in values:
+        if value and len(value) >= 3 and value not in _SECRETS:
+            _SECRETS.append(value)
+
+
+def scrub(text: str) -> str:
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "*****")
+    return text
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(scrub(text))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, default=_default, separators=(",", ":")))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)

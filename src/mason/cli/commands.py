@@ -1,0 +1,319 @@
+"""Command bodies: each takes a Session and options, calls the pipeline and prints results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mason import api
+from mason.artifacts.manifest import manifest_dict, semantic_manifest, write_manifest
+from mason.artifacts.writer import register_secrets, write_json
+from mason.errors import UsageError
+from mason.nodes.manifest import AnyNode
+
+ALL_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "metric",
+             "semantic_model", "saved_query")
+DEFAULT_LS_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", "exposure", "metric",
+                    "semantic_model", "saved_query")
+
+
+def _echo(text: str) -> None:
+    click.echo(text)
+
+
+def parse_and_write(session: Any) -> api.Parsed:
+    parsed = api.parse(session)
+    register_secrets(parsed.loaded.target.secrets)
+    write_artifacts(session, parsed)
+    return parsed
+
+
+def relation_names(parsed: api.Parsed) -> dict[str, str | None]:
+    from mason.adapters.relation import relation_factory
+
+    make = relation_factory(parsed.manifest.adapter_type, parsed.loaded.project.quoting)
+    out: dict[str, str | None] = {}
+    for uid, node in parsed.manifest.nodes.items():
+        if node.resource_type in ("model", "seed", "snapshot") and not node.is_ephemeral:
+            out[uid] = make(node.database, node.schema, node.alias).render()
+        else:
+            out[uid] = None
+    return out
+
+
+def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
+    target_dir = parsed.loaded.target_dir
+    data = manifest_dict(parsed.manifest, relation_names(parsed), session.invocation_id, session.started_at,
+                         dict(session.env), compiled)
+    write_manifest(target_dir / "manifest.json", data)
+    write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
+
+
+def parse(session: Any) -> int:
+    import time
+
+    start = time.perf_counter()
+    parsed = parse_and_write(session)
+    n = len(parsed.manifest.nodes)
+    if not session.flags.quiet:
+        _echo(f"Parsed {n} nodes, {len(parsed.manifest.sources)} sources and {len(parsed.manifest.macros)} macros "
+              f"in {time.perf_counter() - start:.2f}s; wrote {parsed.loaded.project.target_path}/manifest.json")
+    return 0
+
+
+def resource_types(opts: dict[str, Any], default: tuple[str, ...]) -> set[str]:
+    wanted: set[str] = set()
+    for value in opts.get("resource_type") or ():
+        for item in value.split(","):
+            item = item.strip()
+            if item == "all":
+                wanted |= set(ALL_TYPES)
+            elif item == "default":
+                wanted |= set(default)
+            elif item in ALL_TYPES:
+                wanted.add(item)
+            else:
+                raise UsageError(f"unknown resource type {item!r}", hint=f"use one of: {', '.join(ALL_TYPES)}")
+    if not wanted:
+        wanted = set(default)
+    for value in opts.get("exclude_resource_type") or ():
+        for item in value.split(","):
+            wanted.discard(item.strip())
+    return wanted
+
+
+def selected(parsed: api.Parsed, session: Any, opts: dict[str, Any], default_types: tuple[str, ...]) -> set[str]:
+    return api.select(
+        parsed,
+        select=opts.get("select") or None,
+        exclude=opts.get("exclude") or None,
+        selector=opts.get("selector"),
+        resource_types=resource_types(opts, default_types),
+        indirect_selection=opts.get("indirect_selection") or session.flags.indirect_selection,
+    )
+
+
+def _selector_string(node: AnyNode) -> str:
+    rtype = node.resource_type
+    if rtype == "source":
+        return f"source:{node.package_name}.{node.source_name}.{node.name}"  # type: ignore[union-attr]
+    if rtype in ("exposure", "metric", "semantic_model", "saved_query"):
+        return f"{rtype}:{node.package_name}.{node.name}"
+    if rtype == "unit_test":
+        return f"unit_test:{node.package_name}.{node.name}"
+    return ".".join(node.fqn)
+
+
+_LS_JSON_KEYS = ("name", "resource_type", "package_name", "original_file_path", "unique_id", "alias", "config",
+                 "tags", "depends_on")
+_LS_SOURCE_KEYS = ("name", "resource_type", "package_name", "original_file_path", "unique_id", "source_name",
+                   "config", "tags")
+
+
+def _full_dict(node: AnyNode, relation_names: dict[str, str | None]) -> dict[str, Any]:
+    from mason.artifacts import manifest as art
+    from mason.nodes.nodes import Exposure, GenericNode, Node, SourceDefinition
+
+    if isinstance(node, Node):
+        return art.node_dict(node, relation_names.get(node.unique_id))
+    if isinstance(node, SourceDefinition):
+        return art.source_dict(node)
+    if isinstance(node, Exposure):
+        return art.exposure_dict(node)
+    if isinstance(node, GenericNode):
+        return art.generic_dict(node)
+    return {}
+
+
+def _ls_json(node: AnyNode, keys: tuple[str, ...], relation_names: dict[str, str | None]) -> str:
+    full = _full_dict(node, relation_names)
+    if not keys:
+        wanted = _LS_SOURCE_KEYS if node.resource_type == "source" else _LS_JSON_KEYS
+        return json.dumps({k: full[k] for k in wanted if k in full})
+    out: dict[str, Any] = {}
+    for key in keys:
+        value: Any = full
+        found = True
+        for part in key.split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                found = False
+                break
+        if found:
+            out[key] = value
+    return json.dumps(out)
+
+
+def ls(session: Any, opts: dict[str, Any]) -> int:
+    parsed = parse_and_write(session)
+    ids = selected(parsed, session, opts, DEFAULT_LS_TYPES)
+    output = opts.get("output") or "selector"
+    lines = []
+    names: dict[str, str | None] | None = None
+    for uid in sorted(ids):
+        node = parsed.manifest.get(uid)
+        if node is None:
+            continue
+        if output == "selector":
+            lines.append(_selector_string(node))
+        elif output == "name":
+            if node.resource_type == "source":
+                lines.append(f"{node.source_name}.{node.name}")  # type: ignore[union-attr]
+            else:
+                lines.append(node.search_name if hasattr(node, "search_name") else node.name)  # type: ignore[union-attr]
+        elif output == "path":
+            lines.append(node.original_file_path)
+        else:
+            if names is None:
+                names = relation_names(parsed)
+            lines.append(_ls_json(node, tuple(opts.get("output_keys") or ()), names))
+    if lines:
+        _echo("\n".join(lines))
+    elif not session.flags.quiet:
+        click.echo("No nodes selected!", err=True)
+    return 0
+
+
+def compile_(session: Any, opts: dict[str, Any]) -> int:
+    from mason.compile.compiler import Compiler
+
+    parsed = parse_and_write(session)
+    compiler = Compiler(session, parsed, adapter=None)
+    if opts.get("inline"):
+        sql = compiler.compile_inline(opts["inline"])
+        _echo(sql)
+        return 0
+    ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+    results = compiler.compile_selected(ids)
+    write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})
+    if not session.flags.quiet:
+        _echo(f"Compiled {len(results)} nodes into {parsed.loaded.project.target_path}/compiled/")
+    if len(results) == 1 and opts.get("select"):
+        only = next(iter(results.values()))
+        _echo(only.compiled_code)
+    return 0
+
+
+def clean(session: Any) -> int:
+    from mason.project.loader import load
+
+    loaded = load(session)
+    root = loaded.project.root.resolve()
+    for target in loaded.project.clean_targets:
+        path = (root / target).resolve()
+        if root not in path.parents and path != root:
+            raise UsageError(f"clean-target {target!r} is outside the project; refusing to delete it")
+        if path == root:
+            raise UsageError("refusing to delete the project folder itself")
+        if path.exists():
+            shutil.rmtree(path)
+            _echo(f"Removed {target}/")
+    return 0
+
+
+def debug(opts: dict[str, Any]) -> int:
+    import platform
+
+    from mason import __version__
+    from mason.cli.main import make_session
+    from mason.errors import MasonError
+    from mason.project.profiles import find_profiles_file
+
+    ok = True
+    if opts.get("config_dir"):
+        session = make_session("debug", opts)
+        path = find_profiles_file(session.project_dir, session.profiles_dir, session.env)
+        _echo(f"To view your profiles.yml file, run:\n\n  cat {path}")
+        return 0
+    _echo(f"mason version: {__version__}")
+    _echo(f"python version: {platform.python_version()}")
+    _echo(f"os info: {platform.platform()}")
+    try:
+        session = make_session("debug", opts)
+        from mason.project.loader import load
+
+        loaded = load(session)
+        _echo(f"Using profiles.yml file at {loaded.target.profiles_path}")
+        _echo(f"Using dbt_project.yml file at {loaded.project.root / 'dbt_project.yml'}")
+        _echo("Configuration:")
+        _echo("  profiles.yml file [OK found and valid]")
+        _echo("  dbt_project.yml file [OK found and valid]")
+        _echo("Required dependencies:")
+        _echo(" - git [OK found]" if shutil.which("git") else " - git [not found]")
+        _echo("Connection:")
+        target = loaded.target
+        for key in ("type", "database", "schema"):
+            _echo(f"  {key}: {getattr(target, key)}")
+        from mason.adapters.factory import open_adapter
+
+        adapter = open_adapter(target, session)
+        try:
+            version = adapter.server_version()
+            adapter.execute("select 1")
+            _echo(f"  server version: {version}")
+            _echo("  Connection test: [OK connection ok]")
+        finally:
+            adapter.close()
+    except MasonError as exc:
+        ok = False
+        _echo(f"  [ERROR] {exc.render()}")
+    except Exception as exc:
+        ok = False
+        _echo(f"  [ERROR] {type(exc).__name__}: {exc}")
+    _echo("All checks passed!" if ok else "Some checks failed; see above.")
+    return 0 if ok else 1
+
+
+def init(project_name: str | None, skip_profile: bool, profiles_dir: str | None) -> int:
+    from mason.cli.scaffold import create_project
+
+    return create_project(project_name, skip_profile, profiles_dir)
+
+
+def execute(session: Any, opts: dict[str, Any], which: str) -> int:
+    from mason.execute.runner import run_command
+
+    return run_command(session, opts, which)
+
+
+def show(session: Any, opts: dict[str, Any]) -> int:
+    from mason.execute.runner import show
+
+    return show(session, opts)
+
+
+def run_operation(session: Any, macro: str, opts: dict[str, Any]) -> int:
+    from mason.execute.runner import run_operation as run_op
+
+    return run_op(session, macro, opts)
+
+
+def docs_generate(session: Any, opts: dict[str, Any]) -> int:
+    from mason.execute.catalog import generate
+
+    return generate(session, opts)
+
+
+def source_freshness(session: Any, opts: dict[str, Any]) -> int:
+    from mason.execute.freshness import run_freshness
+
+    return run_freshness(session, opts)
+
+
+def retry(session: Any, opts: dict[str, Any]) -> int:
+    from mason.execute.runner import retry as retry_run
+
+    return retry_run(session, opts)
+
+
+def _exit(code: int) -> None:
+    sys.exit(code)
+
+
+__all__ = ["Path"]

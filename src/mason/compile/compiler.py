@@ -1,0 +1,274 @@
+"""The compiler: node → CompiledNode (SQL with refs rendered and ephemeral CTEs injected). Never mutates nodes."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from mason.adapters.relation import Relation
+from mason.artifacts.writer import write_text
+from mason.errors import CompileError, MasonError, Span
+from mason.graph.dag import RefResolver
+from mason.jinja.environment import MacroException, template_line
+from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex, MacroRuntime
+from mason.jinja.runtime_context import ContextFactory, StatementResults
+from mason.nodes.nodes import Node, RefCall
+from mason.parse.files import read_files
+from mason.parse.macros import parse_macro_file
+from mason.parse.parser import BUILTIN_MACROS
+
+_REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
+_WHOLE_EXPR = re.compile(r"^\s*{{(.*)}}\s*$", re.S)
+_LEADING_WITH = re.compile(r"^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\b", re.I | re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledNode:
+    node: Node
+    compiled_code: str
+    extra_ctes: tuple[tuple[str, str], ...]
+    relation_name: str | None
+    compiled_path: str
+
+    def manifest_fields(self) -> dict[str, Any]:
+        return {
+            "compiled": True,
+            "compiled_code": self.compiled_code,
+            "extra_ctes_injected": True,
+            "extra_ctes": [{"id": i, "sql": s} for i, s in self.extra_ctes],
+            "compiled_path": self.compiled_path,
+        }
+
+
+class Flags:
+    """`flags` in Jinja at run time."""
+
+    def __init__(self, session: Any) -> None:
+        f = session.flags
+        self.FULL_REFRESH = f.full_refresh
+        self.STORE_FAILURES = f.store_failures
+        self.WHICH = f.which
+        self.EMPTY = f.empty
+        self.FAIL_FAST = f.fail_fast
+        self.WARN_ERROR = f.warn_error
+        self.DEBUG = f.debug
+        self.INDIRECT_SELECTION = f.indirect_selection
+        self.THREADS = f.threads
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+
+def build_macro_index(parsed: Any) -> MacroIndex:
+    """The MacroIndex for compile/run: the manifest's macros and their files (re-read once)."""
+    manifest = parsed.manifest
+    files: dict[str, MacroFile] = {}
+    sources = read_files(INTERNAL_PACKAGE, BUILTIN_MACROS, (".",), (".sql",))
+    for pkg in parsed.loaded.packages:
+        cfg = pkg.config
+        sources.extend(read_files(pkg.name, pkg.root, cfg.macro_paths, (".sql",)))
+        sources.extend(read_files(pkg.name, pkg.root, tuple(f"{p}/generic" for p in cfg.test_paths), (".sql",)))
+    for src in sources:
+        _, mfile = parse_macro_file(src)
+        files[mfile.file_id] = mfile
+    return MacroIndex(manifest.macros.values(), files, manifest.project_name,
+                      [p.name for p in parsed.loaded.packages], manifest.adapter_type,
+                      parsed.loaded.project.dispatch)
+
+
+class Compiler:
+    def __init__(self, session: Any, parsed: Any, adapter: Any = None, index: MacroIndex | None = None,
+                 log: Any = None) -> None:
+        self.session = session
+        self.parsed = parsed
+        self.manifest = parsed.manifest
+        self.adapter = adapter
+        self.index = index or build_macro_index(parsed)
+        self.resolver = RefResolver(self.manifest)
+        loaded = parsed.loaded
+        self.target_dir = Path(loaded.target_dir)
+        pkg_vars = {p.name: p.config.vars for p in loaded.packages if not p.is_root}
+        self.empty = bool(session.flags.empty)
+        self.factory = ContextFactory(
+            manifest=self.manifest, index=self.index, target=loaded.target.context(),
+            cli_vars=dict(session.cli_vars), root_vars=loaded.project.vars, package_vars=pkg_vars,
+            env=dict(session.env), flags=Flags(session), invocation_id=session.invocation_id,
+            run_started_at=session.started_at, quoting=loaded.project.quoting, adapter=adapter, log=log,
+            resolve_ref=None, resolve_source=self._source_relation,
+        )
+        self._cache: dict[str, CompiledNode] = {}
+        self._lock = threading.Lock()
+
+    # -- relations
+    def relation(self, node: Node) -> Relation:
+        return self.factory.relation_for(node)
+
+    def relation_name(self, node: Node) -> str | None:
+        if node.resource_type not in ("model", "seed", "snapshot") or node.is_ephemeral:
+            return None
+        return self.relation(node).render()
+
+    def _source_relation(self, node: Node | None, source_name: str, table_name: str) -> Relation:
+        uid = self.resolver.resolve_source(source_name, table_name)
+        if uid is None:
+            raise CompileError(f"source {source_name}.{table_name} was not found",
+                               Span(node.original_file_path) if node else None)
+        src = self.manifest.sources[uid]
+        rel = self.factory.make_relation(src.database, src.schema, src.identifier, "table")
+        if src.quoting:
+            rel = rel.quote(**{k: v for k, v in src.quoting.items() if k in ("database", "schema", "identifier")})
+        if self.empty:
+            from dataclasses import replace
+
+            rel = replace(rel, limit=0)
+        return rel
+
+    def _make_ref(self, node: Node, ctes: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+        def ref(*args: Any, **kwargs: Any) -> Relation:
+            version = kwargs.get("version", kwargs.get("v"))
+            if len(args) == 1:
+                call = RefCall(str(args[0]), None, None if version is None else str(version))
+            elif len(args) == 2:
+                call = RefCall(str(args[1]), str(args[0]), None if version is None else str(version))
+            else:
+                raise CompileError(f"ref() takes one or two names, got {len(args)}", Span(node.original_file_path))
+            uid = self.resolver.resolve(call, node.package_name)
+            if uid is None:
+                raise CompileError(f"{node.unique_id} refers to {call.name!r}, which was not found",
+                                   Span(node.original_file_path))
+            target = self.manifest.nodes[uid]
+            if target.is_ephemeral:
+                compiled = self.compile_node(target)
+                for cte in compiled.extra_ctes:
+                    if cte[0] not in (c[0] for c in ctes):
+                        ctes.append(cte)
+                cte_name = f"__dbt__cte__{target.name}"
+                if uid not in (c[0] for c in ctes):
+                    ctes.append((uid, f" {cte_name} as (\n{compiled.compiled_code}\n)"))
+                return self.factory.make_relation(None, None, cte_name, "cte")
+            rel = self.relation(target)
+            if self.empty:
+                from dataclasses import replace
+
+                rel = replace(rel, limit=0)
+            return rel
+
+        return ref
+
+    # -- compile
+    def runtime_for(self, node: Node, ctes: list[tuple[str, str]], extra: dict[str, Any] | None = None,
+                    statements: StatementResults | None = None) -> MacroRuntime:
+        merged = {"ref": self._make_ref(node, ctes)}
+        if extra:
+            merged.update(extra)
+        return self.factory.runtime(node, merged, statements)
+
+    def _render(self, node: Node, runtime: MacroRuntime) -> str:
+        name = f"{node.package_name}/{node.original_file_path}"
+        try:
+            if node.test_metadata is not None:
+                kwargs = self._test_kwargs(node, runtime)
+                runtime.base["_dbt_generic_test_kwargs"] = kwargs
+                ns = runtime.namespace(node.package_name)
+                ns["_dbt_generic_test_kwargs"] = kwargs
+            return runtime.render(node.raw_code, name, node.package_name)
+        except MasonError as exc:
+            if exc.span is None:
+                exc.span = Span(node.original_file_path, template_line(exc, name))
+            raise
+        except (MacroException, jinja2.TemplateError) as exc:
+            line = template_line(exc, name)
+            raise CompileError(f"{node.unique_id}: {exc}", Span(node.original_file_path, line)) from exc
+        except Exception as exc:
+            line = template_line(exc, name)
+            raise CompileError(f"{node.unique_id}: {type(exc).__name__}: {exc}",
+                               Span(node.original_file_path, line)) from exc
+
+    def _test_kwargs(self, node: Node, runtime: MacroRuntime) -> dict[str, Any]:
+        assert node.test_metadata is not None
+
+        def value_of(value: Any) -> Any:
+            if isinstance(value, str):
+                whole = _WHOLE_EXPR.match(value)
+                if whole and "{{" not in whole.group(1):
+                    return runtime.evaluate(whole.group(1).strip(), node.package_name)
+                if "{{" in value or "{%" in value:
+                    return runtime.render(value, f"{node.unique_id}:kwargs", node.package_name)
+                if _REF_EXPR.match(value):
+                    return runtime.evaluate(value.strip(), node.package_name)
+                return value
+            if isinstance(value, list):
+                return [value_of(v) for v in value]
+            if isinstance(value, dict):
+                return {k: value_of(v) for k, v in value.items()}
+            return value
+
+        return {k: value_of(v) for k, v in node.test_metadata.kwargs.items()}
+
+    def compile_node(self, node: Node) -> CompiledNode:
+        cached = self._cache.get(node.unique_id)
+        if cached is not None:
+            return cached
+        ctes: list[tuple[str, str]] = []
+        runtime = self.runtime_for(node, ctes)
+        sql = self._render(node, runtime)
+        compiled = CompiledNode(node, inject_ctes(sql, ctes) if ctes else sql, tuple(ctes),
+                                self.relation_name(node), self.compiled_path(node))
+        with self._lock:
+            self._cache[node.unique_id] = compiled
+        return compiled
+
+    def compiled_path(self, node: Node) -> str:
+        if node.test_metadata is not None:
+            return f"{self.parsed.loaded.project.target_path}/compiled/{node.package_name}/{node.original_file_path}/{node.path}"
+        return f"{self.parsed.loaded.project.target_path}/compiled/{node.package_name}/{node.original_file_path}"
+
+    def write(self, compiled: CompiledNode, kind: str = "compiled", text: str | None = None) -> Path:
+        rel = compiled.compiled_path.split("/compiled/", 1)[1]
+        path = self.target_dir / kind / rel
+        write_text(path, compiled.compiled_code if text is None else text)
+        return path
+
+    def compile_selected(self, ids: set[str]) -> dict[str, CompiledNode]:
+        out: dict[str, CompiledNode] = {}
+        errors: list[MasonError] = []
+        for uid in sorted(ids):
+            node = self.manifest.nodes.get(uid)
+            if node is None or node.resource_type == "seed":
+                continue
+            try:
+                compiled = self.compile_node(node)
+            except MasonError as exc:
+                errors.append(exc)
+                continue
+            out[uid] = compiled
+            if not node.is_ephemeral:
+                self.write(compiled)
+        if errors:
+            from mason.errors import ParseErrors
+
+            raise errors[0] if len(errors) == 1 else ParseErrors(errors)
+        return out
+
+    def compile_inline(self, sql: str) -> str:
+        from mason.nodes.nodes import Node as _Node
+
+        node = _Node(unique_id=f"sql_operation.{self.manifest.project_name}.inline_query", resource_type="sql_operation",
+                     package_name=self.manifest.project_name, name="inline_query", path="inline_query.sql",
+                     original_file_path="<inline>", fqn=(self.manifest.project_name, "inline_query"), raw_code=sql,
+                     checksum="", config={"materialized": "view"})
+        return self.compile_node(node).compiled_code
+
+
+def inject_ctes(sql: str, ctes: list[tuple[str, str]]) -> str:
+    """Put ephemeral models in front as CTEs, merging with the model's own WITH if it has one."""
+    joined = ", ".join(body for _, body in ctes)
+    match = _LEADING_WITH.match(sql)
+    if match:
+        return f"{sql[:match.end()]}{joined}, {sql[match.end():].lstrip()}"
+    return f"with{joined}\n{sql}"

@@ -1,0 +1,216 @@
+"""Binding refs and sources to unique_ids, the parent/child maps, and cycle reports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from mason.errors import CompileError, MasonError, ParseErrors, Span, did_you_mean
+from mason.nodes.manifest import Manifest
+from mason.nodes.nodes import Exposure, GenericNode, Node, RefCall
+
+
+class RefResolver:
+    """ref(name[, package][, version]) → unique_id, with dbt's lookup order."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.root = manifest.project_name
+        self.by_name: dict[str, list[Node]] = {}
+        for node in manifest.nodes.values():
+            if node.resource_type in ("model", "seed", "snapshot"):
+                self.by_name.setdefault(node.name, []).append(node)
+        self.disabled: dict[str, Any] = {}
+        for lst in manifest.disabled.values():
+            for node in lst:
+                if getattr(node, "resource_type", None) in ("model", "seed", "snapshot"):
+                    self.disabled[node.name] = node
+        self.sources = {(s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
+        self.source_pkgs = {(s.package_name, s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
+
+    def resolve(self, ref: RefCall, calling_package: str) -> str | None:
+        candidates = self.by_name.get(ref.name, [])
+        if ref.package is not None:
+            candidates = [n for n in candidates if n.package_name == ref.package]
+        if not candidates:
+            return None
+        if ref.version is not None:
+            for n in candidates:
+                if n.version is not None and str(n.version) == str(ref.version):
+                    return n.unique_id
+            return None
+        # unpinned: the unversioned node, or the latest version
+        def rank(n: Node) -> tuple[int, int]:
+            pkg_rank = 0 if n.package_name == self.root else 1 if n.package_name == calling_package else 2
+            if n.version is None:
+                return (pkg_rank, 0)
+            return (pkg_rank, 0 if str(n.version) == str(n.latest_version) else 1)
+
+        best = min(candidates, key=rank)
+        if best.version is not None and str(best.version) != str(best.latest_version):
+            return None
+        return best.unique_id
+
+    def resolve_source(self, source_name: str, table: str) -> str | None:
+        return self.sources.get((source_name, table))
+
+
+def _line_of(raw: str, needle: str) -> int | None:
+    m = re.search(needle, raw)
+    return raw.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _ref_error(node: Node | Exposure | GenericNode, ref: RefCall, resolver: RefResolver) -> MasonError:
+    raw = getattr(node, "raw_code", "") or ""
+    line = _line_of(raw, r"ref\(\s*['\"](?:\w+['\"]\s*,\s*['\"])?" + re.escape(ref.name))
+    span = Span(node.original_file_path, line)
+    if ref.name in resolver.disabled:
+        return CompileError(f"{node.unique_id} depends on {ref.name!r}, which is disabled", span,
+                            "enable that model or remove the ref")
+    target = f"{ref.package}.{ref.name}" if ref.package else ref.name
+    if ref.version is not None:
+        target += f" (version {ref.version})"
+    return CompileError(f"{node.unique_id} refers to {target!r}, which was not found", span,
+                        did_you_mean(ref.name, resolver.by_name) or "check the name in ref()")
+
+
+def bind(manifest: Manifest) -> Manifest:
+    """Fill depends_on for every resource and compute the parent and child maps."""
+    resolver = RefResolver(manifest)
+    errors: list[MasonError] = []
+
+    def deps_of(node: Any) -> tuple[str, ...]:
+        deps: list[str] = []
+        for source_name, table in getattr(node, "sources", ()):
+            uid = resolver.resolve_source(source_name, table)
+            if uid is None:
+                raw = getattr(node, "raw_code", "") or ""
+                line = _line_of(raw, r"source\(\s*['\"]" + re.escape(source_name))
+                known = [f"{s}.{t}" for s, t in resolver.sources]
+                errors.append(CompileError(
+                    f"{node.unique_id} uses source {source_name}.{table}, which was not found",
+                    Span(node.original_file_path, line),
+                    did_you_mean(f"{source_name}.{table}", known) or "declare it under sources: in a .yml file"))
+            else:
+                deps.append(uid)
+        for ref in node.refs:
+            uid = resolver.resolve(ref, node.package_name)
+            if uid is None:
+                errors.append(_ref_error(node, ref, resolver))
+            else:
+                deps.append(uid)
+        return tuple(dict.fromkeys(deps))
+
+    nodes = {uid: replace(n, depends_on_nodes=deps_of(n)) for uid, n in manifest.nodes.items()}
+    exposures = {uid: replace(e, depends_on_nodes=deps_of(e)) for uid, e in manifest.exposures.items()}
+    semantic_models = {uid: replace(s, depends_on_nodes=deps_of(s)) for uid, s in manifest.semantic_models.items()}
+    unit_tests = {uid: replace(u, depends_on_nodes=deps_of(u)) for uid, u in manifest.unit_tests.items()}
+    metrics, saved_queries = _semantic_dependencies(manifest, semantic_models)
+    if errors:
+        raise ParseErrors(errors) if len(errors) > 1 else errors[0]
+
+    parent_map: dict[str, list[str]] = {}
+    child_map: dict[str, list[str]] = {}
+    all_ids: list[str] = [*nodes, *manifest.sources, *exposures, *metrics, *semantic_models, *saved_queries,
+                          *unit_tests]
+    for uid in all_ids:
+        parent_map[uid] = []
+        child_map[uid] = []
+    for table in (nodes, exposures, semantic_models, unit_tests, metrics, saved_queries):
+        for uid, node in table.items():
+            parent_map[uid] = sorted(node.depends_on_nodes)
+            for dep in node.depends_on_nodes:
+                child_map.setdefault(dep, []).append(uid)
+    for uid in child_map:
+        child_map[uid].sort()
+    bound = replace(manifest, nodes=nodes, exposures=exposures, semantic_models=semantic_models,
+                    unit_tests=unit_tests, parent_map=parent_map, child_map=child_map)
+    check_cycles(bound)
+    return bound
+
+
+def check_cycles(manifest: Manifest) -> None:
+    parents = {uid: [p for p in n.depends_on_nodes if p in manifest.nodes] for uid, n in manifest.nodes.items()}
+    state: dict[str, int] = {}
+    for start in sorted(parents):
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            uid, idx = stack.pop()
+            if idx == 0:
+                if state.get(uid) == 2:
+                    continue
+                state[uid] = 1
+                path.append(uid)
+            deps = parents.get(uid, [])
+            if idx < len(deps):
+                stack.append((uid, idx + 1))
+                dep = deps[idx]
+                if state.get(dep) == 1:
+                    cycle = path[path.index(dep):] + [dep]
+                    raise _cycle_error(manifest, cycle)
+                if not state.get(dep):
+                    stack.append((dep, 0))
+            else:
+                state[uid] = 2
+                path.pop()
+
+
+def _cycle_error(manifest: Manifest, cycle: list[str]) -> MasonError:
+    # cycle lists a node then its parent...; show it in data-flow order
+    flow = list(reversed(cycle))
+    lines = []
+    for uid in flow[:-1]:
+        node = manifest.nodes[uid]
+        lines.append(f"{uid} ({node.original_file_path})")
+    arrow = "\n    -> ".join(lines + [flow[-1]])
+    first = manifest.nodes[flow[0]]
+    return CompileError(f"found a cycle in the DAG:\n    {arrow}", Span(first.original_file_path),
+                        "break the cycle by removing one of these ref() calls")
+
+
+def _semantic_dependencies(manifest: Manifest, semantic_models: dict[str, GenericNode]) -> tuple[dict[str, GenericNode], dict[str, GenericNode]]:
+    """Metrics depend on the semantic models holding their measures (or on other metrics); saved queries
+    on their metrics."""
+    measure_owner: dict[str, str] = {}
+    for uid, sm in semantic_models.items():
+        for measure in sm.data.get("measures") or []:
+            if isinstance(measure, dict) and measure.get("name"):
+                measure_owner[str(measure["name"])] = uid
+    metric_ids = {m.name: uid for uid, m in manifest.metrics.items()}
+
+    def names(value: Any) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return [str(value.get("name"))] if value.get("name") else []
+        if isinstance(value, list):
+            return [n for v in value for n in names(v)]
+        return []
+
+    metrics: dict[str, GenericNode] = {}
+    for uid, metric in manifest.metrics.items():
+        params = metric.data.get("type_params") or {}
+        deps: list[str] = []
+        for measure in names(params.get("measure")):
+            if measure in measure_owner:
+                deps.append(measure_owner[measure])
+        for key in ("numerator", "denominator", "metrics", "base_metric", "conversion_metric"):
+            for name in names(params.get(key)):
+                if name in metric_ids:
+                    deps.append(metric_ids[name])
+        conv = params.get("conversion_type_params") or {}
+        for measure in names(conv.get("base_measure")) + names(conv.get("conversion_measure")):
+            if measure in measure_owner:
+                deps.append(measure_owner[measure])
+        metrics[uid] = replace(metric, depends_on_nodes=tuple(sorted(dict.fromkeys(deps))))
+    saved: dict[str, GenericNode] = {}
+    for uid, sq in manifest.saved_queries.items():
+        params = sq.data.get("query_params") or {}
+        deps = [metric_ids[n] for n in names(params.get("metrics")) if n in metric_ids]
+        saved[uid] = replace(sq, depends_on_nodes=tuple(sorted(dict.fromkeys(deps))))
+    return metrics, saved

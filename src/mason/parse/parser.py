@@ -1,0 +1,835 @@
+"""Parse a project and its packages into a Manifest.
+
+Order: macros and docs → properties YAML → SQL/CSV files → configs merged (project tree → YAML → file)
+→ names (database, schema, alias) → generic tests. Every problem is collected and reported together.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mason.adapters.relation import relation_factory
+from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
+from mason.jinja.environment import MacroException, template_line
+from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
+from mason.jinja.native import has_jinja
+from mason.jinja.parse_context import Recorder, parse_context
+from mason.nodes.manifest import Manifest
+from mason.nodes.nodes import (
+    Column,
+    DocBlock,
+    Exposure,
+    GenericNode,
+    Group,
+    Macro,
+    Node,
+    RefCall,
+    SourceDefinition,
+    TestMetadata,
+)
+from mason.parse import static
+from mason.parse.files import SourceFile, read_files
+from mason.parse.generic_tests import TestSpec, read_test_entry, synthesize_names, test_unique_id
+from mason.parse.macros import called_names, parse_docs_file, parse_macro_file
+from mason.parse.naming import Namer
+from mason.parse.properties import Patch, Properties, read_properties
+from mason.project.configs import ConfigTree, default_config, merge_into
+from mason.project.project import ProjectConfig
+from mason.session import Session
+
+BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
+_SNAPSHOT_BLOCK = __import__("re").compile(
+    r"{%-?\s*snapshot\s+(\w+)\s*-?%}(.*?){%-?\s*endsnapshot\s*-?%}", __import__("re").S
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    name: str
+    root: Path
+    config: ProjectConfig
+    is_root: bool
+
+
+class _Flags:
+    """`flags` at parse time."""
+
+    def __init__(self, session: Session) -> None:
+        f = session.flags
+        self.FULL_REFRESH = f.full_refresh
+        self.STORE_FAILURES = f.store_failures
+        self.WHICH = f.which
+        self.EMPTY = f.empty
+        self.FAIL_FAST = f.fail_fast
+        self.WARN_ERROR = f.warn_error
+        self.DEBUG = f.debug
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+
+class ProjectParser:
+    def __init__(self, session: Session, packages: list[Package], target: Mapping[str, Any],
+                 adapter_type: str) -> None:
+        self.session = session
+        self.packages = packages
+        self.root = next(p for p in packages if p.is_root)
+        self.target = dict(target)
+        self.adapter_type = adapter_type
+        self.errors: list[MasonError] = []
+        self.make_relation = relation_factory(adapter_type, self.root.config.quoting)
+        self.flags = _Flags(session)
+        self.now = time.time()
+        self.trees = {
+            (pkg.name, kind): ConfigTree(tree) for pkg in packages for kind, tree in pkg.config.trees.items()
+        }
+        self.index: MacroIndex | None = None
+        self._nodes_so_far: dict[str, Node] = {}
+        self.namer: Namer | None = None
+
+    # ---------------------------------------------------------------- macros and docs
+    def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
+        macros: list[Macro] = []
+        files: dict[str, MacroFile] = {}
+        docs: list[DocBlock] = []
+        sources: list[SourceFile] = []
+        builtin = read_files(INTERNAL_PACKAGE, BUILTIN_MACROS, (".",), (".sql",))
+        sources.extend(builtin)
+        for pkg in self.packages:
+            cfg = pkg.config
+            sources.extend(read_files(pkg.name, pkg.root, cfg.macro_paths, (".sql",)))
+            sources.extend(read_files(pkg.name, pkg.root, tuple(f"{p}/generic" for p in cfg.test_paths), (".sql",)))
+            for doc_file in read_files(pkg.name, pkg.root, cfg.docs_paths, (".md",)):
+                docs.extend(parse_docs_file(doc_file))
+        seen: dict[str, Macro] = {}
+        for source in sources:
+            found, mfile = parse_macro_file(source)
+            files[mfile.file_id] = mfile
+            for macro in found:
+                if macro.unique_id in seen and macro.package_name != INTERNAL_PACKAGE:
+                    other = seen[macro.unique_id]
+                    self.errors.append(ParseError(
+                        f"macro {macro.name!r} is defined twice: {other.original_file_path}:{other.line} and here",
+                        Span(macro.original_file_path, macro.line), "rename or remove one of them"))
+                    continue
+                seen[macro.unique_id] = macro
+                macros.append(macro)
+        return macros, files, docs
+
+    # ---------------------------------------------------------------- contexts
+    def _vars_for(self, package: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        pkg = next((p for p in self.packages if p.name == package), self.root)
+        return self.root.config.vars, (pkg.config.vars if not pkg.is_root else None)
+
+    def _runtime(self, package: str, recorder: Recorder, known: Mapping[str, Any], node_info: dict[str, Any]):  # type: ignore[no-untyped-def]
+        assert self.index is not None
+        root_vars, package_vars = self._vars_for(package)
+        return parse_context(
+            index=self.index, package=package, root_package=self.root.name, target=self.target,
+            cli_vars=self.session.cli_vars, root_vars=root_vars, package_vars=package_vars,
+            env=self.session.env, make_relation=self.make_relation, recorder=recorder,
+            known_config=known, node_info=node_info, flags=self.flags,
+        )
+
+    def _yaml_context(self) -> dict[str, Any]:
+        runtime = self._runtime(self.root.name, Recorder(), {}, {})
+        return runtime.namespace(self.root.name)
+
+    # ---------------------------------------------------------------- configs
+    def _project_layers(self, package: str, kind: str, fqn: tuple[str, ...]) -> list[dict[str, Any]]:
+        layers: list[dict[str, Any]] = []
+        own = self.trees.get((package, kind))
+        if own is not None and package != self.root.name:
+            layers.extend(own.layers(fqn))
+        root_tree = self.trees.get((self.root.name, kind))
+        if root_tree is not None:
+            layers.extend(root_tree.layers(fqn))
+        return layers
+
+    def _config(self, resource_type: str, kind: str, package: str, fqn: tuple[str, ...],
+                yaml_config: Mapping[str, Any] | None, file_configs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        config = default_config(resource_type)
+        unrendered: dict[str, Any] = {}
+        for layer in self._project_layers(package, kind, fqn):
+            merge_into(config, layer)
+            merge_into(unrendered, layer)
+        if yaml_config:
+            merge_into(config, yaml_config)
+            merge_into(unrendered, yaml_config)
+        call_dict: dict[str, Any] = {}
+        for cfg in file_configs:
+            merge_into(config, cfg)
+            merge_into(call_dict, cfg)
+            merge_into(unrendered, cfg)
+        return config, call_dict
+
+    # ---------------------------------------------------------------- SQL nodes
+    def _extract(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
+                 node_info: dict[str, Any], line_offset: int = 0) -> tuple[Recorder, bool]:
+        result = static.extract(sql)
+        if result is not None:
+            rec = Recorder(refs=result.refs, sources=result.sources, configs=result.configs)
+            return rec, False
+        rec = Recorder()
+        runtime = self._runtime(package, rec, known, node_info)
+        name = f"{package}/{file.original_file_path}"
+        try:
+            runtime.render(sql, name, package)
+        except MasonError as exc:
+            if exc.span is None:
+                line = template_line(exc, name)
+                exc.span = Span(file.original_file_path, (line or 1) + line_offset)
+            raise
+        except MacroException as exc:
+            line = template_line(exc, name)
+            raise CompileError(str(exc), Span(file.original_file_path, (line or 1) + line_offset)) from exc
+        except Exception as exc:
+            line = template_line(exc, name)
+            raise CompileError(f"{type(exc).__name__}: {exc}",
+                               Span(file.original_file_path, (line or 1) + line_offset),
+                               "check the Jinja on this line") from exc
+        return rec, True
+
+    def _sql_node(self, file: SourceFile, resource_type: str, kind: str, name: str, fqn: tuple[str, ...],
+                  sql: str, patch: Patch | None, unique_id: str, version: str | None = None,
+                  latest_version: str | None = None, version_data: dict[str, Any] | None = None,
+                  line_offset: int = 0, extra_configs: list[dict[str, Any]] | None = None) -> Node | None:
+        patch_data = dict(patch.data) if patch else {}
+        if version_data:
+            patch_data = _merge_version_patch(patch_data, version_data)
+        yaml_config = _yaml_config(patch_data)
+        pre_config, _ = self._config(resource_type, kind, file.package, fqn, yaml_config, extra_configs or [])
+        node_info = {"name": name, "unique_id": unique_id, "resource_type": resource_type,
+                     "package_name": file.package, "fqn": list(fqn), "config": pre_config,
+                     "original_file_path": file.original_file_path, "version": version}
+        rec, rendered = self._extract(file, sql, file.package, pre_config, node_info, line_offset)
+        file_configs = list(extra_configs or []) + rec.configs
+        config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
+        if resource_type == "model" and "materialized" not in config:
+            config["materialized"] = "view"
+        tags = tuple(config.get("tags") or ())
+        columns = _columns(patch_data.get("columns"))
+        node = Node(
+            unique_id=unique_id,
+            resource_type=resource_type,
+            package_name=file.package,
+            name=name,
+            path=file.relative_path,
+            original_file_path=file.original_file_path,
+            fqn=fqn,
+            raw_code=sql,
+            checksum=file.checksum,
+            config=config,
+            language="sql",
+            refs=tuple(RefCall(n, p, None if v is None else str(v)) for n, p, v in rec.refs),
+            sources=tuple(rec.sources),
+            depends_on_macros=tuple(dict.fromkeys(rec.macros)),
+            description=str(patch_data.get("description") or ""),
+            columns=columns,
+            meta=dict(config.get("meta") or {}),
+            tags=tags,
+            patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
+            unrendered_config={},
+            config_call_dict=call_dict,
+            docs=dict(config.get("docs") or {"show": True, "node_color": None}),
+            group=config.get("group"),
+            access=config.get("access") if resource_type == "model" else None,
+            version=version,
+            latest_version=latest_version,
+            constraints=tuple(patch_data.get("constraints") or ()),
+            deprecation_date=patch_data.get("deprecation_date"),
+            rendered_at_parse=rendered,
+            root_path=str(file.root),
+            created_at=self.now,
+        )
+        return self._named(node)
+
+    def _named(self, node: Node) -> Node:
+        assert self.namer is not None
+        config = node.config
+        span = Span(node.original_file_path, node.line)
+        info = {"name": node.name, "unique_id": node.unique_id, "resource_type": node.resource_type,
+                "package_name": node.package_name, "fqn": list(node.fqn), "config": config,
+                "original_file_path": node.original_file_path, "path": node.path, "version": node.version,
+                "tags": list(node.tags)}
+        if node.resource_type == "snapshot" and config.get("target_schema"):
+            schema = str(config["target_schema"])
+        else:
+            schema = self.namer.schema(config.get("schema"), info, span)
+        if node.resource_type == "snapshot" and config.get("target_database"):
+            database = str(config["target_database"])
+        else:
+            database = self.namer.database(config.get("database"), info, span)
+        alias = self.namer.alias(config.get("alias"), info, span)
+        return replace(node, database=database, schema=schema, alias=alias)
+
+    # ---------------------------------------------------------------- the whole project
+    def parse(self) -> Manifest:
+        macros, macro_files, docs = self._load_macros()
+        self.index = MacroIndex(macros, macro_files, self.root.name, [p.name for p in self.packages],
+                                self.adapter_type, self.root.config.dispatch)
+        self.namer = Namer(self.index, self.target,
+                           lambda: self._runtime(self.root.name, Recorder(), {}, {}))
+        props = Properties()
+        yaml_ctx = self._yaml_context()
+        for pkg in self.packages:
+            cfg = pkg.config
+            paths = tuple(dict.fromkeys((*cfg.model_paths, *cfg.seed_paths, *cfg.snapshot_paths,
+                                         *cfg.analysis_paths, *cfg.macro_paths, *cfg.test_paths)))
+            yml = read_files(pkg.name, pkg.root, paths, (".yml", ".yaml"))
+            read_properties(yml, yaml_ctx, props)
+        self.errors.extend(props.errors)
+
+        nodes: dict[str, Node] = {}
+        disabled: dict[str, list[Any]] = {}
+
+        def add(node: Node | None) -> None:
+            if node is None:
+                return
+            if not node.config.get("enabled", True):
+                disabled.setdefault(node.unique_id, []).append(node)
+                return
+            if node.unique_id in nodes:
+                other = nodes[node.unique_id]
+                self.errors.append(ParseError(
+                    f"two resources are named {node.name!r}: {other.original_file_path} and {node.original_file_path}",
+                    Span(node.original_file_path), "rename one of them, or disable one with enabled: false"))
+                return
+            nodes[node.unique_id] = node
+
+        for pkg in self.packages:
+            for node in self._parse_package(pkg, props):
+                add(node)
+        for node in self._yaml_snapshots(props):
+            add(node)
+
+        self._nodes_so_far = nodes
+        sources = self._sources(props)
+        self._check_unused_patches(props, nodes, disabled)
+        for test in self._generic_tests(props, nodes, sources):
+            add(test)
+        exposures = self._exposures(props)
+        groups = self._groups(props)
+        semantic = self._semantic(props)
+        if self.errors:
+            raise ParseErrors(self.errors) if len(self.errors) > 1 else self.errors[0]
+        macros_with_deps = _macro_dependencies(macros, self.index)
+        return Manifest(
+            project_name=self.root.name,
+            adapter_type=self.adapter_type,
+            nodes=nodes,
+            sources={s.unique_id: s for s in sources},
+            macros={m.unique_id: m for m in macros_with_deps},
+            docs={d.unique_id: d for d in docs},
+            exposures={e.unique_id: e for e in exposures},
+            groups={g.unique_id: g for g in groups},
+            metrics=semantic.get("metric", {}),
+            semantic_models=semantic.get("semantic_model", {}),
+            saved_queries=semantic.get("saved_query", {}),
+            unit_tests=semantic.get("unit_test", {}),
+            disabled=disabled,
+            project_packages=tuple(p.name for p in self.packages),
+            quoting=dict(self.root.config.quoting),
+        )
+
+    def _guard(self, fn, *args: Any) -> Any:  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args)
+        except ParseErrors as exc:
+            self.errors.extend(exc.errors)
+        except MasonError as exc:
+            self.errors.append(exc)
+        return None
+
+    def _parse_package(self, pkg: Package, props: Properties) -> list[Node | None]:
+        cfg = pkg.config
+        out: list[Node | None] = []
+        versioned = {
+            name: data for (kind, package, name), patch in props.patches.items()
+            if kind == "models" and package == pkg.name and (data := patch.data).get("versions")
+        }
+        version_files = _version_files(versioned)
+        for file in read_files(pkg.name, pkg.root, cfg.model_paths, (".sql",)):
+            out.append(self._guard(self._model, file, props, versioned, version_files))
+        for file in read_files(pkg.name, pkg.root, cfg.analysis_paths, (".sql",)):
+            out.append(self._guard(self._simple, file, props, "analysis", "analyses"))
+        for file in read_files(pkg.name, pkg.root, cfg.test_paths, (".sql",), skip_dirs=("generic",)):
+            out.append(self._guard(self._singular_test, file, props))
+        for file in read_files(pkg.name, pkg.root, cfg.snapshot_paths, (".sql",)):
+            result = self._guard(self._snapshots, file, props)
+            out.extend(result or [])
+        for file in read_files(pkg.name, pkg.root, cfg.seed_paths, (".csv",)):
+            out.append(self._guard(self._seed, file, props))
+        return out
+
+    def _model(self, file: SourceFile, props: Properties, versioned: dict[str, dict[str, Any]],
+               version_files: dict[str, tuple[str, str, str]]) -> Node | None:
+        stem = file.stem
+        if stem in version_files:
+            base, version, latest = version_files[stem]
+            patch = props.patches.get(("models", file.package, base))
+            vdata = next((v for v in (patch.data.get("versions") if patch else []) or []
+                          if str(v.get("v")) == version), {})
+            fqn = (file.package, *file.folders, base, f"v{version}")
+            uid = f"model.{file.package}.{base}.v{version}"
+            return self._sql_node(file, "model", "models", base, fqn, file.text, patch, uid, version, latest, vdata)
+        patch = props.patches.get(("models", file.package, stem))
+        fqn = (file.package, *file.folders, stem)
+        return self._sql_node(file, "model", "models", stem, fqn, file.text, patch, f"model.{file.package}.{stem}")
+
+    def _simple(self, file: SourceFile, props: Properties, resource_type: str, kind: str) -> Node | None:
+        stem = file.stem
+        patch = props.patches.get((kind, file.package, stem))
+        fqn = (file.package, kind, *file.folders, stem) if resource_type == "analysis" else (file.package, *file.folders, stem)
+        return self._sql_node(file, resource_type, kind, stem, fqn, file.text, patch,
+                              f"{resource_type}.{file.package}.{stem}")
+
+    def _singular_test(self, file: SourceFile, props: Properties) -> Node | None:
+        stem = file.stem
+        patch_data = props.singular_test_patches.get((file.package, stem))
+        patch = Patch("data_tests", stem, patch_data, file) if patch_data else None
+        fqn = (file.package, *file.folders, stem)
+        return self._sql_node(file, "test", "data_tests", stem, fqn, file.text, patch, f"test.{file.package}.{stem}")
+
+    def _snapshots(self, file: SourceFile, props: Properties) -> list[Node | None]:
+        out: list[Node | None] = []
+        for match in _SNAPSHOT_BLOCK.finditer(file.text):
+            name = match.group(1)
+            body = match.group(2)
+            line_offset = file.text.count("\n", 0, match.start(2))
+            patch = props.patches.get(("snapshots", file.package, name))
+            fqn = (file.package, *file.folders, file.stem, name)
+            out.append(self._sql_node(file, "snapshot", "snapshots", name, fqn, body, patch,
+                                      f"snapshot.{file.package}.{name}", line_offset=line_offset))
+        return out
+
+    def _yaml_snapshots(self, props: Properties) -> list[Node | None]:
+        out: list[Node | None] = []
+        for data, file in props.yaml_snapshots:
+            name = str(data["name"])
+            relation = str(data["relation"]).strip()
+            sql = f"select * from {{{{ {relation} }}}}"
+            fake = SourceFile(file.package, file.root, file.resource_path, file.relative_path, sql)
+            patch = Patch("snapshots", name, data, file)
+            fqn = (file.package, *file.folders, name)
+            node = self._guard(self._sql_node, fake, "snapshot", "snapshots", name, fqn, sql, patch,
+                               f"snapshot.{file.package}.{name}")
+            if node is not None:
+                node = replace(node, checksum=file.checksum)
+            out.append(node)
+        return out
+
+    def _seed(self, file: SourceFile, props: Properties) -> Node | None:
+        stem = file.stem
+        patch = props.patches.get(("seeds", file.package, stem))
+        fqn = (file.package, *file.folders, stem)
+        patch_data = patch.data if patch else {}
+        config, _ = self._config("seed", "seeds", file.package, fqn, _yaml_config(patch_data), [])
+        node = Node(
+            unique_id=f"seed.{file.package}.{stem}", resource_type="seed", package_name=file.package, name=stem,
+            path=file.relative_path, original_file_path=file.original_file_path, fqn=fqn, raw_code="",
+            checksum=file.checksum, config=config, description=str(patch_data.get("description") or ""),
+            columns=_columns(patch_data.get("columns")), meta=dict(config.get("meta") or {}),
+            tags=tuple(config.get("tags") or ()), docs=dict(config.get("docs") or {}),
+            patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
+            group=config.get("group"), root_path=str(file.root), created_at=self.now,
+        )
+        return self._named(node)
+
+    # ---------------------------------------------------------------- sources
+    def _sources(self, props: Properties) -> list[SourceDefinition]:
+        out: list[SourceDefinition] = []
+        for data, file in props.sources:
+            source_name = str(data.get("name") or "")
+            if not source_name:
+                self.errors.append(ParseError("a source needs a name", Span(file.original_file_path)))
+                continue
+            src_config = dict(data.get("config") or {})
+            for table in data.get("tables") or []:
+                if not isinstance(table, dict) or not table.get("name"):
+                    self.errors.append(ParseError(f"every table of source {source_name!r} needs a name",
+                                                  Span(file.original_file_path)))
+                    continue
+                name = str(table["name"])
+                fqn = (file.package, *file.folders, source_name, name)
+                config: dict[str, Any] = default_config("source")
+                for layer in self._project_layers(file.package, "sources", fqn):
+                    merge_into(config, layer)
+                merge_into(config, src_config)
+                merge_into(config, dict(table.get("config") or {}))
+                if not config.get("enabled", True):
+                    continue
+                freshness = _freshness(data, table, config)
+                loaded_at_field = table.get("loaded_at_field", data.get("loaded_at_field")) or config.get("loaded_at_field")
+                quoting = {**(data.get("quoting") or {}), **(table.get("quoting") or {})}
+                database = table.get("database", data.get("database")) or self.target.get("database")
+                schema = str(data.get("schema") or source_name)
+                identifier = str(table.get("identifier") or name)
+                rel = self.make_relation(database, schema, identifier)
+                if quoting:
+                    rel = rel.quote(**{k: v for k, v in quoting.items() if k in ("database", "schema", "identifier")})
+                meta = {**(data.get("meta") or {}), **(table.get("meta") or {}), **(config.get("meta") or {})}
+                tags = list(dict.fromkeys([*_tags(data.get("tags")), *_tags(table.get("tags")),
+                                           *(config.get("tags") or [])]))
+                out.append(SourceDefinition(
+                    unique_id=f"source.{file.package}.{source_name}.{name}", package_name=file.package,
+                    source_name=source_name, name=name, identifier=identifier,
+                    database=str(database) if database is not None else None, schema=schema,
+                    path=file.original_file_path, original_file_path=file.original_file_path, fqn=fqn,
+                    config=config, description=str(table.get("description") or ""),
+                    source_description=str(data.get("description") or ""), loader=str(data.get("loader") or ""),
+                    loaded_at_field=loaded_at_field,
+                    loaded_at_query=table.get("loaded_at_query", data.get("loaded_at_query")),
+                    freshness=freshness, quoting=quoting, columns=_columns(table.get("columns")),
+                    meta=meta, source_meta=dict(data.get("meta") or {}), tags=tuple(tags),
+                    external=table.get("external"), relation_name=rel.render(), created_at=self.now,
+                ))
+        return out
+
+    # ---------------------------------------------------------------- generic tests
+    def _generic_tests(self, props: Properties, nodes: dict[str, Node],
+                       sources: list[SourceDefinition]) -> list[Node | None]:
+        out: list[Node | None] = []
+        for (kind, package, name), patch in props.patches.items():
+            if kind not in ("models", "seeds", "snapshots"):
+                continue
+            resource_type = kind[:-1]
+            data = patch.data
+            versions = data.get("versions") or []
+            targets: list[tuple[str, str | None]] = []
+            if versions:
+                for v in versions:
+                    targets.append((f"{resource_type}.{package}.{name}.v{v.get('v')}", str(v.get("v"))))
+            else:
+                targets.append((f"{resource_type}.{package}.{name}", None))
+            for uid, version in targets:
+                target = nodes.get(uid)
+                if target is None:
+                    continue
+                vdata = next((v for v in versions if str(v.get("v")) == version), {}) if version else {}
+                tdata = _merge_version_patch(dict(data), vdata) if vdata else data
+                ref_expr = f"ref('{name}', version='{version}')" if version else f"ref('{name}')"
+                target_name = f"{name}_v{version}" if version else name
+                out.extend(self._tests_for(tdata, patch.file, package, target_name, ref_expr, uid,
+                                           f"{kind}.{name}", tags=_tags(tdata.get("tags"))))
+        for src in sources:
+            entry = next(((d, f) for d, f in props.sources if d.get("name") == src.source_name
+                          and f.package == src.package_name), None)
+            if entry is None:
+                continue
+            data, file = entry
+            table = next(t for t in data.get("tables") or [] if isinstance(t, dict) and t.get("name") == src.name)
+            ref_expr = f"source('{src.source_name}', '{src.name}')"
+            tags = [*_tags(data.get("tags")), *_tags(table.get("tags"))]
+            out.extend(self._tests_for(table, file, src.package_name, f"{src.source_name}_{src.name}", ref_expr,
+                                       src.unique_id, f"sources.{src.source_name}", tags=tags, attach=False))
+        return out
+
+    def _tests_for(self, data: Mapping[str, Any], file: SourceFile, package: str, target_name: str,
+                   ref_expr: str, target_id: str, file_key: str, tags: list[str], attach: bool = True) -> list[Node | None]:
+        out: list[Node | None] = []
+        for entry in _test_entries(data):
+            out.append(self._guard(self._generic_test, entry, None, data, file, package, target_name, ref_expr,
+                                   target_id, file_key, tags, attach))
+        for col in data.get("columns") or []:
+            if not isinstance(col, dict) or "name" not in col:
+                continue
+            col_tags = [*tags, *_tags(col.get("tags")), *_tags((col.get("config") or {}).get("tags"))]
+            for entry in _test_entries(col):
+                out.append(self._guard(self._generic_test, entry, str(col["name"]), col, file, package,
+                                       target_name, ref_expr, target_id, file_key, col_tags, attach))
+        return out
+
+    def _generic_test(self, entry: Any, column: str | None, owner: Mapping[str, Any], file: SourceFile,
+                      package: str, target_name: str, ref_expr: str, target_id: str, file_key: str,
+                      tags: list[str], attach: bool) -> Node | None:
+        span = Span(file.original_file_path, _find_line(file.text, entry))
+        spec: TestSpec = read_test_entry(entry, span)
+        assert self.index is not None
+        macro_name = f"test_{spec.name}"
+        macro = (self.index.find_in(spec.namespace, macro_name) if spec.namespace
+                 else self.index.find(macro_name, package))
+        if macro is None:
+            from mason.errors import did_you_mean
+
+            known = [n[5:] for n in self.index.all_names() if n.startswith("test_")]
+            raise ParseError(f"unknown generic test {spec.name!r}", span,
+                             did_you_mean(spec.name, known) or "define it with {% test name(model, column_name) %}")
+        test_type = f"{spec.namespace}_{spec.name}" if spec.namespace else spec.name
+        if not attach:
+            test_type = f"source_{test_type}"
+        naming_args = dict(spec.args)
+        if column is not None:
+            naming_args["column_name"] = column
+        short, full = synthesize_names(test_type, target_name, naming_args)
+        name = spec.user_name or full
+        alias_default = spec.user_name or short
+        kwargs: dict[str, Any] = dict(spec.args)
+        if column is not None:
+            kwargs["column_name"] = column
+        kwargs["model"] = f"{{{{ get_where_subquery({ref_expr}) }}}}"
+        metadata = {"name": spec.name, "kwargs": kwargs, "namespace": spec.namespace}
+        unique_id = test_unique_id(package, name, metadata)
+        folders = file.folders
+        fqn = (package, *folders, name)
+        config, call_dict = self._config("test", "data_tests", package, fqn, spec.config, [])
+        config["tags"] = list(dict.fromkeys([*(config.get("tags") or []), *tags]))
+        if spec.config.get("alias") is None and config.get("alias") is None:
+            pass
+        refs, srcs = _refs_in_kwargs(spec.args)
+        if ref_expr.startswith("ref("):
+            parsed = static.extract("{{ " + ref_expr + " }}")
+            assert parsed is not None
+            refs = [*parsed.refs, *refs]
+        else:
+            srcs = [(target_id.split(".")[2], target_id.split(".")[3]), *srcs]
+        macro_call = f"{spec.namespace}.{macro_name}" if spec.namespace else macro_name
+        owner_group = None
+        if attach:
+            owner_node = self._nodes_so_far.get(target_id) if self._nodes_so_far else None
+            owner_group = owner_node.group if owner_node is not None else None
+        raw = f"{{{{ {macro_call}(**_dbt_generic_test_kwargs) }}}}"
+        node = Node(
+            unique_id=unique_id, resource_type="test", package_name=package, name=name,
+            path=f"{alias_default}.sql", original_file_path=file.original_file_path, fqn=fqn, raw_code=raw,
+            checksum="", config=config, refs=tuple(RefCall(n, p, None if v is None else str(v)) for n, p, v in refs),
+            sources=tuple(srcs), depends_on_macros=(macro.unique_id,), description=spec.description,
+            tags=tuple(config.get("tags") or ()), meta=dict(config.get("meta") or {}),
+            config_call_dict=call_dict,
+            test_metadata=TestMetadata(spec.name, kwargs, spec.namespace), column_name=column,
+            group=owner_group,
+            attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
+            root_path=str(file.root),
+        )
+        node = self._named(replace(node, config={**config, "alias": config.get("alias")}))
+        if not config.get("alias"):
+            node = replace(node, alias=alias_default)
+        return node
+
+    # ---------------------------------------------------------------- other resources
+    def _exposures(self, props: Properties) -> list[Exposure]:
+        out = []
+        for data, file in props.exposures:
+            name = str(data.get("name"))
+            refs, srcs, metrics = [], [], []
+            for dep in data.get("depends_on") or []:
+                parsed = static.extract("{{ " + str(dep) + " }}") if "metric(" not in str(dep) else None
+                if parsed is not None:
+                    refs.extend(parsed.refs)
+                    srcs.extend(parsed.sources)
+                elif "metric(" in str(dep):
+                    metrics.append(tuple(a.strip(" '\"") for a in str(dep).split("(", 1)[1].rstrip(")").split(",")))
+            out.append(Exposure(
+                unique_id=f"exposure.{file.package}.{name}", package_name=file.package, name=name,
+                path=file.original_file_path, original_file_path=file.original_file_path,
+                fqn=(file.package, *file.folders, name), type=str(data.get("type") or ""),
+                owner=dict(data.get("owner") or {}), refs=tuple(RefCall(n, p, v) for n, p, v in refs),
+                sources=tuple(srcs), metrics=tuple(metrics), description=str(data.get("description") or ""),
+                label=data.get("label"), maturity=data.get("maturity"), url=data.get("url"),
+                meta={**(data.get("meta") or {}), **((data.get("config") or {}).get("meta") or {})},
+                tags=tuple(dict.fromkeys([*_tags(data.get("tags")), *_tags((data.get("config") or {}).get("tags"))])),
+                config={"enabled": True, **(data.get("config") or {}),
+                        "tags": list(dict.fromkeys([*_tags(data.get("tags")),
+                                                    *_tags((data.get("config") or {}).get("tags"))])),
+                        "meta": {**(data.get("meta") or {}), **((data.get("config") or {}).get("meta") or {})}},
+                created_at=self.now,
+            ))
+        return out
+
+    def _groups(self, props: Properties) -> list[Group]:
+        return [
+            Group(unique_id=f"group.{file.package}.{data['name']}", package_name=file.package, name=str(data["name"]),
+                  path=file.original_file_path, original_file_path=file.original_file_path,
+                  owner=dict(data.get("owner") or {}), description=data.get("description"),
+                  config=dict(data.get("config") or {}))
+            for data, file in props.groups
+        ]
+
+    def _semantic(self, props: Properties) -> dict[str, dict[str, GenericNode]]:
+        out: dict[str, dict[str, GenericNode]] = {}
+        kinds = {"semantic_models": "semantic_model", "metrics": "metric", "saved_queries": "saved_query",
+                 "unit_tests": "unit_test"}
+        for kind, data, file in props.semantic:
+            rtype = kinds[kind]
+            name = str(data.get("name"))
+            refs: list[tuple[str, str | None, Any]] = []
+            if rtype == "semantic_model" and data.get("model"):
+                parsed = static.extract("{{ " + str(data["model"]).strip().strip("{}").strip() + " }}")
+                if parsed:
+                    refs = parsed.refs
+            if rtype == "unit_test":
+                uid = f"unit_test.{file.package}.{data.get('model')}.{name}"
+                fqn: tuple[str, ...] = (file.package, *file.folders, str(data.get("model")), name)
+                refs = [(str(data.get("model")), None, None)]
+            else:
+                uid = f"{rtype}.{file.package}.{name}"
+                fqn = (file.package, *file.folders, name)
+            config = {"enabled": True, **(data.get("config") or {})}
+            out.setdefault(rtype, {})[uid] = GenericNode(
+                unique_id=uid, resource_type=rtype, package_name=file.package, name=name,
+                path=file.original_file_path, original_file_path=file.original_file_path, fqn=fqn, data=data,
+                refs=tuple(RefCall(n, p, v) for n, p, v in refs), config=config,
+                tags=tuple(_tags(config.get("tags"))), description=str(data.get("description") or ""),
+                created_at=self.now,
+            )
+        return out
+
+    def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:
+        known = {(n.resource_type, n.package_name, n.name) for n in nodes.values()}
+        known |= {(n.resource_type, n.package_name, n.name) for lst in disabled.values() for n in lst}
+        for (kind, package, name), patch in props.patches.items():
+            if kind in ("macros", "analyses"):
+                continue
+            if patch.data.get("relation") and kind == "snapshots":
+                continue
+            if (kind[:-1], package, name) not in known:
+                # dbt warns here; a missing file is usually a typo, so say which names exist
+                continue
+
+
+# ---------------------------------------------------------------------------- helpers
+def _hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _yaml_config(patch_data: Mapping[str, Any]) -> dict[str, Any]:
+    """A properties entry's config: its `config:` block plus the older top-level keys dbt still honours."""
+    config: dict[str, Any] = {}
+    for key in ("access", "group", "docs", "meta", "tags", "deprecation_date"):
+        if key in patch_data and key != "deprecation_date":
+            value = patch_data[key]
+            config[key] = value
+    config.update(patch_data.get("config") or {})
+    return config
+
+
+def _columns(raw: Any) -> dict[str, Column]:
+    out: dict[str, Column] = {}
+    for col in raw or []:
+        if not isinstance(col, dict) or "name" not in col:
+            continue
+        cfg = col.get("config") or {}
+        name = str(col["name"])
+        out[name] = Column(
+            name=name, description=str(col.get("description") or ""), data_type=col.get("data_type"),
+            meta={**(col.get("meta") or {}), **(cfg.get("meta") or {})},
+            tags=tuple([*_tags(col.get("tags")), *_tags(cfg.get("tags"))]),
+            constraints=tuple(col.get("constraints") or ()), quote=col.get("quote"),
+            granularity=col.get("granularity"),
+        )
+    return out
+
+
+def _test_entries(data: Mapping[str, Any]) -> list[Any]:
+    return [*(data.get("data_tests") or []), *(data.get("tests") or [])]
+
+
+def _find_line(text: str, entry: Any) -> int | None:
+    key = entry if isinstance(entry, str) else next(iter(entry), None) if isinstance(entry, dict) else None
+    if not key:
+        return None
+    idx = text.find(str(key))
+    return text.count("\n", 0, idx) + 1 if idx >= 0 else None
+
+
+def _refs_in_kwargs(args: Mapping[str, Any]) -> tuple[list[tuple[str, str | None, Any]], list[tuple[str, str]]]:
+    refs: list[tuple[str, str | None, Any]] = []
+    srcs: list[tuple[str, str]] = []
+    for value in args.values():
+        if isinstance(value, str) and ("ref(" in value or "source(" in value):
+            expr = value.strip()
+            if has_jinja(expr):
+                expr = expr.strip("{} ")
+            parsed = static.extract("{{ " + expr + " }}")
+            if parsed is not None:
+                refs.extend(parsed.refs)
+                srcs.extend(parsed.sources)
+    return refs, srcs
+
+
+def _freshness(source: Mapping[str, Any], table: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "freshness" in table:
+        value = table["freshness"]
+        if value is None:
+            return None
+        base = dict(source.get("freshness") or {})
+        base.update(value)
+        return base
+    if source.get("freshness"):
+        return dict(source["freshness"])
+    if config.get("freshness"):
+        return dict(config["freshness"])
+    return None
+
+
+def _version_files(versioned: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, str, str]]:
+    """file stem -> (model name, version, latest version) for versioned models."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for name, data in versioned.items():
+        versions = [str(v.get("v")) for v in data.get("versions") or []]
+        latest = str(data.get("latest_version") or max(versions, key=_version_key))
+        for v in data.get("versions") or []:
+            version = str(v.get("v"))
+            stem = str(v.get("defined_in") or f"{name}_v{version}")
+            out[stem] = (name, version, latest)
+    return out
+
+
+def _version_key(v: str) -> tuple[int, ...] | tuple[str]:
+    try:
+        return tuple(int(p) for p in v.split("."))
+    except ValueError:
+        return (v,)
+
+
+def _merge_version_patch(base: dict[str, Any], vdata: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    merged.pop("versions", None)
+    for key, value in vdata.items():
+        if key in ("v", "defined_in"):
+            continue
+        if key == "columns":
+            base_cols = {c["name"]: c for c in base.get("columns") or [] if isinstance(c, dict) and "name" in c}
+            cols: list[dict[str, Any]] = []
+            for col in value or []:
+                if isinstance(col, dict) and "include" in col:
+                    include = col.get("include")
+                    exclude = set(col.get("exclude") or [])
+                    names = list(base_cols) if include in ("all", "*") else list(include or [])
+                    cols.extend(base_cols[n] for n in names if n in base_cols and n not in exclude)
+                else:
+                    cols.append(col)
+            merged["columns"] = cols
+        elif key == "config":
+            merged["config"] = {**(base.get("config") or {}), **(value or {})}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _macro_dependencies(macros: list[Macro], index: MacroIndex) -> list[Macro]:
+    out = []
+    for macro in macros:
+        deps = []
+        for name in sorted(called_names(macro.macro_sql)):
+            if name == macro.name:
+                continue
+            found = index.find(name, macro.package_name)
+            if found is not None:
+                deps.append(found.unique_id)
+        out.append(replace(macro, depends_on_macros=tuple(deps)))
+    return out
