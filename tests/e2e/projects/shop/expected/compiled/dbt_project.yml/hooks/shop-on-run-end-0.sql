@@ -1,0 +1,1 @@
+insert into main.shop_run_audit values ('run_end', 'dev')

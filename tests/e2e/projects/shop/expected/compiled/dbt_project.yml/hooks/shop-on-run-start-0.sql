@@ -1,0 +1,1 @@
+create table if not exists main.shop_run_audit (event varchar, target_name varchar)

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select customer_id
+from "shop"."main_marts"."dim_customers_v2"
+where customer_id is null
+
+

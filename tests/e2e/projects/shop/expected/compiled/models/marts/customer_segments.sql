@@ -1,0 +1,12 @@
+
+
+select
+    customer_id,
+    case
+        when number_of_orders = 0 then 'prospect'
+        when number_of_orders = 1 then 'one_time'
+        else 'repeat'
+    end as segment,
+    customer_lifetime_value
+
+from "shop"."main_marts"."customers"

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select id
+from "shop"."main"."raw_customers"
+where id is null
+
+

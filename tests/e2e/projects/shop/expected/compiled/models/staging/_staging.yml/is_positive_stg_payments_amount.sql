@@ -1,0 +1,6 @@
+
+
+select *
+from "shop"."main"."stg_payments"
+where amount <= 0
+
