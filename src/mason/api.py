@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mason.errors import UsageError, did_you_mean
 from mason.graph.dag import bind
 from mason.graph.selector import (
     Difference,
@@ -20,7 +21,6 @@ from mason.nodes.manifest import Manifest
 from mason.parse.parser import ProjectParser
 from mason.project.loader import LoadedProject, load
 from mason.session import Session
-from mason.errors import UsageError, did_you_mean
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,7 @@ class Table:
         self.column_names = tuple(column_names)
         self.column_types = tuple(column_types or ())
         self.rows = tuple(Row(r, self.column_names) for r in rows)
-        types = list(column_types or [None] * len(self.column_names))
+        types: list[str | None] = list(column_types) if column_types else [None] * len(self.column_names)
         self.columns = Columns(TableColumn(n, i, self, types[i] if i < len(types) else None)
                                for i, n in enumerate(self.column_names))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mason import DBT_COMPAT_VERSION
+from mason.artifacts import semantic as sem
 from mason.artifacts.writer import write_json
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Column, Exposure, GenericNode, Macro, Node, SourceDefinition
@@ -58,7 +59,7 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         "unique_id": node.unique_id,
         "fqn": list(node.fqn),
         "alias": node.alias,
-        "checksum": {"name": "sha256", "checksum": node.checksum},
+        "checksum": {"name": "sha256" if node.checksum else "none", "checksum": node.checksum},
         "config": _config(node),
         "tags": list(node.tags),
         "description": node.description,
@@ -74,7 +75,7 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         "unrendered_config_call_dict": {},
         "relation_name": relation_name,
         "raw_code": node.raw_code,
-        "doc_blocks": [],
+        "doc_blocks": list(node.doc_blocks),
         "language": node.language,
         "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
         "sources": [list(s) for s in node.sources],
@@ -110,8 +111,6 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         out["column_name"] = node.column_name
         out["file_key_name"] = node.file_key_name
         out["attached_node"] = node.attached_node
-    if node.resource_type in ("test", "seed"):
-        out.pop("relation_name", None) if node.resource_type == "test" and False else None
     if compiled is not None:
         out.update(compiled)
     return out
@@ -226,7 +225,7 @@ def exposure_dict(e: Exposure) -> dict[str, Any]:
 
 def generic_dict(g: GenericNode) -> dict[str, Any]:
     data = dict(g.data)
-    base = {
+    base: dict[str, Any] = {
         "name": g.name,
         "resource_type": g.resource_type,
         "package_name": g.package_name,
@@ -270,7 +269,8 @@ def semantic_manifest(manifest: Manifest) -> dict[str, Any]:
 
 
 def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], invocation_id: str,
-                  started_at: datetime, env: dict[str, str], compiled: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                  started_at: datetime, env: dict[str, str], compiled: dict[str, dict[str, Any]] | None = None,
+                  target: dict[str, Any] | None = None) -> dict[str, Any]:
     meta = metadata(SCHEMA, invocation_id, started_at, env)
     meta.update(
         project_name=manifest.project_name,
@@ -294,7 +294,7 @@ def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], inv
                        "original_file_path": d.original_file_path, "unique_id": d.unique_id,
                        "block_contents": d.block_contents} for uid, d in manifest.docs.items()},
         "exposures": {uid: exposure_dict(e) for uid, e in manifest.exposures.items()},
-        "metrics": {uid: generic_dict(g) for uid, g in manifest.metrics.items()},
+        "metrics": {uid: sem.metric_dict(g, list(g.depends_on_nodes)) for uid, g in manifest.metrics.items()},
         "groups": {uid: {"name": g.name, "resource_type": "group", "package_name": g.package_name, "path": g.path,
                          "original_file_path": g.original_file_path, "unique_id": g.unique_id,
                          "owner": {"email": g.owner.get("email"), "name": g.owner.get("name")},
@@ -305,11 +305,28 @@ def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], inv
         "parent_map": manifest.parent_map,
         "child_map": manifest.child_map,
         "group_map": _group_map(manifest),
-        "saved_queries": {uid: generic_dict(g) for uid, g in manifest.saved_queries.items()},
-        "semantic_models": {uid: generic_dict(g) for uid, g in manifest.semantic_models.items()},
-        "unit_tests": {uid: generic_dict(g) for uid, g in manifest.unit_tests.items()},
+        "saved_queries": {uid: sem.saved_query_dict(g, list(g.depends_on_nodes), target or {})
+                          for uid, g in manifest.saved_queries.items()},
+        "semantic_models": {uid: sem.semantic_model_dict(g, list(g.depends_on_nodes),
+                                                         _node_relation(manifest, g.depends_on_nodes, relation_names))
+                            for uid, g in manifest.semantic_models.items()},
+        "unit_tests": {uid: sem.unit_test_dict(g, list(g.depends_on_nodes), _schema_of(manifest, g.depends_on_nodes), None)
+                       for uid, g in manifest.unit_tests.items()},
         "functions": {},
     }
+
+
+def _node_relation(manifest: Manifest, deps: tuple[str, ...], names: dict[str, str | None]) -> dict[str, Any] | None:
+    node = next((manifest.nodes[d] for d in deps if d in manifest.nodes), None)
+    if node is None:
+        return None
+    return {"alias": node.alias, "schema_name": node.schema, "database": node.database,
+            "relation_name": names.get(node.unique_id)}
+
+
+def _schema_of(manifest: Manifest, deps: tuple[str, ...]) -> str | None:
+    node = next((manifest.nodes[d] for d in deps if d in manifest.nodes), None)
+    return node.schema if node else None
 
 
 def _group_map(manifest: Manifest) -> dict[str, list[str]]:

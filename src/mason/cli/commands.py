@@ -49,7 +49,7 @@ def relation_names(parsed: api.Parsed) -> dict[str, str | None]:
 def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
     target_dir = parsed.loaded.target_dir
     data = manifest_dict(parsed.manifest, relation_names(parsed), session.invocation_id, session.started_at,
-                         dict(session.env), compiled)
+                         dict(session.env), compiled, parsed.loaded.target.context())
     write_manifest(target_dir / "manifest.json", data)
     write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
 
@@ -190,6 +190,8 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
         _echo(sql)
         return 0
     ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+    if not opts.get("select") and not opts.get("selector"):
+        ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
     results = compiler.compile_selected(ids)
     write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})
     if not session.flags.quiet:

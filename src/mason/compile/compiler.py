@@ -224,9 +224,14 @@ class Compiler:
         return compiled
 
     def compiled_path(self, node: Node) -> str:
-        if node.test_metadata is not None:
-            return f"{self.parsed.loaded.project.target_path}/compiled/{node.package_name}/{node.original_file_path}/{node.path}"
-        return f"{self.parsed.loaded.project.target_path}/compiled/{node.package_name}/{node.original_file_path}"
+        base = f"{self.parsed.loaded.project.target_path}/compiled/{node.package_name}"
+        original = node.original_file_path
+        if original.startswith("./"):
+            original = original[2:]
+        if original.endswith((".yml", ".yaml")):
+            # generic tests, hooks and YAML-defined nodes live "inside" the file that declares them
+            return f"{base}/{original}/{node.path}"
+        return f"{base}/{original}"
 
     def write(self, compiled: CompiledNode, kind: str = "compiled", text: str | None = None) -> Path:
         rel = compiled.compiled_path.split("/compiled/", 1)[1]
@@ -239,7 +244,7 @@ class Compiler:
         errors: list[MasonError] = []
         for uid in sorted(ids):
             node = self.manifest.nodes.get(uid)
-            if node is None or node.resource_type == "seed":
+            if node is None or node.resource_type in ("seed", "snapshot"):
                 continue
             try:
                 compiled = self.compile_node(node)
@@ -247,8 +252,7 @@ class Compiler:
                 errors.append(exc)
                 continue
             out[uid] = compiled
-            if not node.is_ephemeral:
-                self.write(compiled)
+            self.write(compiled)
         if errors:
             from mason.errors import ParseErrors
 

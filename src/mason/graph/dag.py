@@ -36,7 +36,7 @@ class RefResolver:
             return None
         if ref.version is not None:
             for n in candidates:
-                if n.version is not None and str(n.version) == str(ref.version):
+                if n.version is not None and str(n.version) == str(ref.version).strip():
                     return n.unique_id
             return None
         # unpinned: the unversioned node, or the latest version

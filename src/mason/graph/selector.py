@@ -116,7 +116,8 @@ def parse_yaml_definition(defn: Any, selectors: Mapping[str, Any], name: str, se
         raise ProjectError(f"selector {name!r}: cannot read definition {defn!r}")
     if "union" in defn or "intersection" in defn:
         key = "union" if "union" in defn else "intersection"
-        items, excludes = [], []
+        items: list[Any] = []
+        excludes: list[Any] = []
         for item in defn[key] or []:
             if isinstance(item, dict) and set(item) == {"exclude"}:
                 excludes.extend(item["exclude"] or [])
@@ -361,9 +362,7 @@ class Selector:
             return generic
         if value == "singular":
             return not generic
-        if value == "data":
-            return True
-        return False
+        return value == "data"
 
     @staticmethod
     def _m_test_name(node: AnyNode, value: str, arg: str) -> bool:

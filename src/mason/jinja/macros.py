@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
-
 from mason.errors import CompileError, Span, did_you_mean
-from mason.jinja.environment import MacroException, ReturnValue, render_template, template, template_line
+from mason.jinja.environment import (
+    ReturnValue,
+    preprocess,
+    render_template,
+    template,
+    template_line,
+)
 from mason.nodes.nodes import Macro
 
 INTERNAL_PACKAGE = "dbt"
@@ -94,6 +99,16 @@ def _adapter_prefixes(adapter_type: str) -> tuple[str, ...]:
     return parents.get(adapter_type, (adapter_type,))
 
 
+_DEF_SUFFIX = "__mason_def"
+_MACRO_DEF = re.compile(r"({%-?\s*macro\s+)([A-Za-z_]\w*)(\s*\()")
+
+
+def _private_macro_names(source: str) -> str:
+    """Rename macro definitions in a macro file so that a sibling call (`y()` inside `x`) is not bound to
+    Jinja's raw macro at compile time but looked up in the render's namespace, where `return()` works."""
+    return _MACRO_DEF.sub(lambda m: f"{m.group(1)}{m.group(2)}{_DEF_SUFFIX}{m.group(3)}", preprocess(source))
+
+
 class MacroRuntime:
     """Binds macros to one render's context, lazily. One per node render (cheap to create)."""
 
@@ -121,7 +136,7 @@ class MacroRuntime:
         mod = self._modules.get(key)
         if mod is None:
             mfile = self.index.files[macro.file_id]
-            tpl = template(mfile.source, mfile.path)
+            tpl = template(_private_macro_names(mfile.source), mfile.path)
             ctx = tpl.new_context(self.namespace(macro.package_name), shared=True)
             # Running the file's root body only defines its macros.
             for _ in tpl.root_render_func(ctx):
@@ -220,10 +235,10 @@ class BoundMacro:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         runtime = self._runtime
-        if runtime.on_macro is not None:
+        if runtime.on_macro is not None and not runtime.stack:
             runtime.on_macro(self.macro)
         ctx = runtime.module(self.macro)
-        jmacro = ctx.vars.get(self.macro.name)
+        jmacro = ctx.vars.get(self.macro.name + _DEF_SUFFIX)
         if jmacro is None:
             raise CompileError(f"macro {self.macro.name!r} could not be loaded",
                                Span(self.macro.original_file_path, self.macro.line))
@@ -232,8 +247,6 @@ class BoundMacro:
             return jmacro(*args, **kwargs)
         except ReturnValue as ret:
             return ret.value
-        except (CompileError, MacroException, jinja2.TemplateError, ReturnValue):
-            raise
         finally:
             runtime.stack.pop()
 

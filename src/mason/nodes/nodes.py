@@ -13,7 +13,7 @@ EXECUTABLE_TYPES = frozenset({"model", "seed", "snapshot", "test", "analysis"})
 class RefCall:
     name: str
     package: str | None = None
-    version: str | None = None
+    version: Any = None  # as written: ref('m', version=2) keeps the int
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,7 @@ class Node:
     column_name: str | None = None
     attached_node: str | None = None
     file_key_name: str | None = None
+    doc_blocks: tuple[str, ...] = ()
     # whether the Jinja had to be rendered at parse time (static extraction was not enough)
     rendered_at_parse: bool = False
     line: int = 1

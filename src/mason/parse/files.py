@@ -32,7 +32,8 @@ class SourceFile:
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        # dbt hashes the file's contents with surrounding whitespace stripped
+        return hashlib.sha256(self.text.strip().encode("utf-8")).hexdigest()
 
     @property
     def file_id(self) -> str:

@@ -152,20 +152,28 @@ class ProjectParser:
 
     def _config(self, resource_type: str, kind: str, package: str, fqn: tuple[str, ...],
                 yaml_config: Mapping[str, Any] | None, file_configs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """dbt's precedence: project tree < properties YAML < config() in the file."""
         config = default_config(resource_type)
-        unrendered: dict[str, Any] = {}
         for layer in self._project_layers(package, kind, fqn):
             merge_into(config, layer)
-            merge_into(unrendered, layer)
-        if yaml_config:
-            merge_into(config, yaml_config)
-            merge_into(unrendered, yaml_config)
         call_dict: dict[str, Any] = {}
         for cfg in file_configs:
-            merge_into(config, cfg)
             merge_into(call_dict, cfg)
-            merge_into(unrendered, cfg)
+        if yaml_config:
+            merge_into(config, yaml_config)
+        merge_into(config, call_dict)
         return config, call_dict
+
+    def _node_tags(self, package: str, kind: str, fqn: tuple[str, ...], yaml_config: Mapping[str, Any] | None,
+                   call_dict: Mapping[str, Any]) -> tuple[str, ...]:
+        """A node's `tags` list the project's, then the file's, then the YAML's (config.tags differs)."""
+        tags: list[str] = []
+        for layer in self._project_layers(package, kind, fqn):
+            tags.extend(merge_into({}, layer).get("tags") or [])
+        tags.extend(call_dict.get("tags") or [])
+        if yaml_config:
+            tags.extend(merge_into({}, yaml_config).get("tags") or [])
+        return tuple(dict.fromkeys(tags))
 
     # ---------------------------------------------------------------- SQL nodes
     def _extract(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
@@ -211,7 +219,7 @@ class ProjectParser:
         config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
         if resource_type == "model" and "materialized" not in config:
             config["materialized"] = "view"
-        tags = tuple(config.get("tags") or ())
+        tags = self._node_tags(file.package, kind, fqn, yaml_config, call_dict)
         columns = _columns(patch_data.get("columns"))
         node = Node(
             unique_id=unique_id,
@@ -225,7 +233,7 @@ class ProjectParser:
             checksum=file.checksum,
             config=config,
             language="sql",
-            refs=tuple(RefCall(n, p, None if v is None else str(v)) for n, p, v in rec.refs),
+            refs=tuple(RefCall(n, p, v) for n, p, v in rec.refs),
             sources=tuple(rec.sources),
             depends_on_macros=tuple(dict.fromkeys(rec.macros)),
             description=str(patch_data.get("description") or ""),
@@ -307,6 +315,8 @@ class ProjectParser:
         for node in self._yaml_snapshots(props):
             add(node)
 
+        for hook in self._hook_nodes():
+            add(hook)
         self._nodes_so_far = nodes
         sources = self._sources(props)
         self._check_unused_patches(props, nodes, disabled)
@@ -315,6 +325,7 @@ class ProjectParser:
         exposures = self._exposures(props)
         groups = self._groups(props)
         semantic = self._semantic(props)
+        nodes, sources = self._render_descriptions(nodes, sources, docs)
         if self.errors:
             raise ParseErrors(self.errors) if len(self.errors) > 1 else self.errors[0]
         macros_with_deps = _macro_dependencies(macros, self.index)
@@ -335,6 +346,85 @@ class ProjectParser:
             project_packages=tuple(p.name for p in self.packages),
             quoting=dict(self.root.config.quoting),
         )
+
+    def _hook_nodes(self) -> list[Node]:
+        """on-run-start / on-run-end hooks, as dbt lists them: operation nodes of each package."""
+        out = []
+        for pkg in self.packages:
+            project_file = (pkg.root / "dbt_project.yml").read_text(encoding="utf-8")
+            checksum = _hash(project_file.strip())
+            for kind, hooks in (("on-run-start", pkg.config.on_run_start), ("on-run-end", pkg.config.on_run_end)):
+                for i, sql in enumerate(hooks):
+                    name = f"{pkg.name}-{kind}-{i}"
+                    fqn = (pkg.name, "hooks", name)
+                    config, _ = self._config("analysis", "models", pkg.name, fqn, None, [])
+                    node = Node(
+                        unique_id=f"operation.{pkg.name}.{name}", resource_type="operation", package_name=pkg.name,
+                        name=name, path=f"hooks/{name}.sql", original_file_path="./dbt_project.yml", fqn=fqn,
+                        raw_code=str(sql), checksum=checksum, config=config, tags=(kind,),
+                        meta=dict(config.get("meta") or {}), root_path=str(pkg.root), created_at=self.now,
+                        database=self.target.get("database"), schema=self.target.get("schema"), alias=name,
+                    )
+                    out.append(node)
+        return out
+
+    def _render_descriptions(self, nodes: dict[str, Node], sources: list[SourceDefinition],
+                             docs: list[DocBlock]) -> tuple[dict[str, Node], list[SourceDefinition]]:
+        """`{{ doc('name') }}` in descriptions, resolved now as dbt does."""
+        by_name: dict[tuple[str | None, str], DocBlock] = {}
+        for d in docs:
+            by_name[(d.package_name, d.name)] = d
+            by_name.setdefault((None, d.name), d)
+
+        def render(text: str, package: str, path: str, used: list[str]) -> str:
+            if "{{" not in text and "{%" not in text:
+                return text
+
+            def doc(*args: str) -> str:
+                key = (args[0], args[1]) if len(args) == 2 else (package, args[0])
+                block = by_name.get(key) or by_name.get((None, key[1]))
+                if block is None:
+                    from mason.errors import did_you_mean
+
+                    raise ParseError(f"doc block {key[1]!r} not found", Span(path),
+                                     did_you_mean(key[1], [d.name for d in docs]) or "define it in a .md file with {% docs name %}")
+                used.append(block.unique_id)
+                return block.block_contents
+
+            ctx = self._yaml_context()
+            ctx = dict(ctx)
+            ctx["doc"] = doc
+            from mason.jinja.native import render_text
+
+            return render_text(text, ctx, path)
+
+        out: dict[str, Node] = {}
+        for uid, node in nodes.items():
+            patch_path = (node.patch_path or node.original_file_path).split("://")[-1]
+            try:
+                used: list[str] = []
+                desc = render(node.description, node.package_name, patch_path, used)
+                cols = {}
+                for name, col in node.columns.items():
+                    cols[name] = replace(col, description=render(col.description, node.package_name, patch_path, []))
+                if desc != node.description or cols != node.columns:
+                    node = replace(node, description=desc, columns=cols, doc_blocks=tuple(used))
+            except MasonError as exc:
+                self.errors.append(exc)
+            out[uid] = node
+        new_sources = []
+        for src in sources:
+            try:
+                src = replace(src, description=render(src.description, src.package_name, src.original_file_path, []),
+                              source_description=render(src.source_description, src.package_name,
+                                                        src.original_file_path, []),
+                              columns={n: replace(c, description=render(c.description, src.package_name,
+                                                                        src.original_file_path, []))
+                                       for n, c in src.columns.items()})
+            except MasonError as exc:
+                self.errors.append(exc)
+            new_sources.append(src)
+        return out, new_sources
 
     def _guard(self, fn, *args: Any) -> Any:  # type: ignore[no-untyped-def]
         try:
@@ -372,28 +462,31 @@ class ProjectParser:
         if stem in version_files:
             base, version, latest = version_files[stem]
             patch = props.patches.get(("models", file.package, base))
-            vdata = next((v for v in (patch.data.get("versions") if patch else []) or []
+            vdata: dict[str, Any] = next((v for v in (patch.data.get("versions") if patch else []) or []
                           if str(v.get("v")) == version), {})
             fqn = (file.package, *file.folders, base, f"v{version}")
             uid = f"model.{file.package}.{base}.v{version}"
-            return self._sql_node(file, "model", "models", base, fqn, file.text, patch, uid, version, latest, vdata)
+            return self._sql_node(file, "model", "models", base, fqn, file.text.strip(), patch, uid, version, latest, vdata)
         patch = props.patches.get(("models", file.package, stem))
         fqn = (file.package, *file.folders, stem)
-        return self._sql_node(file, "model", "models", stem, fqn, file.text, patch, f"model.{file.package}.{stem}")
+        return self._sql_node(file, "model", "models", stem, fqn, file.text.strip(), patch, f"model.{file.package}.{stem}")
 
     def _simple(self, file: SourceFile, props: Properties, resource_type: str, kind: str) -> Node | None:
         stem = file.stem
         patch = props.patches.get((kind, file.package, stem))
-        fqn = (file.package, kind, *file.folders, stem) if resource_type == "analysis" else (file.package, *file.folders, stem)
-        return self._sql_node(file, resource_type, kind, stem, fqn, file.text, patch,
+        # dbt (without require_corrected_analysis_fqns) files analyses under "analysis" and
+        # configures them from the models: tree
+        fqn = (file.package, "analysis", *file.folders, stem)
+        node = self._sql_node(file, resource_type, "models", stem, fqn, file.text.strip(), patch,
                               f"{resource_type}.{file.package}.{stem}")
+        return replace(node, path=f"analysis/{file.relative_path}") if node is not None else None
 
     def _singular_test(self, file: SourceFile, props: Properties) -> Node | None:
         stem = file.stem
         patch_data = props.singular_test_patches.get((file.package, stem))
         patch = Patch("data_tests", stem, patch_data, file) if patch_data else None
         fqn = (file.package, *file.folders, stem)
-        return self._sql_node(file, "test", "data_tests", stem, fqn, file.text, patch, f"test.{file.package}.{stem}")
+        return self._sql_node(file, "test", "data_tests", stem, fqn, file.text.strip(), patch, f"test.{file.package}.{stem}")
 
     def _snapshots(self, file: SourceFile, props: Properties) -> list[Node | None]:
         out: list[Node | None] = []
@@ -419,7 +512,7 @@ class ProjectParser:
             node = self._guard(self._sql_node, fake, "snapshot", "snapshots", name, fqn, sql, patch,
                                f"snapshot.{file.package}.{name}")
             if node is not None:
-                node = replace(node, checksum=file.checksum)
+                node = replace(node, path=f"{file.relative_path}/{name}.sql", checksum=file.checksum)
             out.append(node)
         return out
 
@@ -457,6 +550,7 @@ class ProjectParser:
                 name = str(table["name"])
                 fqn = (file.package, *file.folders, source_name, name)
                 config: dict[str, Any] = default_config("source")
+                config.pop("static_analysis", None)
                 for layer in self._project_layers(file.package, "sources", fqn):
                     merge_into(config, layer)
                 merge_into(config, src_config)
@@ -464,6 +558,8 @@ class ProjectParser:
                 if not config.get("enabled", True):
                     continue
                 freshness = _freshness(data, table, config)
+                config["freshness"] = _freshness_config(freshness)
+                config["static_analysis"] = None
                 loaded_at_field = table.get("loaded_at_field", data.get("loaded_at_field")) or config.get("loaded_at_field")
                 quoting = {**(data.get("quoting") or {}), **(table.get("quoting") or {})}
                 database = table.get("database", data.get("database")) or self.target.get("database")
@@ -510,7 +606,7 @@ class ProjectParser:
                 target = nodes.get(uid)
                 if target is None:
                     continue
-                vdata = next((v for v in versions if str(v.get("v")) == version), {}) if version else {}
+                vdata: dict[str, Any] = next((v for v in versions if str(v.get("v")) == version), {}) if version else {}
                 tdata = _merge_version_patch(dict(data), vdata) if vdata else data
                 ref_expr = f"ref('{name}', version='{version}')" if version else f"ref('{name}')"
                 target_name = f"{name}_v{version}" if version else name
@@ -584,7 +680,7 @@ class ProjectParser:
         if ref_expr.startswith("ref("):
             parsed = static.extract("{{ " + ref_expr + " }}")
             assert parsed is not None
-            refs = [*parsed.refs, *refs]
+            refs = [*refs, *parsed.refs]
         else:
             srcs = [(target_id.split(".")[2], target_id.split(".")[3]), *srcs]
         macro_call = f"{spec.namespace}.{macro_name}" if spec.namespace else macro_name
@@ -596,8 +692,11 @@ class ProjectParser:
         node = Node(
             unique_id=unique_id, resource_type="test", package_name=package, name=name,
             path=f"{alias_default}.sql", original_file_path=file.original_file_path, fqn=fqn, raw_code=raw,
-            checksum="", config=config, refs=tuple(RefCall(n, p, None if v is None else str(v)) for n, p, v in refs),
-            sources=tuple(srcs), depends_on_macros=(macro.unique_id,), description=spec.description,
+            checksum="", config=config, refs=tuple(RefCall(n, p, _version_literal(v)) for n, p, v in refs),
+            sources=tuple(srcs),
+            depends_on_macros=((macro.unique_id, "macro.dbt.get_where_subquery")
+                               if spec.args or macro.package_name != "dbt" else (macro.unique_id,)),
+            description=spec.description,
             tags=tuple(config.get("tags") or ()), meta=dict(config.get("meta") or {}),
             config_call_dict=call_dict,
             test_metadata=TestMetadata(spec.name, kwargs, spec.namespace), column_name=column,
@@ -605,7 +704,9 @@ class ProjectParser:
             attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
             root_path=str(file.root),
         )
-        node = self._named(replace(node, config={**config, "alias": config.get("alias")}))
+        if short != full and not spec.user_name and not config.get("alias"):
+            config["alias"] = short
+        node = self._named(replace(node, config=config))
         if not config.get("alias"):
             node = replace(node, alias=alias_default)
         return node
@@ -625,7 +726,7 @@ class ProjectParser:
                     metrics.append(tuple(a.strip(" '\"") for a in str(dep).split("(", 1)[1].rstrip(")").split(",")))
             out.append(Exposure(
                 unique_id=f"exposure.{file.package}.{name}", package_name=file.package, name=name,
-                path=file.original_file_path, original_file_path=file.original_file_path,
+                path=file.relative_path, original_file_path=file.original_file_path,
                 fqn=(file.package, *file.folders, name), type=str(data.get("type") or ""),
                 owner=dict(data.get("owner") or {}), refs=tuple(RefCall(n, p, v) for n, p, v in refs),
                 sources=tuple(srcs), metrics=tuple(metrics), description=str(data.get("description") or ""),
@@ -643,7 +744,7 @@ class ProjectParser:
     def _groups(self, props: Properties) -> list[Group]:
         return [
             Group(unique_id=f"group.{file.package}.{data['name']}", package_name=file.package, name=str(data["name"]),
-                  path=file.original_file_path, original_file_path=file.original_file_path,
+                  path=file.relative_path, original_file_path=file.original_file_path,
                   owner=dict(data.get("owner") or {}), description=data.get("description"),
                   config=dict(data.get("config") or {}))
             for data, file in props.groups
@@ -671,7 +772,7 @@ class ProjectParser:
             config = {"enabled": True, **(data.get("config") or {})}
             out.setdefault(rtype, {})[uid] = GenericNode(
                 unique_id=uid, resource_type=rtype, package_name=file.package, name=name,
-                path=file.original_file_path, original_file_path=file.original_file_path, fqn=fqn, data=data,
+                path=file.relative_path, original_file_path=file.original_file_path, fqn=fqn, data=data,
                 refs=tuple(RefCall(n, p, v) for n, p, v in refs), config=config,
                 tags=tuple(_tags(config.get("tags"))), description=str(data.get("description") or ""),
                 created_at=self.now,
@@ -776,6 +877,17 @@ def _freshness(source: Mapping[str, Any], table: Mapping[str, Any], config: Mapp
     return None
 
 
+def _freshness_config(f: Mapping[str, Any] | None) -> dict[str, Any]:
+    f = f or {}
+
+    def after(v: Any) -> dict[str, Any]:
+        v = v or {}
+        return {"count": v.get("count"), "period": v.get("period")}
+
+    return {"warn_after": after(f.get("warn_after")), "error_after": after(f.get("error_after")),
+            "filter": f.get("filter")}
+
+
 def _version_files(versioned: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, str, str]]:
     """file stem -> (model name, version, latest version) for versioned models."""
     out: dict[str, tuple[str, str, str]] = {}
@@ -787,6 +899,18 @@ def _version_files(versioned: Mapping[str, Mapping[str, Any]]) -> dict[str, tupl
             stem = str(v.get("defined_in") or f"{name}_v{version}")
             out[stem] = (name, version, latest)
     return out
+
+
+def _version_literal(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            try:
+                return float(v)
+            except ValueError:
+                return v
+    return v
 
 
 def _version_key(v: str) -> tuple[int, ...] | tuple[str]:

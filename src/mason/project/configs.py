@@ -26,7 +26,7 @@ KNOWN_CONFIGS = frozenset(
      "snapshot_meta_column_names", "target_schema", "target_database", "severity", "warn_if", "error_if",
      "fail_calc", "where", "limit", "store_failures", "store_failures_as", "freshness", "loaded_at_field",
      "loaded_at_query", "file_format", "partition_by", "clustered_by", "buckets", "location_root",
-     "indexes", "unlogged", "on_error", "static_analysis", "persist_docs", "labels"}
+     "indexes", "unlogged", "on_error", "static_analysis", "labels"}
 )
 
 
@@ -81,7 +81,7 @@ def merge_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any
     return base
 
 
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "enabled": True,
     "alias": None,
     "schema": None,
@@ -121,8 +121,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "seed": {**_MODEL_LIKE, "materialized": "seed", "delimiter": ",", "quote_columns": None},
     "snapshot": {**_MODEL_LIKE, "materialized": "snapshot", "strategy": None, "target_schema": None,
                  "target_database": None, "updated_at": None, "check_cols": None,
-                 "snapshot_meta_column_names": {}, "dbt_valid_to_current": None, "hard_deletes": None,
-                 "unique_key": None},
+                 "snapshot_meta_column_names": {"dbt_valid_to": None, "dbt_valid_from": None, "dbt_scd_id": None,
+                                                "dbt_updated_at": None, "dbt_is_deleted": None},
+                 "dbt_valid_to_current": None, "unique_key": None},
     "analysis": {**_MODEL_LIKE},
     "test": {**_COMMON, "materialized": "test", "severity": "ERROR", "store_failures": None,
              "store_failures_as": None, "where": None, "limit": None, "fail_calc": "count(*)",
@@ -131,6 +132,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                "loaded_at_query": None, "meta": {}, "tags": []},
     "exposure": {"enabled": True, "tags": [], "meta": {}},
 }
+
+
+APPEND_KEYS = _APPEND_KEYS
 
 
 def default_config(resource_type: str) -> dict[str, Any]:

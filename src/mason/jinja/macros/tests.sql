@@ -68,7 +68,7 @@ parent as (
     select {{ field }} as to_field
     from {{ to }}
 )
-select child.from_field
+select from_field
 from child
 left join parent
     on child.from_field = parent.to_field
