@@ -1,0 +1,254 @@
+"""Built-in materializations: view, table, incremental (append, delete+insert, merge).
+
+Every build is atomic: the statements run in one transaction (DuckDB and PostgreSQL have transactional DDL),
+so a failed build leaves the previous relation exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mason.adapters.base import AdapterResponse, ColumnInfo
+from mason.adapters.relation import Relation
+from mason.errors import CompileError, DatabaseError, Span
+from mason.execute.outcome import NodeOutcome
+from mason.nodes.nodes import Node
+
+_TRAILING = re.compile(r"[\s;]+$")
+
+
+def clean_sql(sql: str) -> str:
+    """The model's SELECT without a trailing semicolon (it is wrapped in DDL)."""
+    return _TRAILING.sub("", sql)
+
+
+@dataclass
+class BuildContext:
+    """What a materialization needs: the adapter, the node, its SQL and relation, and hook runners."""
+
+    adapter: Any
+    node: Node
+    sql: str
+    relation: Relation
+    full_refresh: bool
+    run_hooks: Callable[[str, bool], None]  # (which: 'pre'|'post', inside_transaction)
+    record_sql: Callable[[str], None]
+
+    def execute(self, sql: str, fetch: bool = False) -> tuple[AdapterResponse, Any]:
+        self.record_sql(sql)
+        return self.adapter.execute(sql, fetch=fetch)
+
+
+def _ensure_schema(ctx: BuildContext) -> None:
+    rel = ctx.relation
+    if ctx.adapter.cache.get_schema(rel.database, rel.schema or "") is None:
+        existing = ctx.adapter.list_relations(rel.database, rel.schema or "")
+        if existing:
+            return
+    ctx.adapter.create_schema(rel.database, rel.schema or "")
+
+
+def _in_transaction(ctx: BuildContext, body: Callable[[], AdapterResponse]) -> AdapterResponse:
+    adapter = ctx.adapter
+    ctx.run_hooks("pre", False)
+    adapter.begin()
+    try:
+        ctx.run_hooks("pre", True)
+        response = body()
+        ctx.run_hooks("post", True)
+        adapter.commit()
+    except BaseException:
+        adapter.rollback()
+        adapter.cache.clear()
+        raise
+    ctx.run_hooks("post", False)
+    return response
+
+
+def _existing(ctx: BuildContext) -> Relation | None:
+    rel = ctx.relation
+    return ctx.adapter.get_relation(rel.database, rel.schema or "", rel.identifier or "")
+
+
+def materialize_view(ctx: BuildContext) -> NodeOutcome:
+    _ensure_schema(ctx)
+    old = _existing(ctx)
+    target = ctx.relation.incorporate(type="view")
+
+    def body() -> AdapterResponse:
+        if old is not None and old.type != "view":
+            ctx.execute(f"drop table if exists {target.render()} cascade")
+        response, _ = ctx.execute(f"create or replace view {target.render()} as (\n{clean_sql(ctx.sql)}\n)")
+        return response
+
+    response = _in_transaction(ctx, body)
+    ctx.adapter.cache.add(target)
+    return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
+
+
+def _create_table(ctx: BuildContext, old: Relation | None) -> AdapterResponse:
+    target = ctx.relation.incorporate(type="table")
+    if old is not None and old.type == "view":
+        ctx.execute(f"drop view if exists {target.render()} cascade")
+    response, _ = ctx.execute(f"create or replace table {target.render()} as (\n{clean_sql(ctx.sql)}\n)")
+    return response
+
+
+def materialize_table(ctx: BuildContext) -> NodeOutcome:
+    _ensure_schema(ctx)
+    old = _existing(ctx)
+    response = _in_transaction(ctx, lambda: _create_table(ctx, old))
+    ctx.adapter.cache.add(ctx.relation.incorporate(type="table"))
+    return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
+
+
+# ------------------------------------------------------------------------------------------ incremental
+def _unique_keys(node: Node) -> list[str]:
+    key = node.config.get("unique_key")
+    if key is None or key == "":
+        return []
+    if isinstance(key, str):
+        return [key]
+    return [str(k) for k in key]
+
+
+def _strategy(ctx: BuildContext) -> str:
+    configured = ctx.node.config.get("incremental_strategy")
+    caps = ctx.adapter.capabilities
+    if configured is None:
+        return caps.default_incremental_strategy if _unique_keys(ctx.node) else "append"
+    strategy = str(configured)
+    if strategy not in caps.incremental_strategies:
+        raise CompileError(
+            f"incremental_strategy {strategy!r} is not supported on {ctx.adapter.type}",
+            Span(ctx.node.original_file_path),
+            f"use one of: {', '.join(caps.incremental_strategies)}",
+        )
+    return strategy
+
+
+def _quote(ctx: BuildContext, name: str) -> str:
+    return str(ctx.adapter.quote(name))
+
+
+def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[ColumnInfo]:
+    """Apply on_schema_change; return the destination columns to write."""
+    adapter = ctx.adapter
+    mode = str(ctx.node.config.get("on_schema_change") or "ignore")
+    target_cols = adapter.get_columns(target)
+    tmp_cols = adapter.get_columns(tmp)
+    target_names = {c.name.lower(): c for c in target_cols}
+    tmp_names = {c.name.lower(): c for c in tmp_cols}
+    added = [c for c in tmp_cols if c.name.lower() not in target_names]
+    removed = [c for c in target_cols if c.name.lower() not in tmp_names]
+    changed = [c for c in tmp_cols if c.name.lower() in target_names
+               and c.dtype.lower() != target_names[c.name.lower()].dtype.lower()]
+    if not (added or removed or changed) or mode == "ignore":
+        return target_cols
+    if mode == "fail":
+        parts = []
+        if added:
+            parts.append("new columns " + ", ".join(c.name for c in added))
+        if removed:
+            parts.append("missing columns " + ", ".join(c.name for c in removed))
+        if changed:
+            parts.append("changed types " + ", ".join(f"{c.name} ({target_names[c.name.lower()].dtype} -> {c.dtype})"
+                                                      for c in changed))
+        raise CompileError(
+            f"the schema of {ctx.node.unique_id} changed: {'; '.join(parts)}",
+            Span(ctx.node.original_file_path),
+            "set on_schema_change to append_new_columns or sync_all_columns, or run with --full-refresh",
+        )
+    rendered = target.render()
+    for col in added:
+        ctx.execute(f"alter table {rendered} add column {_quote(ctx, col.name)} {col.dtype}")
+    if mode == "sync_all_columns":
+        for col in removed:
+            ctx.execute(f"alter table {rendered} drop column {_quote(ctx, col.name)}")
+        for col in changed:
+            ctx.execute(f"alter table {rendered} alter column {_quote(ctx, col.name)} type {col.dtype}")
+    adapter.cache.clear()
+    return adapter.get_columns(target)
+
+
+def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Relation,
+                     columns: list[ColumnInfo]) -> list[str]:
+    names = [_quote(ctx, c.name) for c in columns]
+    col_list = ", ".join(names)
+    keys = _unique_keys(ctx.node)
+    predicates = ctx.node.config.get("incremental_predicates") or []
+    if isinstance(predicates, str):
+        predicates = [predicates]
+    t, s = target.render(), tmp.render()
+    if strategy == "append" or (strategy == "delete+insert" and not keys):
+        return [f"insert into {t} ({col_list}) select {col_list} from {s}"]
+    if strategy == "delete+insert":
+        key_list = ", ".join(keys)
+        extra = "".join(f" and ({p})" for p in predicates)
+        if len(keys) == 1:
+            delete = f"delete from {t} where ({keys[0]}) in (select {keys[0]} from {s}){extra}"
+        else:
+            delete = (f"delete from {t} as DBT_INTERNAL_DEST where exists (select 1 from {s} as DBT_INTERNAL_SOURCE "
+                      f"where " + " and ".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
+                      + f"){extra}")
+        del key_list
+        return [delete, f"insert into {t} ({col_list}) select {col_list} from {s}"]
+    if strategy == "merge":
+        insert = (f"when not matched then insert ({col_list}) values "
+                  f"({', '.join('DBT_INTERNAL_SOURCE.' + n for n in names)})")
+        if not keys:
+            return [f"insert into {t} ({col_list}) select {col_list} from {s}"]
+        on = " and ".join([f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys] + [f"({p})" for p in predicates])
+        update_cols = ctx.node.config.get("merge_update_columns")
+        exclude = {str(c).lower() for c in ctx.node.config.get("merge_exclude_columns") or []}
+        if update_cols:
+            targets = [str(c) for c in update_cols]
+        else:
+            targets = [c.name for c in columns if c.name.lower() not in exclude]
+        sets = ", ".join(f"{_quote(ctx, c)} = DBT_INTERNAL_SOURCE.{_quote(ctx, c)}" for c in targets)
+        update = f"when matched then update set {sets} " if sets else ""
+        return [f"merge into {t} as DBT_INTERNAL_DEST using {s} as DBT_INTERNAL_SOURCE on ({on}) {update}{insert}"]
+    raise CompileError(f"incremental_strategy {strategy!r} is not implemented yet", Span(ctx.node.original_file_path))
+
+
+def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
+    _ensure_schema(ctx)
+    old = _existing(ctx)
+    if old is None or old.type != "table" or ctx.full_refresh:
+        response = _in_transaction(ctx, lambda: _create_table(ctx, old))
+        ctx.adapter.cache.add(ctx.relation.incorporate(type="table"))
+        return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
+    strategy = _strategy(ctx)
+    target = ctx.relation.incorporate(type="table")
+    tmp_name = f"{ctx.relation.identifier}__dbt_tmp_{uuid.uuid4().hex[:8]}"
+    tmp = ctx.adapter.make_relation(None, None, tmp_name, "table")
+    ctx.execute(f"create temporary table {tmp.render()} as (\n{clean_sql(ctx.sql)}\n)")
+    rows = -1
+    try:
+        def body() -> AdapterResponse:
+            nonlocal rows
+            columns = _schema_changes(ctx, target, tmp)
+            response = AdapterResponse()
+            for stmt in _incremental_sql(ctx, strategy, target, tmp, columns):
+                response, _ = ctx.execute(stmt)
+            rows = response.rows_affected
+            return response
+
+        _in_transaction(ctx, body)
+    finally:
+        try:
+            ctx.adapter.execute(f"drop table if exists {tmp.render()}")
+        except DatabaseError:
+            pass
+    return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", rows))
+
+
+MATERIALIZATIONS: dict[str, Callable[[BuildContext], NodeOutcome]] = {
+    "view": materialize_view,
+    "table": materialize_table,
+    "incremental": materialize_incremental,
+}

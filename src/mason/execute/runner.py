@@ -1,0 +1,636 @@
+"""Running a plan: a worker pool over the DAG, hooks, materializations, tests, skips and run_results."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mason import api
+from mason.adapters.base import AdapterResponse
+from mason.artifacts.run_results import NodeResult, write_run_results
+from mason.artifacts.writer import register_secrets, scrub, write_text
+from mason.compile.compiler import Compiler, build_macro_index
+from mason.errors import CompileError, DatabaseError, MasonError, Span, UsageError
+from mason.execute import data_tests
+from mason.execute.materializations import MATERIALIZATIONS, BuildContext
+from mason.execute.outcome import NodeOutcome
+from mason.execute.plan import COMMAND_TYPES, Plan, build_plan
+from mason.nodes.nodes import Node
+from mason.observe.events import ConsoleSink, JsonSink, NodeFinished, NodeInfo
+
+_FAILED = ("error", "fail")
+
+
+def make_sink(session: Any, log_file: Any = None) -> Any:
+    if session.flags.log_format == "json":
+        return JsonSink(session.invocation_id, log_file=log_file)
+    return ConsoleSink(quiet=session.flags.quiet, debug=session.flags.debug, width=session.flags.printer_width,
+                       colors=None if session.flags.use_colors else False, log_file=log_file)
+
+
+def _open_log(session: Any, parsed: api.Parsed) -> Any:
+    """logs/dbt.log (rolling at 10 MiB, like dbt)."""
+    folder = Path(session.log_path) if session.log_path else parsed.loaded.project.root / parsed.loaded.project.log_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dbt.log"
+    if path.exists() and path.stat().st_size > 10 * 1024 * 1024:
+        path.replace(folder / "dbt.log.1")
+    return path.open("a", encoding="utf-8")
+
+
+@dataclass
+class RunState:
+    results: dict[str, NodeResult] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+class Runner:
+    def __init__(self, session: Any, parsed: api.Parsed, which: str, opts: dict[str, Any], sink: Any) -> None:
+        from mason.adapters.factory import open_adapter
+
+        self.session = session
+        self.parsed = parsed
+        self.manifest = parsed.manifest
+        self.which = which
+        self.opts = opts
+        self.sink = sink
+        self.adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)
+        self.index = build_macro_index(parsed)
+        self.compiler = Compiler(session, parsed, self.adapter, self.index, log=self._jinja_log)
+        self.target_dir = parsed.loaded.target_dir
+        self.full_refresh = bool(session.flags.full_refresh)
+        self.state = RunState()
+        self._lock = threading.Lock()
+
+    def _jinja_log(self, message: str, info: bool) -> None:
+        if info:
+            self.sink.info(scrub(message))
+        else:
+            self.sink.debug(scrub(message))
+
+    def close(self) -> None:
+        self.adapter.close()
+
+    # ------------------------------------------------------------------ node helpers
+    def _info(self, node: Any, index: int, total: int) -> NodeInfo:
+        relation = ""
+        if isinstance(node, Node) and node.resource_type in ("model", "seed", "snapshot"):
+            relation = f"{node.schema}.{node.alias}"
+        materialized = node.config.get("materialized", "") if isinstance(node, Node) else node.resource_type
+        return NodeInfo(node.unique_id, node.resource_type, node.name, str(materialized), relation,
+                        node.original_file_path, index, total)
+
+    def _write_run_sql(self, compiled_path: str, statements: list[str]) -> None:
+        if not statements:
+            return
+        rel = compiled_path.split("/compiled/", 1)[1]
+        write_text(self.target_dir / "run" / rel, "\n\n".join(s.rstrip() + ";" for s in statements) + "\n")
+
+    def _run_hooks(self, node: Node, which: str, inside: bool, runtime: Any, record: Callable[[str], None]) -> None:
+        key = "pre-hook" if which == "pre" else "post-hook"
+        for i, hook in enumerate(node.config.get(key) or []):
+            if bool(hook.get("transaction", True)) != inside:
+                continue
+            sql = runtime.render(str(hook.get("sql", "")), f"{node.unique_id}:{key}:{i}", node.package_name)
+            if sql and sql.strip():
+                record(sql)
+                self.adapter.execute(sql)
+
+    # ------------------------------------------------------------------ executing one node
+    def run_node(self, uid: str) -> tuple[NodeOutcome, float, float, list[str], str | None]:
+        """(outcome, compile seconds, execute seconds, statements, compiled path)."""
+        node = self.manifest.nodes.get(uid)
+        statements: list[str] = []
+        record = statements.append
+        if node is None:
+            if uid in self.manifest.unit_tests:
+                from mason.execute.unit_tests import run_unit_test
+
+                t0 = time.perf_counter()
+                outcome = run_unit_test(self, self.manifest.unit_tests[uid], record)
+                return outcome, 0.0, time.perf_counter() - t0, statements, None
+            return NodeOutcome("no-op", "NO-OP"), 0.0, 0.0, statements, None
+        t0 = time.perf_counter()
+        if node.resource_type == "seed":
+            from mason.execute.seeds import load_seed
+
+            rel = self.compiler.relation(node)
+            csv_path = Path(node.root_path) / node.original_file_path
+            t1 = time.perf_counter()
+            outcome = load_seed(self.adapter, node, rel, csv_path, full_refresh=self._full_refresh(node),
+                                empty=bool(self.session.flags.empty))
+            return outcome, t1 - t0, time.perf_counter() - t1, statements, None
+        compiled = self.compiler.compile_node(node)
+        self.compiler.write(compiled)
+        t1 = time.perf_counter()
+        sql = compiled.compiled_code
+        if node.resource_type == "test":
+            audit = self.adapter.make_relation(node.database, node.schema, node.alias, "table")
+            outcome = data_tests.run_test(
+                self.adapter, node, sql,
+                store_failures=data_tests.should_store_failures(node, self.session.flags.store_failures),
+                audit_relation=audit, record_sql=record)
+            if outcome.status == "warn" and self._warn_is_error():
+                outcome = NodeOutcome("fail", outcome.message, outcome.response, outcome.failures)
+        elif node.resource_type == "snapshot":
+            from mason.execute.snapshots import run_snapshot
+
+            outcome = run_snapshot(self.adapter, node, sql, self.compiler.relation(node))
+        elif node.resource_type == "model":
+            outcome = self._materialize(node, sql, record)
+        elif node.resource_type == "analysis":
+            outcome = NodeOutcome("success", "OK")
+        else:
+            outcome = NodeOutcome("no-op", "NO-OP")
+        self._write_run_sql(compiled.compiled_path, statements)
+        return (NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures, sql,
+                            compiled.relation_name), t1 - t0, time.perf_counter() - t1, statements,
+                compiled.compiled_path)
+
+    def _warn_is_error(self) -> bool:
+        if self.session.flags.warn_error:
+            return True
+        opts = self.session.flags.warn_error_options or {}
+        err = opts.get("error", opts.get("include"))
+        return err in ("all", "*") or (isinstance(err, list) and any(e in ("all", "*", "LogTestResult") for e in err))
+
+    def _full_refresh(self, node: Node) -> bool:
+        configured = node.config.get("full_refresh")
+        return bool(configured) if configured is not None else self.full_refresh
+
+    def _materialize(self, node: Node, sql: str, record: Callable[[str], None]) -> NodeOutcome:
+        materialized = node.materialized
+        custom = self._custom_materialization(node)
+        if custom is not None:
+            raise CompileError(
+                f"{node.unique_id} uses the custom materialization {materialized!r} "
+                f"({custom.original_file_path}), which Mason cannot run yet",
+                Span(node.original_file_path), "use view, table, incremental or ephemeral for now")
+        builder = MATERIALIZATIONS.get(materialized)
+        if builder is None:
+            raise CompileError(f"materialization {materialized!r} is not available on {self.adapter.type}",
+                               Span(node.original_file_path),
+                               f"use one of: {', '.join(sorted(MATERIALIZATIONS))}, ephemeral")
+        runtime = self.compiler.runtime_for(node, [])
+        ctx = BuildContext(
+            adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
+            full_refresh=self._full_refresh(node),
+            run_hooks=lambda which, inside: self._run_hooks(node, which, inside, runtime, record),
+            record_sql=record,
+        )
+        return builder(ctx)
+
+    def _custom_materialization(self, node: Node) -> Any:
+        macro = self.index.materialization(node.materialized, node.package_name)
+        if macro is None or macro.package_name == "dbt":
+            return None
+        return macro
+
+    # ------------------------------------------------------------------ hooks around the run
+    def run_project_hooks(self, kind: str, results: list[NodeResult]) -> list[NodeResult]:
+        out: list[NodeResult] = []
+        hooks = [n for n in self.manifest.nodes.values() if n.resource_type == "operation" and kind in n.tags]
+        pkg_order = {p: i for i, p in enumerate(sorted(p for p in self.manifest.project_packages
+                                                         if p != self.manifest.project_name))}
+        hooks.sort(key=lambda n: (pkg_order.get(n.package_name, 10**6), int(n.name.rsplit("-", 1)[-1])))
+        if not hooks:
+            return out
+        schemas = sorted({n.schema for n in self.manifest.nodes.values()
+                          if n.unique_id in self.state.results and n.schema
+                          and self.state.results[n.unique_id].status == "success"})
+        extra = {"results": [_ResultView(r, self.manifest) for r in results], "schemas": schemas,
+                 "database_schemas": [(self.parsed.loaded.target.database, s) for s in schemas]}
+        self.sink.info(f"Running {len(hooks)} {kind} hook{'s' if len(hooks) != 1 else ''}")
+        for i, hook in enumerate(hooks, 1):
+            start = time.perf_counter()
+            index = hook.name.rsplit("-", 1)[-1]
+            name = f"{hook.package_name}.{kind}.{index}"
+            runtime = self.compiler.factory.runtime(hook, extra)
+            try:
+                sql = runtime.render(hook.raw_code, f"{hook.unique_id}", hook.package_name)
+                if sql.strip():
+                    self.adapter.execute(sql)
+                status, message = "success", f"{name} passed"
+            except MasonError as exc:
+                status, message = "error", exc.render()
+            elapsed = time.perf_counter() - start
+            self.sink.info(f"{i} of {len(hooks)} {'OK' if status == 'success' else 'ERROR'} hook: {name} "
+                           f"[{'OK' if status == 'success' else 'ERROR'} in {elapsed:.2f}s]")
+            out.append(NodeResult(hook.unique_id, status, message, 0, elapsed, threading.current_thread().name, {},
+                                  [], None, None))
+            if status == "error":
+                self.sink.error(f"  {message}")
+        return out
+
+    # ------------------------------------------------------------------ the scheduler
+    def execute_plan(self, plan: Plan) -> list[NodeResult]:
+        threads = max(1, int(self.session.flags.threads or self.parsed.loaded.target.threads or 1))
+        total = len(plan)
+        index_of = {uid: i + 1 for i, uid in enumerate(plan.order)}
+        remaining = {uid: len(plan.deps[uid]) for uid in plan.order}
+        skipped: dict[str, str] = {}
+        ready = sorted((plan.depth[uid], index_of[uid], uid) for uid, n in remaining.items() if n == 0)
+        running: dict[Future[Any], str] = {}
+        started: dict[str, str] = {}
+        fail_fast = bool(self.session.flags.fail_fast)
+        stop = False
+
+        def node_of(uid: str) -> Any:
+            return self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
+
+        def finish(uid: str, outcome: NodeOutcome, compile_s: float, exec_s: float, sql: list[str],
+                   start_iso: str, mid_iso: str) -> None:
+            end_iso = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            node = node_of(uid)
+            info = self._info(node, index_of[uid], total)
+            elapsed = compile_s + exec_s
+            self.sink.node_finished(NodeFinished(info, outcome.status, scrub(outcome.message or ""), elapsed,
+                                                 outcome.failures, compile_s * 1000, exec_s * 1000,
+                                                 outcome.response.rows_affected, tuple(scrub(s) for s in sql)))
+            timing = [{"name": "compile", "started_at": start_iso, "completed_at": mid_iso},
+                      {"name": "execute", "started_at": mid_iso, "completed_at": end_iso}]
+            response = outcome.response.to_dict() if outcome.status not in ("skipped", "no-op", "error") else {}
+            self.state.results[uid] = NodeResult(
+                uid, outcome.status, scrub(outcome.message) if outcome.message else outcome.message,
+                outcome.failures, elapsed, threading.current_thread().name, response, timing,
+                scrub(outcome.compiled_code) if outcome.compiled_code else None, outcome.relation_name,
+                outcome.compiled_code is not None)
+
+        def work(uid: str) -> tuple[NodeOutcome, float, float, list[str], str, str]:
+            start_iso = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            node = node_of(uid)
+            self.sink.node_started(self._info(node, index_of[uid], total))
+            try:
+                outcome, c, e, sql, _ = self.run_node(uid)
+            except MasonError as exc:
+                if exc.span is None and isinstance(node, Node):
+                    exc.span = Span(node.original_file_path)
+                outcome, c, e, sql = NodeOutcome("error", exc.render()), 0.0, 0.0, []
+            except Exception as exc:  # a bug or a driver error we did not wrap: report it on the node
+                if self.session.flags.debug:
+                    import traceback
+
+                    traceback.print_exc()
+                outcome, c, e, sql = NodeOutcome("error", f"{type(exc).__name__}: {exc}"), 0.0, 0.0, []
+            mid = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            return outcome, c, e, sql, start_iso, mid
+
+        def mark_skipped(uid: str, cause: str) -> None:
+            for child in plan.descendants(uid):
+                if child not in skipped and child not in self.state.results:
+                    skipped[child] = cause
+
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="Thread")
+        try:
+            while ready or running:
+                while ready and len(running) < threads and not stop:
+                    _, _, uid = ready.pop(0)
+                    if uid in skipped:
+                        self._skip(uid, skipped[uid], index_of[uid], total)
+                        self._release(uid, plan, remaining, ready, index_of)
+                        continue
+                    started[uid] = datetime.now(UTC).isoformat()
+                    running[pool.submit(work, uid)] = uid
+                if stop and not running:
+                    break
+                if not running:
+                    continue
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    uid = running.pop(fut)
+                    outcome, c, e, sql, s_iso, m_iso = fut.result()
+                    finish(uid, outcome, c, e, sql, s_iso, m_iso)
+                    failed = outcome.status in _FAILED
+                    if failed:
+                        mark_skipped(uid, uid)
+                        if fail_fast:
+                            stop = True
+                            self.adapter.cancel()
+                    self._release(uid, plan, remaining, ready, index_of)
+            if stop:
+                for uid in plan.order:
+                    if uid not in self.state.results:
+                        self._skip(uid, "fail-fast", index_of[uid], total)
+        except KeyboardInterrupt:
+            self.state.cancelled = True
+            self.adapter.cancel()
+            for fut in running:
+                fut.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [self.state.results[uid] for uid in plan.order if uid in self.state.results]
+
+    def _release(self, uid: str, plan: Plan, remaining: dict[str, int], ready: list[tuple[int, int, str]],
+                 index_of: dict[str, int]) -> None:
+        for child in plan.dependents.get(uid, ()):
+            remaining[child] -= 1
+            if remaining[child] == 0:
+                ready.append((plan.depth[child], index_of[child], child))
+        ready.sort()
+
+    def _skip(self, uid: str, cause: str, index: int, total: int) -> None:
+        node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
+        info = self._info(node, index, total)
+        self.sink.node_finished(NodeFinished(info, "skipped", None, 0.0))
+        self.state.results[uid] = NodeResult(uid, "skipped", None, None, 0.0, threading.current_thread().name, {},
+                                             [], None, None)
+
+
+class _ResultView:
+    """What on-run-end hooks see in `results`: .node, .status, .message, .execution_time..."""
+
+    def __init__(self, result: NodeResult, manifest: Any) -> None:
+        self._r = result
+        node = manifest.nodes.get(result.unique_id)
+        self.node = _Obj({"unique_id": result.unique_id, "name": getattr(node, "name", result.unique_id),
+                          "resource_type": getattr(node, "resource_type", ""),
+                          "schema": getattr(node, "schema", None), "alias": getattr(node, "alias", None),
+                          "database": getattr(node, "database", None),
+                          "config": dict(getattr(node, "config", {}) or {})})
+        self.status = result.status
+        self.message = result.message
+        self.execution_time = result.execution_time
+        self.failures = result.failures
+        self.adapter_response = result.adapter_response
+        self.thread_id = result.thread_id
+        self.timing = result.timing
+
+
+class _Obj(dict[str, Any]):
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError as exc:
+            raise AttributeError(key) from exc
+
+
+# ---------------------------------------------------------------------- commands
+def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any) -> int:
+    counts = {"PASS": 0, "WARN": 0, "ERROR": 0, "SKIP": 0, "NO-OP": 0}
+    errors: list[NodeResult] = []
+    warns: list[NodeResult] = []
+    for r in results:
+        if r.unique_id.startswith("operation."):
+            if r.status == "error":
+                errors.append(r)
+            continue
+        if r.status in ("success", "pass"):
+            counts["PASS"] += 1
+        elif r.status == "warn":
+            counts["WARN"] += 1
+            warns.append(r)
+        elif r.status in ("error", "fail"):
+            counts["ERROR"] += 1
+            errors.append(r)
+        elif r.status == "skipped":
+            counts["SKIP"] += 1
+        elif r.status == "no-op":
+            counts["NO-OP"] += 1
+    total = sum(counts.values())
+    mins, secs = divmod(elapsed, 60)
+    sink.info("")
+    sink.info(f"Finished running {total} node{'s' if total != 1 else ''} in 0h {int(mins)}m {secs:.2f}s.")
+    sink.info("")
+    if errors:
+        sink.error(f"Completed with {len(errors)} error{'s' if len(errors) != 1 else ''} and "
+                   f"{len(warns)} warning{'s' if len(warns) != 1 else ''}:")
+        for r in errors:
+            node = manifest.nodes.get(r.unique_id)
+            where = f" ({node.original_file_path})" if node is not None else ""
+            label = "Failure in" if r.status == "fail" else "Error in"
+            sink.error("")
+            sink.error(f"  {label} {r.unique_id}{where}")
+            sink.error(f"    {r.message}")
+            if node is not None and r.compiled:
+                sink.error(f"    compiled code at target/compiled/{node.package_name}/{node.original_file_path}")
+    elif warns:
+        sink.warn(f"Completed with {len(warns)} warning{'s' if len(warns) != 1 else ''}:")
+        for r in warns:
+            sink.warn(f"  Warning in {r.unique_id}: {r.message}")
+    else:
+        sink.info("Completed successfully")
+    sink.info("")
+    sink.info(f"Done. PASS={counts['PASS']} WARN={counts['WARN']} ERROR={counts['ERROR']} SKIP={counts['SKIP']} "
+              f"NO-OP={counts['NO-OP']} TOTAL={total}")
+    return 1 if errors else 0
+
+
+def _args_dict(session: Any, opts: dict[str, Any], which: str) -> dict[str, Any]:
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items() if v not in (None, (), False)}
+    args.pop("vars_", None)
+    args["which"] = which
+    args["vars"] = {k: v for k, v in session.cli_vars.items() if not str(k).startswith("DBT_ENV_SECRET")}
+    return args
+
+
+def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] | None = None) -> int:
+    from mason.cli.commands import parse_and_write, selected, write_artifacts
+
+    start = time.perf_counter()
+    parsed = parse_and_write(session)
+    register_secrets(parsed.loaded.target.secrets)
+    log_file = _open_log(session, parsed)
+    sink = make_sink(session, log_file)
+    types = COMMAND_TYPES[which]
+    if only is not None:
+        ids = only
+    else:
+        ids = selected(parsed, session, opts, types)
+    ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_ephemeral)}
+    extra_noops: list[str] = []
+    if which == "build" and only is None:
+        extra_noops = sorted(selected(parsed, session, opts, ("exposure", "saved_query")))
+    plan = build_plan(parsed.manifest, ids, build_mode=which in ("build", "retry"))
+    target = parsed.loaded.target
+    counts = _count_resources(parsed)
+    sink.info(f"Running with mason={_version()}")
+    sink.info(f"Found {counts}")
+    sink.info("")
+    if not plan.order:
+        sink.warn("Nothing to do. Try checking your model configs and model specification args")
+        write_artifacts(session, parsed)
+        return 0
+    sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
+    sink.info("")
+    runner = Runner(session, parsed, which, opts, sink)
+    results: list[NodeResult] = []
+    code = 0
+    try:
+        hook_results = runner.run_project_hooks("on-run-start", [])
+        if any(r.status == "error" for r in hook_results):
+            for i, uid in enumerate(plan.order, 1):
+                runner._skip(uid, "on-run-start", i, len(plan))
+            node_results = [runner.state.results[u] for u in plan.order]
+        else:
+            node_results = runner.execute_plan(plan)
+        noop = [NodeResult(uid, "no-op", "NO-OP", 0, 0.0, "main", {}, [], None, None) for uid in extra_noops]
+        end_results = runner.run_project_hooks("on-run-end", hook_results + node_results)
+        results = hook_results + node_results + noop + end_results
+        code = _summary(sink, [r for r in results if not r.unique_id.startswith(("exposure.", "saved_query."))],
+                        time.perf_counter() - start, parsed.manifest)
+    except KeyboardInterrupt:
+        sink.error("Interrupted: running statements were cancelled and rolled back; finished nodes are kept.")
+        results = list(runner.state.results.values())
+        code = 1
+    finally:
+        elapsed = time.perf_counter() - start
+        write_run_results(parsed.loaded.target_dir / "run_results.json", results, elapsed, session.invocation_id,
+                          session.started_at, dict(session.env), _args_dict(session, opts, which))
+        compiled = {uid: {"compiled": True, "compiled_code": r.compiled_code, "extra_ctes_injected": True,
+                          "extra_ctes": []}
+                    for uid, r in runner.state.results.items() if r.compiled_code is not None}
+        write_artifacts(session, parsed, compiled)
+        runner.close()
+        log_file.close()
+    return code
+
+
+def _version() -> str:
+    from mason import __version__
+
+    return __version__
+
+
+def _count_resources(parsed: api.Parsed) -> str:
+    m = parsed.manifest
+    kinds: dict[str, int] = {}
+    for node in m.nodes.values():
+        key = {"test": "data test", "operation": "operation"}.get(node.resource_type, node.resource_type)
+        kinds[key] = kinds.get(key, 0) + 1
+    parts = [f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())]
+    for label, table in (("source", m.sources), ("exposure", m.exposures), ("metric", m.metrics),
+                         ("semantic model", m.semantic_models), ("saved query", m.saved_queries),
+                         ("unit test", m.unit_tests), ("macro", m.macros)):
+        if table:
+            parts.append(f"{len(table)} {label}{'s' if len(table) != 1 else ''}")
+    return ", ".join(parts)
+
+
+def show(session: Any, opts: dict[str, Any]) -> int:
+    from mason.adapters.factory import open_adapter
+    from mason.adapters.table import format_table
+    from mason.cli.commands import parse_and_write, selected
+
+    parsed = parse_and_write(session)
+    limit = opts.get("limit")
+    limit = 5 if limit is None else int(limit)
+    adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)
+    try:
+        index = build_macro_index(parsed)
+        compiler = Compiler(session, parsed, adapter, index)
+        if opts.get("inline"):
+            sql = compiler.compile_inline(opts["inline"])
+            title = "inline query"
+        else:
+            ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+            ids = {i for i in ids if i in parsed.manifest.nodes}
+            if len(ids) != 1:
+                raise UsageError(f"show needs exactly one node; the selection matched {len(ids)}",
+                                 hint="select one model with --select, or pass --inline 'select ...'")
+            node = parsed.manifest.nodes[next(iter(ids))]
+            title = node.name
+            if node.resource_type == "seed":
+                sql = f"select * from {compiler.relation(node).render()}"
+            else:
+                sql = compiler.compile_node(node).compiled_code
+        from mason.execute.materializations import clean_sql
+
+        query = f"select * from (\n{clean_sql(sql)}\n) as model_limit_subq"
+        if limit >= 0:
+            query += f" limit {limit}"
+        _, table = adapter.execute(query, fetch=True)
+        assert table is not None
+        if opts.get("output") == "json":
+            rows = [{k: _jsonable(v) for k, v in zip(table.column_names, r)} for r in table.rows]
+            print(json.dumps({"node": title, "show": rows}, indent=2))
+        else:
+            print(f"Previewing {title}:")
+            print(format_table(table))
+    finally:
+        adapter.close()
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def run_operation(session: Any, macro: str, opts: dict[str, Any]) -> int:
+    import yaml
+
+    from mason.adapters.factory import open_adapter
+    from mason.cli.commands import parse_and_write
+
+    parsed = parse_and_write(session)
+    args: dict[str, Any] = {}
+    if opts.get("args_"):
+        try:
+            args = yaml.safe_load(opts["args_"]) or {}
+        except yaml.YAMLError as exc:
+            raise UsageError(f"--args is not valid YAML: {exc}") from exc
+        if not isinstance(args, dict):
+            raise UsageError("--args must be a mapping, e.g. --args '{name: value}'")
+    adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)
+    try:
+        index = build_macro_index(parsed)
+        compiler = Compiler(session, parsed, adapter, index, log=lambda m, i: print(scrub(m)))
+        package, _, name = macro.rpartition(".")
+        found = index.find_in(package, name) if package else index.find(name, parsed.manifest.project_name)
+        if found is None:
+            from mason.errors import did_you_mean
+
+            raise CompileError(f"macro {macro!r} not found", hint=did_you_mean(name, index.all_names()))
+        runtime = compiler.factory.runtime(None)
+        bound = runtime.bind(found)
+        adapter.begin()
+        try:
+            bound(**args)
+            adapter.commit()
+        except BaseException:
+            adapter.rollback()
+            raise
+    except DatabaseError:
+        raise
+    finally:
+        adapter.close()
+    return 0
+
+
+def retry(session: Any, opts: dict[str, Any]) -> int:
+    from mason.project.loader import load
+
+    loaded = load(session)
+    state = Path(opts["state"]) if opts.get("state") else loaded.target_dir
+    path = state / "run_results.json"
+    if not path.is_file():
+        raise UsageError(f"no previous run_results.json in {state}", hint="run a command first, or pass --state")
+    previous = json.loads(path.read_text())
+    which = (previous.get("args") or {}).get("which", "build")
+    if which not in COMMAND_TYPES:
+        which = "build"
+    todo = {r["unique_id"] for r in previous.get("results", [])
+            if r.get("status") in ("error", "fail", "skipped", "runtime error", "partial success")
+            and not r["unique_id"].startswith("operation.")}
+    if not todo:
+        print("Nothing to retry: the previous run had no failures.")
+        return 0
+    return run_command(session, dict(previous.get("args") or {}), which if which != "retry" else "build", only=todo)
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+__all__ = ["AdapterResponse", "run_command", "retry", "run_operation", "show"]

@@ -1,0 +1,1 @@
+"""Observability: typed events and the sinks that show or store them."""
