@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mason.errors import UsageError, did_you_mean
+from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
 from mason.graph.dag import bind
 from mason.graph.selector import (
     Difference,
@@ -32,7 +32,16 @@ class Parsed:
 def parse(session: Session) -> Parsed:
     loaded = load(session)
     parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
-    manifest = bind(parser.parse())
+    parsed = parser.parse()
+    errors = list(parser.errors)
+    try:
+        manifest = bind(parsed)
+    except ParseErrors as exc:
+        errors.extend(exc.errors)
+    except MasonError as exc:
+        errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ParseErrors(errors)
     manifest = replace(manifest, selectors=loaded.selectors)
     return Parsed(loaded, manifest)
 

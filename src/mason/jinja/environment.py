@@ -78,6 +78,7 @@ class _Environment(jinja2.Environment):
 _ENV_LOCK = threading.Lock()
 _ENV: _Environment | None = None
 _TEMPLATES: dict[tuple[str, str], jinja2.Template] = {}
+_BY_NAME: dict[str, jinja2.Template] = {}
 
 
 def environment() -> jinja2.Environment:
@@ -111,6 +112,7 @@ def template(source: str, name: str = "<string>") -> jinja2.Template:
         ) from exc
     tpl = env.template_class.from_code(env, code, env.make_globals(None), None)
     _TEMPLATES[key] = tpl
+    _BY_NAME[name] = tpl
     return tpl
 
 
@@ -122,6 +124,9 @@ def template_line(exc: BaseException, filename: str) -> int | None:
         if tb.tb_frame.f_code.co_filename == filename:
             line = tb.tb_lineno
         tb = tb.tb_next
+    if line is not None and filename in _BY_NAME:
+        # frames carry the generated module's line; Jinja's debug info maps it back to the template
+        return _BY_NAME[filename].get_corresponding_lineno(line)
     return line
 
 

@@ -326,8 +326,6 @@ class ProjectParser:
         groups = self._groups(props)
         semantic = self._semantic(props)
         nodes, sources = self._render_descriptions(nodes, sources, docs)
-        if self.errors:
-            raise ParseErrors(self.errors) if len(self.errors) > 1 else self.errors[0]
         macros_with_deps = _macro_dependencies(macros, self.index)
         return Manifest(
             project_name=self.root.name,

@@ -48,7 +48,12 @@ class DuckDBAdapter:
         self._local = threading.local()
         self.cache = RelationCache()
         self._make = relation_factory("duckdb", quoting)
-        self._setup(creds)
+        try:
+            self._setup(creds)
+        except duckdb.Error as exc:
+            self._conn.close()
+            raise ProjectError(f"could not set up the DuckDB connection: {exc}",
+                               hint="check extensions, settings and attach in profiles.yml") from exc
 
     def _setup(self, creds: dict[str, Any]) -> None:
         cur = self._conn

@@ -1,0 +1,3 @@
+{{ config(enabled=false) }}
+
+select * from {{ ref('orders') }} where status = 'legacy'

@@ -1,0 +1,90 @@
+"""`mason build` on the shop project gives dbt-core's tables, column types and statuses."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from .conftest import PROJECTS, copy_project, run_mason
+
+EXPECTED = PROJECTS / "shop" / "expected" / "build"
+TYPES = json.loads((EXPECTED / "tables" / "_types.json").read_text())
+TABLES = sorted(p.name for p in (EXPECTED / "tables").glob("*.csv"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    project = copy_project("shop", tmp_path_factory.mktemp("build"))
+    result = run_mason(project, "build", env={"SHOP_DUCKDB_PATH": str(project / "shop.duckdb")})
+    return project, result
+
+
+def _value(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+def test_build_exits_zero(built: tuple[Path, object]) -> None:
+    _, result = built
+    assert result.code == 0, result.stdout[-3000:] + result.stderr[-3000:]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_table_matches_dbt(built: tuple[Path, object], name: str) -> None:
+    project, _ = built
+    schema, table = name[:-4].split(".", 1)
+    con = duckdb.connect(str(project / "shop.duckdb"), read_only=True)
+    try:
+        cols = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+        assert [list(c) for c in cols] == TYPES[f"{schema}.{table}"]["columns"]
+        rows = [[_value(v) for v in r] for r in con.execute(f'select * from "{schema}"."{table}" order by all').fetchall()]
+    finally:
+        con.close()
+    with (EXPECTED / "tables" / name).open() as handle:
+        expected = list(csv.reader(handle))[1:]
+    assert len(rows) == len(expected)
+    for got, want in zip(rows, expected):
+        assert [g for g, w in zip(got, want) if w != "<volatile>"] == [w for w in want if w != "<volatile>"]
+
+
+def test_run_results_match_dbt(built: tuple[Path, object]) -> None:
+    project, _ = built
+    expected = json.loads((EXPECTED / "run_results_summary.json").read_text())["results"]
+    data = json.loads((project / "target" / "run_results.json").read_text())
+    got = {r["unique_id"]: r for r in data["results"]}
+    assert sorted(got) == sorted(expected)
+    for uid, want in expected.items():
+        assert got[uid]["status"] == want["status"], uid
+        assert got[uid]["failures"] == want["failures"], uid
+        assert got[uid]["message"] == want["message"], uid
+        assert got[uid]["relation_name"] == want["relation_name"], uid
+
+
+def test_artifacts_validate(built: tuple[Path, object]) -> None:
+    from dbt_artifacts_parser.parser import parse_manifest, parse_run_results
+
+    project, _ = built
+    parse_run_results(json.loads((project / "target" / "run_results.json").read_text()))
+    parse_manifest(json.loads((project / "target" / "manifest.json").read_text()))
+
+
+def test_second_build_is_incremental(built: tuple[Path, object]) -> None:
+    """A second run of the incremental model takes the is_incremental() branch and keeps dbt's rows."""
+    project, _ = built
+    result = run_mason(project, "run", "-s", "fct_orders", env={"SHOP_DUCKDB_PATH": str(project / "shop.duckdb")})
+    assert result.code == 0, result.stdout[-2000:]
+    compiled = (project / "target" / "compiled" / "shop" / "models" / "marts" / "fct_orders.sql").read_text()
+    expected_sql = (PROJECTS / "shop" / "expected" / "incremental" / "fct_orders.compiled.sql").read_text()
+    assert compiled.split() == expected_sql.split()
+    con = duckdb.connect(str(project / "shop.duckdb"), read_only=True)
+    try:
+        rows = [[_value(v) for v in r] for r in con.execute('select * from main_marts.fct_orders order by all').fetchall()]
+    finally:
+        con.close()
+    with (PROJECTS / "shop" / "expected" / "incremental" / "main_marts.fct_orders.csv").open() as handle:
+        assert rows == list(csv.reader(handle))[1:]
