@@ -1,0 +1,474 @@
+"""Loading seed CSV files into tables, with dbt's type inference, without a Python loop over rows.
+
+The file is read by the warehouse's own CSV reader into a temporary all-text staging table; the column types
+are inferred with one aggregate query over that table (see :mod:`mason.execute.seed_types` for the rules);
+then the target table is created (first run, full refresh) or emptied and refilled (later runs, like dbt's
+truncate + insert) with one ``select`` that casts every column, inside one transaction.
+
+Everything specific to a warehouse's SQL lives in a ``*SeedSQL`` class chosen by ``adapter.type``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mason.adapters.base import AdapterResponse
+from mason.adapters.relation import Relation
+from mason.errors import DatabaseError, MasonError, ParseError, Span
+from mason.execute import seed_types as st
+from mason.execute.outcome import NodeOutcome
+
+_FULL_REFRESH_HINT = "run the seed with --full-refresh to drop and recreate the table"
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str  # as in the CSV header
+    kind: str  # a seed_types kind
+    sql_type: str  # the type the column gets on create
+    has_offset: bool = False  # ISO datetimes carrying a UTC offset
+
+
+# ----------------------------------------------------------------------------------------------- DuckDB SQL
+class DuckDBSeedSQL:
+    """The SQL a seed load runs on DuckDB."""
+
+    _INT_RE = "[+-]?[0-9]+(_[0-9]+)*"
+    _ISO_RE = (
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
+        "([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+    )
+    _OFFSET_RE = "([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+    def __init__(self, adapter: Any) -> None:
+        self.quote = adapter.quote
+
+    # -- names
+    def column_name(self, name: str, quote_columns: bool | None) -> str:
+        # DuckDB keeps the case of unquoted identifiers too, so quoting always only protects odd names.
+        return self.quote(name)
+
+    def stage_name(self) -> str:
+        return self.quote(f"mason_seed_stage_{uuid.uuid4().hex[:16]}")
+
+    # -- reading the file
+    def create_stage(self, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> str:
+        cols = ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in header)
+        return (
+            f"create temp table {stage} as select * from read_csv({_lit(str(csv_path))}, "
+            f"auto_detect = false, header = true, delim = {_lit(delimiter)}, quote = '\"', escape = '\"', "
+            f"comment = '', skip = 0, strict_mode = true, null_padding = false, ignore_errors = false, "
+            f"columns = {{{cols}}})"
+        )
+
+    def drop_stage(self, stage: str) -> str:
+        return f"drop table if exists {stage}"
+
+    # -- inference
+    def _trimmed(self, name: str) -> str:
+        return f"trim({self.quote(name)})"
+
+    def _present(self, name: str) -> str:
+        nulls = ", ".join(_lit(s) for s in st.NULL_SPELLINGS)
+        return f"(lower(trim({self.quote(name)})) not in ({nulls}))"
+
+    def facts_query(self, stage: str, names: Sequence[str], sample: int | None = None) -> str:
+        """Every inference fact for ``names``, over the whole stage or its first ``sample`` rows."""
+        items = ["count(*)"]
+        for name in names:
+            t = self._trimmed(name)
+            where = f" filter (where {self._present(name)})"
+
+            def all_(cond: str, where: str = where) -> str:
+                return f"coalesce(bool_and({cond}){where}, true)"
+
+            items += [
+                f"count(*){where}",
+                all_(self._test(st.INTEGER, t)),
+                all_(f"try_cast({t} as INTEGER) is not null"),
+                all_(f"try_cast({t} as BIGINT) is not null"),
+                all_(f"try_cast({t} as HUGEINT) is not null"),
+                all_(self._test(st.NUMBER, t)),
+                all_(self._test(st.DATE, t)),
+                all_(self._test(st.DATETIME, t)),
+                all_(self._test(st.ISO_DATETIME, t)),
+                all_(self._test(st.BOOLEAN, t)),
+                f"coalesce(bool_or(regexp_matches({t}, {_lit(self._OFFSET_RE)})){where}, false)",
+            ]
+        source = stage if sample is None else f"(select * from {stage} limit {int(sample)})"
+        return f"select {', '.join(items)} from {source}"
+
+    FACTS_PER_COLUMN = 11
+
+    @staticmethod
+    def parse_facts(row: Sequence[Any]) -> tuple[st.ColumnFacts, bool]:
+        n, integer, i32, i64, i128, number, date, dt, iso, boolean, offset = row
+        facts = st.ColumnFacts(int(n), bool(integer), bool(i32), bool(i64), bool(i128), bool(number),
+                               bool(date), bool(dt), bool(iso), bool(boolean))
+        return facts, bool(offset)
+
+    def _test(self, kind: str, t: str) -> str:
+        """True when the (trimmed, non-null) text ``t`` is a value of ``kind``."""
+        if kind == st.INTEGER:
+            return f"regexp_full_match({t}, {_lit(self._INT_RE)})"
+        if kind == st.NUMBER:
+            return f"try_cast({t} as DOUBLE) is not null"
+        if kind == st.DATE:
+            return f"try_strptime({t}, '%Y-%m-%d') is not null"
+        if kind == st.DATETIME:
+            return f"try_strptime({t}, '%Y-%m-%d %H:%M:%S') is not null"
+        if kind == st.ISO_DATETIME:
+            return (f"regexp_full_match({t}, {_lit(self._ISO_RE)}) and try_cast("
+                    f"regexp_replace({t}, {_lit(self._OFFSET_RE)}, '') as TIMESTAMP) is not null")
+        if kind == st.BOOLEAN:
+            return f"lower({t}) in ('true', 'false')"
+        return "true"
+
+    VERIFY_WIDTH = 3
+
+    def verify_query(self, stage: str, candidates: Sequence[tuple[str, str]]) -> str:
+        """Per (name, kind): (every value is of the kind, then two kind-specific facts), and the row count.
+
+        INTEGER gives the smallest and largest value; ISO_DATETIME whether any value carries an offset.
+        """
+        items = ["count(*)"]
+        for name, kind in candidates:
+            t = self._trimmed(name)
+            where = f" filter (where {self._present(name)})"
+            if kind == st.INTEGER:
+                ok = f"{self._test(kind, t)} and try_cast({t} as HUGEINT) is not null"
+                items += [f"coalesce(bool_and({ok}){where}, true)",
+                          f"min(try_cast({t} as HUGEINT)){where}", f"max(try_cast({t} as HUGEINT)){where}"]
+            elif kind == st.ISO_DATETIME:
+                items += [f"coalesce(bool_and({self._test(kind, t)}){where}, true)",
+                          f"coalesce(bool_or(regexp_matches({t}, {_lit(self._OFFSET_RE)})){where}, false)", "null"]
+            else:
+                items += [f"coalesce(bool_and({self._test(kind, t)}){where}, true)", "null", "null"]
+        return f"select {', '.join(items)} from {stage}"
+
+    # -- values
+    def value(self, col: _Column) -> str:
+        """The column's value, typed by its kind; never fails for an inferred kind."""
+        q = self.quote(col.name)
+        nulls = ", ".join(_lit(s) for s in st.NULL_SPELLINGS)
+        raw = f"(case when lower(trim({q})) in ({nulls}) then null else {q} end)"
+        t = f"trim({raw})"
+        if col.kind == st.INTEGER:
+            return f"cast({t} as {col.sql_type})"
+        if col.kind == st.NUMBER:
+            return f"cast({t} as DOUBLE)"
+        if col.kind == st.DATE:
+            return f"cast(strptime({t}, '%Y-%m-%d') as DATE)"
+        if col.kind == st.DATETIME:
+            return f"cast(strptime({t}, '%Y-%m-%d %H:%M:%S') as TIMESTAMP)"
+        if col.kind == st.ISO_DATETIME:
+            if col.has_offset:
+                return (f"(case when regexp_matches({t}, {_lit(self._OFFSET_RE)}) "
+                        f"then timezone('UTC', cast({t} as TIMESTAMPTZ)) else cast({t} as TIMESTAMP) end)")
+            return f"cast({t} as TIMESTAMP)"
+        if col.kind == st.BOOLEAN:
+            return f"(lower({t}) = 'true')"
+        if col.kind == st.TEXT:
+            return f"cast({raw} as VARCHAR)"
+        return raw  # OVERRIDE: the text, for the database to cast to the configured type
+
+    def cast(self, expr: str, sql_type: str) -> str:
+        return f"cast({expr} as {sql_type})"
+
+    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str:
+        return (f"select rowid, {self.quote(col.name)} from {stage} "
+                f"where {expr} is not null and try_cast({expr} as {sql_type}) is null order by rowid limit 1")
+
+    # -- writing
+    def create_schema(self, relation: Relation) -> str:
+        return f"create schema if not exists {relation.include(identifier=False).render()}"
+
+    def create_table(self, relation: Relation, select_list: str, stage: str, empty: bool) -> str:
+        where = " where false" if empty else ""
+        return f"create table {relation.render()} as select {select_list} from {stage}{where}"
+
+    def replace_rows(self, relation: Relation, names: str, select_list: str, stage: str, empty: bool) -> list[str]:
+        where = " where false" if empty else ""
+        return [
+            f"delete from {relation.render()}",
+            f"insert into {relation.render()} ({names}) select {select_list} from {stage}{where}",
+        ]
+
+
+_DIALECTS: dict[str, type[DuckDBSeedSQL]] = {"duckdb": DuckDBSeedSQL}
+
+
+def seed_sql_for(adapter: Any) -> DuckDBSeedSQL:
+    cls = _DIALECTS.get(str(getattr(adapter, "type", "")))
+    if cls is None:
+        raise DatabaseError(f"loading seeds is not supported on the {adapter.type!r} adapter yet")
+    return cls(adapter)
+
+
+# ------------------------------------------------------------------------------------------------- loading
+def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, full_refresh: bool,
+              empty: bool = False) -> NodeOutcome:
+    """Load ``csv_path`` into ``relation`` as dbt's ``seed`` materialization does.
+
+    A missing table, or a full refresh (the node's ``full_refresh`` config when set, else the flag), drops and
+    creates the table; otherwise its rows are deleted and the file's rows inserted, keeping the table's column
+    types, in one transaction. ``empty`` creates/keeps the table but loads no rows.
+    """
+    cfg: dict[str, Any] = dict(node.config or {})
+    configured = cfg.get("full_refresh")
+    if configured is not None:
+        full_refresh = bool(configured)
+    delimiter = str(cfg.get("delimiter") or ",")
+    quote_columns = cfg.get("quote_columns")
+    csv_path = Path(csv_path)
+    label = f"seed {node.name!r} ({csv_path})"
+    sql = seed_sql_for(adapter)
+
+    header = _read_header(csv_path, delimiter)
+    overrides = st.match_column_types(header, dict(cfg.get("column_types") or {}))
+
+    adapter.execute(sql.create_schema(relation))
+    stage = sql.stage_name()
+    try:
+        try:
+            adapter.execute(sql.create_stage(stage, csv_path, header, delimiter))
+        except DatabaseError as exc:
+            raise _csv_error(exc, csv_path, label) from exc
+        columns, rows = _infer(adapter, sql, stage, header, overrides)
+        loaded = 0 if empty else rows
+
+        existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
+        if existing is not None and not full_refresh and existing.type != "view":
+            _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label, quote_columns)
+        else:
+            _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
+                    quote_columns)
+    finally:
+        try:
+            adapter.execute(sql.drop_stage(stage))
+        except DatabaseError:
+            pass
+    message = f"INSERT {loaded}"
+    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, "INSERT", loaded),
+                       relation_name=relation.render())
+
+
+def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
+           overrides: dict[str, str]) -> tuple[list[_Column], int]:
+    """The columns' types and the row count.
+
+    Testing every kind on every value is slow (failed parses cost most), so the kinds are first inferred on
+    the first rows, then each column's candidate kind alone is checked over all rows; only columns whose
+    candidate does not hold everywhere get the full test.
+    """
+    inferred = [name for name in header if name not in overrides]
+    width = sql.FACTS_PER_COLUMN
+    _, table = adapter.execute(sql.facts_query(stage, inferred, sample=_SAMPLE_ROWS), fetch=True)
+    assert table is not None
+    row = list(table.rows[0])
+    candidates = [
+        (name, st.infer_column_type(sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])[0]).kind)
+        for i, name in enumerate(inferred)
+    ]
+    _, table = adapter.execute(sql.verify_query(stage, candidates), fetch=True)
+    assert table is not None
+    row = list(table.rows[0])
+    total = int(row[0])
+    chosen: dict[str, _Column] = {}
+    retry: list[str] = []
+    vw = sql.VERIFY_WIDTH
+    for i, (name, kind) in enumerate(candidates):
+        ok, first, second = row[1 + i * vw: 1 + (i + 1) * vw]
+        if not ok:
+            retry.append(name)
+        elif kind == st.INTEGER:
+            chosen[name] = _Column(name, kind, st.integer_type(first, second))
+        elif kind == st.ISO_DATETIME:
+            chosen[name] = _Column(name, kind, "TIMESTAMP", bool(first))
+        else:
+            chosen[name] = _Column(name, kind, st.infer_column_type(_ONLY[kind]).sql_type)
+    if retry:
+        _, table = adapter.execute(sql.facts_query(stage, retry), fetch=True)
+        assert table is not None
+        row = list(table.rows[0])
+        for i, name in enumerate(retry):
+            facts, offset = sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])
+            picked = st.infer_column_type(facts)
+            chosen[name] = _Column(name, picked.kind, picked.sql_type, offset)
+    columns = [
+        _Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header
+    ]
+    return columns, total
+
+
+def _only(kind: str) -> st.ColumnFacts:
+    """Facts for a column whose values are of ``kind`` and of no kind tried before it."""
+    order = st.INFERENCE_ORDER
+    before = set(order[: order.index(kind)])
+    flags = {
+        "integer": st.INTEGER not in before, "number": st.NUMBER not in before, "date": st.DATE not in before,
+        "datetime": st.DATETIME not in before, "iso_datetime": st.ISO_DATETIME not in before,
+        "boolean": st.BOOLEAN not in before,
+    }
+    if kind == st.TEXT:
+        flags = dict.fromkeys(flags, False)
+    return st.ColumnFacts(non_null=1, **flags)
+
+
+_ONLY = {kind: _only(kind) for kind in st.INFERENCE_ORDER}
+_SAMPLE_ROWS = 5000
+
+
+def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation | None,
+            columns: list[_Column], stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
+            quote_columns: bool | None) -> None:
+    select_list = ", ".join(
+        f"{sql.cast(sql.value(c), c.sql_type)} as {sql.column_name(c.name, quote_columns)}" for c in columns)
+    adapter.begin()
+    try:
+        if existing is not None:
+            adapter.drop_relation(existing)
+        adapter.execute(sql.create_table(relation, select_list, stage, empty))
+        adapter.commit()
+    except DatabaseError as exc:
+        adapter.rollback()
+        if existing is not None:
+            adapter.cache.add(existing)
+        checks = [(c, sql.value(c), c.sql_type) for c in columns if c.kind == st.OVERRIDE]
+        raise _value_error(adapter, sql, stage, checks, exc, csv_path, delimiter, label) from exc
+    adapter.cache.add(relation.incorporate(type="table"))
+
+
+def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation, columns: list[_Column],
+            stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
+            quote_columns: bool | None) -> None:
+    table_cols = adapter.get_columns(existing)
+    by_name = {c.name.lower(): c for c in table_cols}
+    csv_names = [c.name for c in columns]
+    if len(table_cols) != len(columns) or any(name.lower() not in by_name for name in csv_names):
+        raise DatabaseError(
+            f"the columns of {label} ({', '.join(csv_names)}) differ from those of the existing table "
+            f"{relation.render()} ({', '.join(c.name for c in table_cols)})",
+            span=Span(str(csv_path), 1), hint=_FULL_REFRESH_HINT)
+    targets = []
+    for c in columns:
+        # the value as inferred now (a column_types column: its text), cast to the table's existing type
+        targets.append((c, sql.value(c), by_name[c.name.lower()].dtype))
+    names = ", ".join(sql.column_name(by_name[c.name.lower()].name, quote_columns) for c in columns)
+    select_list = ", ".join(sql.cast(expr, dtype) for _, expr, dtype in targets)
+    adapter.begin()
+    try:
+        for statement in sql.replace_rows(relation, names, select_list, stage, empty):
+            adapter.execute(statement)
+        adapter.commit()
+    except DatabaseError as exc:
+        adapter.rollback()
+        raise _value_error(adapter, sql, stage, targets, exc, csv_path, delimiter, label) from exc
+
+
+# ---------------------------------------------------------------------------------------------- the header
+def _read_header(csv_path: Path, delimiter: str) -> list[str]:
+    if not csv_path.is_file():
+        raise ParseError(f"seed file {csv_path} does not exist", span=Span(str(csv_path)))
+    try:
+        with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+            if len(delimiter) == 1:
+                header = next((row for row in csv.reader(fh, delimiter=delimiter, quotechar='"') if row), None)
+            else:
+                line = fh.readline().rstrip("\r\n")
+                header = [part.strip('"') for part in line.split(delimiter)] if line else None
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"seed file {csv_path} is not valid UTF-8 text: {exc}", span=Span(str(csv_path))) from exc
+    except csv.Error as exc:
+        raise ParseError(f"could not read the header of seed file {csv_path}: {exc}",
+                         span=Span(str(csv_path), 1)) from exc
+    if not header:
+        raise ParseError(f"seed file {csv_path} is empty: it needs a header row naming its columns",
+                         span=Span(str(csv_path), 1))
+    seen: dict[str, str] = {}
+    for i, name in enumerate(header, start=1):
+        if not name.strip():
+            raise ParseError(f"column {i} of seed file {csv_path} has an empty name in the header row",
+                             span=Span(str(csv_path), 1),
+                             hint="name every column (check for a trailing delimiter in the header)")
+        if name.lower() in seen:
+            raise ParseError(f"seed file {csv_path} has two columns named {seen[name.lower()]!r} and {name!r}",
+                             span=Span(str(csv_path), 1), hint="column names must differ (case-insensitively)")
+        seen[name.lower()] = name
+    return list(header)
+
+
+# ------------------------------------------------------------------------------------------------ errors
+_CSV_LINE = re.compile(r"Line:\s*(\d+)")
+
+
+def _csv_error(exc: DatabaseError, csv_path: Path, label: str) -> MasonError:
+    text = exc.message
+    m = _CSV_LINE.search(text)
+    line = int(m.group(1)) if m else None
+    keep: list[str] = []
+    for raw in text.splitlines():
+        part = raw.strip()
+        if not part:
+            continue
+        if part.startswith("Possible fixes") or part.startswith("file ="):
+            break
+        keep.append(part)
+    detail = "; ".join(keep[:4]) or text
+    return ParseError(f"could not read {label}: {detail}", span=Span(str(csv_path), line),
+                      hint="every row needs as many fields as the header; quote fields containing the delimiter")
+
+
+def _value_error(adapter: Any, sql: DuckDBSeedSQL, stage: str, checks: Iterable[tuple[_Column, str, str]],
+                 exc: DatabaseError, csv_path: Path, delimiter: str, label: str) -> MasonError:
+    """The first value that does not fit its column's type, with its line, else the database's error."""
+    for col, expr, sql_type in checks:
+        try:
+            _, table = adapter.execute(sql.first_bad_value(stage, col, expr, sql_type), fetch=True)
+        except DatabaseError as inner:
+            if "type" in inner.message.lower() and "exist" in inner.message.lower():
+                return DatabaseError(f"{label}: column {col.name!r} has an unknown type {sql_type!r}: "
+                                     f"{inner.message.splitlines()[0]}", span=Span(str(csv_path), 1),
+                                     hint="check the seed's column_types config")
+            continue
+        if table is None or not table.rows:
+            continue
+        rowid, value = table.rows[0][0], table.rows[0][1]
+        line = _line_of_row(csv_path, delimiter, int(rowid))
+        return DatabaseError(
+            f"{label}: value {value!r} in column {col.name!r} (data row {int(rowid) + 1}) cannot be loaded "
+            f"as {sql_type}", span=Span(str(csv_path), line),
+            hint=_FULL_REFRESH_HINT + " if the column's type changed, or fix the value or the column_types config")
+    return DatabaseError(f"could not load {label}: {exc.message}", span=Span(str(csv_path)))
+
+
+def _line_of_row(csv_path: Path, delimiter: str, row_index: int) -> int | None:
+    """The 1-based line where data row ``row_index`` (0-based, header excluded) starts; error path only."""
+    if len(delimiter) != 1:
+        return None
+    try:
+        with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, quotechar='"')
+            ended = 0
+            seen = -1  # the header is record -1
+            for record in reader:
+                start = ended + 1
+                ended = reader.line_num
+                if not record:
+                    continue
+                if seen == row_index:
+                    return start
+                seen += 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
