@@ -41,8 +41,17 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
+def dumps(data: Any) -> str:
+    """Compact JSON; msgspec's encoder is several times faster than the standard library's on large manifests."""
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency, but keep working without it
+        return json.dumps(data, default=_default, separators=(",", ":"))
+    return msgspec.json.encode(data, enc_hook=_default).decode("utf-8")
+
+
 def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, default=_default, separators=(",", ":")))
+    write_text(path, dumps(data))
 
 
 def _default(value: Any) -> Any:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from mason.errors import CompileError, MasonError, ParseErrors, Span, did_you_mean
+from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Exposure, GenericNode, Node, RefCall
 
@@ -101,10 +102,10 @@ def bind(manifest: Manifest) -> Manifest:
                 deps.append(uid)
         return tuple(dict.fromkeys(deps))
 
-    nodes = {uid: replace(n, depends_on_nodes=deps_of(n)) for uid, n in manifest.nodes.items()}
-    exposures = {uid: replace(e, depends_on_nodes=deps_of(e)) for uid, e in manifest.exposures.items()}
-    semantic_models = {uid: replace(s, depends_on_nodes=deps_of(s)) for uid, s in manifest.semantic_models.items()}
-    unit_tests = {uid: replace(u, depends_on_nodes=deps_of(u)) for uid, u in manifest.unit_tests.items()}
+    nodes = {uid: evolve(n, depends_on_nodes=deps_of(n)) for uid, n in manifest.nodes.items()}
+    exposures = {uid: evolve(e, depends_on_nodes=deps_of(e)) for uid, e in manifest.exposures.items()}
+    semantic_models = {uid: evolve(s, depends_on_nodes=deps_of(s)) for uid, s in manifest.semantic_models.items()}
+    unit_tests = {uid: evolve(u, depends_on_nodes=deps_of(u)) for uid, u in manifest.unit_tests.items()}
     metrics, saved_queries = _semantic_dependencies(manifest, semantic_models)
     if errors:
         raise ParseErrors(errors) if len(errors) > 1 else errors[0]
@@ -207,10 +208,10 @@ def _semantic_dependencies(manifest: Manifest, semantic_models: dict[str, Generi
         for measure in names(conv.get("base_measure")) + names(conv.get("conversion_measure")):
             if measure in measure_owner:
                 deps.append(measure_owner[measure])
-        metrics[uid] = replace(metric, depends_on_nodes=tuple(sorted(dict.fromkeys(deps))))
+        metrics[uid] = evolve(metric, depends_on_nodes=tuple(sorted(dict.fromkeys(deps))))
     saved: dict[str, GenericNode] = {}
     for uid, sq in manifest.saved_queries.items():
         params = sq.data.get("query_params") or {}
         deps = [metric_ids[n] for n in names(params.get("metrics")) if n in metric_ids]
-        saved[uid] = replace(sq, depends_on_nodes=tuple(sorted(dict.fromkeys(deps))))
+        saved[uid] = evolve(sq, depends_on_nodes=tuple(sorted(dict.fromkeys(deps))))
     return metrics, saved

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from mason.jinja.environment import MacroException, template_line
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
 from mason.jinja.native import has_jinja
 from mason.jinja.parse_context import Recorder, parse_context
+from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import (
     Column,
@@ -176,12 +177,8 @@ class ProjectParser:
         return tuple(dict.fromkeys(tags))
 
     # ---------------------------------------------------------------- SQL nodes
-    def _extract(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
-                 node_info: dict[str, Any], line_offset: int = 0) -> tuple[Recorder, bool]:
-        result = static.extract(sql)
-        if result is not None:
-            rec = Recorder(refs=result.refs, sources=result.sources, configs=result.configs)
-            return rec, False
+    def _render_for_parse(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
+                          node_info: dict[str, Any], line_offset: int = 0) -> tuple[Recorder, bool]:
         rec = Recorder()
         runtime = self._runtime(package, rec, known, node_info)
         name = f"{package}/{file.original_file_path}"
@@ -205,39 +202,50 @@ class ProjectParser:
     def _sql_node(self, file: SourceFile, resource_type: str, kind: str, name: str, fqn: tuple[str, ...],
                   sql: str, patch: Patch | None, unique_id: str, version: str | None = None,
                   latest_version: str | None = None, version_data: dict[str, Any] | None = None,
-                  line_offset: int = 0, extra_configs: list[dict[str, Any]] | None = None) -> Node | None:
+                  line_offset: int = 0, extra_configs: list[dict[str, Any]] | None = None,
+                  path: str | None = None, checksum: str | None = None) -> Node | None:
         patch_data = dict(patch.data) if patch else {}
         if version_data:
             patch_data = _merge_version_patch(patch_data, version_data)
         yaml_config = _yaml_config(patch_data)
-        pre_config, _ = self._config(resource_type, kind, file.package, fqn, yaml_config, extra_configs or [])
-        node_info = {"name": name, "unique_id": unique_id, "resource_type": resource_type,
-                     "package_name": file.package, "fqn": list(fqn), "config": pre_config,
-                     "original_file_path": file.original_file_path, "version": version}
-        rec, rendered = self._extract(file, sql, file.package, pre_config, node_info, line_offset)
+        result = static.extract(sql)
+        if result is not None:
+            rec, rendered = Recorder(refs=result.refs, sources=result.sources, configs=result.configs,
+                                     macros=list(result.macros)), False
+        else:
+            pre_config, _ = self._config(resource_type, kind, file.package, fqn, yaml_config, extra_configs or [])
+            node_info = {"name": name, "unique_id": unique_id, "resource_type": resource_type,
+                         "package_name": file.package, "fqn": list(fqn), "config": pre_config,
+                         "original_file_path": file.original_file_path, "version": version}
+            rec, rendered = self._render_for_parse(file, sql, file.package, pre_config, node_info, line_offset)
         file_configs = list(extra_configs or []) + rec.configs
         config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
         if resource_type == "model" and "materialized" not in config:
             config["materialized"] = "view"
         tags = self._node_tags(file.package, kind, fqn, yaml_config, call_dict)
-        columns = _columns(patch_data.get("columns"))
-        node = Node(
+        node_path = path or file.relative_path
+        database, schema, alias = self._names(resource_type, name, unique_id, file.package, fqn, config,
+                                              node_path, file.original_file_path, version, tags)
+        return Node(
             unique_id=unique_id,
             resource_type=resource_type,
             package_name=file.package,
             name=name,
-            path=file.relative_path,
+            path=node_path,
             original_file_path=file.original_file_path,
             fqn=fqn,
             raw_code=sql,
-            checksum=file.checksum,
+            checksum=checksum or file.checksum,
             config=config,
+            database=database,
+            schema=schema,
+            alias=alias,
             language="sql",
             refs=tuple(RefCall(n, p, v) for n, p, v in rec.refs),
             sources=tuple(rec.sources),
             depends_on_macros=tuple(dict.fromkeys(rec.macros)),
             description=str(patch_data.get("description") or ""),
-            columns=columns,
+            columns=_columns(patch_data.get("columns")),
             meta=dict(config.get("meta") or {}),
             tags=tags,
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
@@ -254,26 +262,32 @@ class ProjectParser:
             root_path=str(file.root),
             created_at=self.now,
         )
-        return self._named(node)
 
-    def _named(self, node: Node) -> Node:
+    def _names(self, resource_type: str, name: str, unique_id: str, package: str, fqn: tuple[str, ...],
+               config: dict[str, Any], path: str, original_file_path: str, version: str | None,
+               tags: tuple[str, ...]) -> tuple[str, str, str]:
+        """(database, schema, alias) through generate_*_name, dbt's defaults unless the project overrides them."""
         assert self.namer is not None
-        config = node.config
-        span = Span(node.original_file_path, node.line)
-        info = {"name": node.name, "unique_id": node.unique_id, "resource_type": node.resource_type,
-                "package_name": node.package_name, "fqn": list(node.fqn), "config": config,
-                "original_file_path": node.original_file_path, "path": node.path, "version": node.version,
-                "tags": list(node.tags)}
-        if node.resource_type == "snapshot" and config.get("target_schema"):
+        span = Span(original_file_path)
+        info = {"name": name, "unique_id": unique_id, "resource_type": resource_type, "package_name": package,
+                "fqn": list(fqn), "config": config, "original_file_path": original_file_path, "path": path,
+                "version": version, "tags": list(tags)}
+        if resource_type == "snapshot" and config.get("target_schema"):
             schema = str(config["target_schema"])
         else:
             schema = self.namer.schema(config.get("schema"), info, span)
-        if node.resource_type == "snapshot" and config.get("target_database"):
+        if resource_type == "snapshot" and config.get("target_database"):
             database = str(config["target_database"])
         else:
             database = self.namer.database(config.get("database"), info, span)
         alias = self.namer.alias(config.get("alias"), info, span)
-        return replace(node, database=database, schema=schema, alias=alias)
+        return database, schema, alias
+
+    def _named(self, node: Node) -> Node:
+        database, schema, alias = self._names(node.resource_type, node.name, node.unique_id, node.package_name,
+                                              node.fqn, node.config, node.path, node.original_file_path,
+                                              node.version, node.tags)
+        return evolve(node, database=database, schema=schema, alias=alias)
 
     # ---------------------------------------------------------------- the whole project
     def parse(self) -> Manifest:
@@ -404,19 +418,19 @@ class ProjectParser:
                 desc = render(node.description, node.package_name, patch_path, used)
                 cols = {}
                 for name, col in node.columns.items():
-                    cols[name] = replace(col, description=render(col.description, node.package_name, patch_path, []))
+                    cols[name] = evolve(col, description=render(col.description, node.package_name, patch_path, []))
                 if desc != node.description or cols != node.columns:
-                    node = replace(node, description=desc, columns=cols, doc_blocks=tuple(used))
+                    node = evolve(node, description=desc, columns=cols, doc_blocks=tuple(used))
             except MasonError as exc:
                 self.errors.append(exc)
             out[uid] = node
         new_sources = []
         for src in sources:
             try:
-                src = replace(src, description=render(src.description, src.package_name, src.original_file_path, []),
+                src = evolve(src, description=render(src.description, src.package_name, src.original_file_path, []),
                               source_description=render(src.source_description, src.package_name,
                                                         src.original_file_path, []),
-                              columns={n: replace(c, description=render(c.description, src.package_name,
+                              columns={n: evolve(c, description=render(c.description, src.package_name,
                                                                         src.original_file_path, []))
                                        for n, c in src.columns.items()})
             except MasonError as exc:
@@ -424,9 +438,9 @@ class ProjectParser:
             new_sources.append(src)
         return out, new_sources
 
-    def _guard(self, fn, *args: Any) -> Any:  # type: ignore[no-untyped-def]
+    def _guard(self, fn, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except ParseErrors as exc:
             self.errors.extend(exc.errors)
         except MasonError as exc:
@@ -475,9 +489,8 @@ class ProjectParser:
         # dbt (without require_corrected_analysis_fqns) files analyses under "analysis" and
         # configures them from the models: tree
         fqn = (file.package, "analysis", *file.folders, stem)
-        node = self._sql_node(file, resource_type, "models", stem, fqn, file.text.strip(), patch,
-                              f"{resource_type}.{file.package}.{stem}")
-        return replace(node, path=f"analysis/{file.relative_path}") if node is not None else None
+        return self._sql_node(file, resource_type, "models", stem, fqn, file.text.strip(), patch,
+                              f"{resource_type}.{file.package}.{stem}", path=f"analysis/{file.relative_path}")
 
     def _singular_test(self, file: SourceFile, props: Properties) -> Node | None:
         stem = file.stem
@@ -508,9 +521,8 @@ class ProjectParser:
             patch = Patch("snapshots", name, data, file)
             fqn = (file.package, *file.folders, name)
             node = self._guard(self._sql_node, fake, "snapshot", "snapshots", name, fqn, sql, patch,
-                               f"snapshot.{file.package}.{name}")
-            if node is not None:
-                node = replace(node, path=f"{file.relative_path}/{name}.sql", checksum=file.checksum)
+                               f"snapshot.{file.package}.{name}", path=f"{file.relative_path}/{name}.sql",
+                               checksum=file.checksum)
             out.append(node)
         return out
 
@@ -609,7 +621,8 @@ class ProjectParser:
                 ref_expr = f"ref('{name}', version='{version}')" if version else f"ref('{name}')"
                 target_name = f"{name}_v{version}" if version else name
                 out.extend(self._tests_for(tdata, patch.file, package, target_name, ref_expr, uid,
-                                           f"{kind}.{name}", tags=_tags(tdata.get("tags"))))
+                                           f"{kind}.{name}", tags=_tags(tdata.get("tags")),
+                                           target_ref=(name, None, _version_literal(version) if version else None)))
         for src in sources:
             entry = next(((d, f) for d, f in props.sources if d.get("name") == src.source_name
                           and f.package == src.package_name), None)
@@ -624,25 +637,29 @@ class ProjectParser:
         return out
 
     def _tests_for(self, data: Mapping[str, Any], file: SourceFile, package: str, target_name: str,
-                   ref_expr: str, target_id: str, file_key: str, tags: list[str], attach: bool = True) -> list[Node | None]:
+                   ref_expr: str, target_id: str, file_key: str, tags: list[str], attach: bool = True,
+                   target_ref: tuple[str, str | None, Any] | None = None) -> list[Node | None]:
         out: list[Node | None] = []
         for entry in _test_entries(data):
             out.append(self._guard(self._generic_test, entry, None, data, file, package, target_name, ref_expr,
-                                   target_id, file_key, tags, attach))
+                                   target_id, file_key, tags, attach, target_ref))
         for col in data.get("columns") or []:
             if not isinstance(col, dict) or "name" not in col:
                 continue
             col_tags = [*tags, *_tags(col.get("tags")), *_tags((col.get("config") or {}).get("tags"))]
             for entry in _test_entries(col):
                 out.append(self._guard(self._generic_test, entry, str(col["name"]), col, file, package,
-                                       target_name, ref_expr, target_id, file_key, col_tags, attach))
+                                       target_name, ref_expr, target_id, file_key, col_tags, attach, target_ref))
         return out
 
     def _generic_test(self, entry: Any, column: str | None, owner: Mapping[str, Any], file: SourceFile,
                       package: str, target_name: str, ref_expr: str, target_id: str, file_key: str,
-                      tags: list[str], attach: bool) -> Node | None:
-        span = Span(file.original_file_path, _find_line(file.text, entry))
-        spec: TestSpec = read_test_entry(entry, span)
+                      tags: list[str], attach: bool, target_ref: tuple[str, str | None, Any] | None) -> Node | None:
+        try:
+            spec: TestSpec = read_test_entry(entry, Span(file.original_file_path))
+        except ParseError as exc:
+            exc.span = Span(file.original_file_path, _find_line(file.text, entry))
+            raise
         assert self.index is not None
         macro_name = f"test_{spec.name}"
         macro = (self.index.find_in(spec.namespace, macro_name) if spec.namespace
@@ -651,7 +668,8 @@ class ProjectParser:
             from mason.errors import did_you_mean
 
             known = [n[5:] for n in self.index.all_names() if n.startswith("test_")]
-            raise ParseError(f"unknown generic test {spec.name!r}", span,
+            raise ParseError(f"unknown generic test {spec.name!r}",
+                             Span(file.original_file_path, _find_line(file.text, entry)),
                              did_you_mean(spec.name, known) or "define it with {% test name(model, column_name) %}")
         test_type = f"{spec.namespace}_{spec.name}" if spec.namespace else spec.name
         if not attach:
@@ -672,13 +690,9 @@ class ProjectParser:
         fqn = (package, *folders, name)
         config, call_dict = self._config("test", "data_tests", package, fqn, spec.config, [])
         config["tags"] = list(dict.fromkeys([*(config.get("tags") or []), *tags]))
-        if spec.config.get("alias") is None and config.get("alias") is None:
-            pass
-        refs, srcs = _refs_in_kwargs(spec.args)
-        if ref_expr.startswith("ref("):
-            parsed = static.extract("{{ " + ref_expr + " }}")
-            assert parsed is not None
-            refs = [*refs, *parsed.refs]
+        refs, srcs = _refs_in_kwargs(spec.args) if spec.args else ([], [])
+        if target_ref is not None:
+            refs = [*refs, target_ref]
         else:
             srcs = [(target_id.split(".")[2], target_id.split(".")[3]), *srcs]
         macro_call = f"{spec.namespace}.{macro_name}" if spec.namespace else macro_name
@@ -686,28 +700,30 @@ class ProjectParser:
         if attach:
             owner_node = self._nodes_so_far.get(target_id) if self._nodes_so_far else None
             owner_group = owner_node.group if owner_node is not None else None
-        raw = f"{{{{ {macro_call}(**_dbt_generic_test_kwargs) }}}}"
-        node = Node(
+        if short != full and not spec.user_name and not config.get("alias"):
+            config["alias"] = short
+        test_tags = tuple(config.get("tags") or ())
+        path = f"{alias_default}.sql"
+        database, schema, alias = self._names("test", name, unique_id, package, fqn, config, path,
+                                              file.original_file_path, None, test_tags)
+        if not config.get("alias"):
+            alias = alias_default
+        return Node(
             unique_id=unique_id, resource_type="test", package_name=package, name=name,
-            path=f"{alias_default}.sql", original_file_path=file.original_file_path, fqn=fqn, raw_code=raw,
-            checksum="", config=config, refs=tuple(RefCall(n, p, _version_literal(v)) for n, p, v in refs),
+            path=path, original_file_path=file.original_file_path, fqn=fqn,
+            raw_code=f"{{{{ {macro_call}(**_dbt_generic_test_kwargs) }}}}",
+            checksum="", config=config, database=database, schema=schema, alias=alias,
+            refs=tuple(RefCall(n, p, _version_literal(v)) for n, p, v in refs),
             sources=tuple(srcs),
             depends_on_macros=((macro.unique_id, "macro.dbt.get_where_subquery")
                                if spec.args or macro.package_name != "dbt" else (macro.unique_id,)),
-            description=spec.description,
-            tags=tuple(config.get("tags") or ()), meta=dict(config.get("meta") or {}),
+            description=spec.description, tags=test_tags, meta=dict(config.get("meta") or {}),
             config_call_dict=call_dict,
             test_metadata=TestMetadata(spec.name, kwargs, spec.namespace), column_name=column,
             group=owner_group,
             attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
             root_path=str(file.root),
         )
-        if short != full and not spec.user_name and not config.get("alias"):
-            config["alias"] = short
-        node = self._named(replace(node, config=config))
-        if not config.get("alias"):
-            node = replace(node, alias=alias_default)
-        return node
 
     # ---------------------------------------------------------------- other resources
     def _exposures(self, props: Properties) -> list[Exposure]:
@@ -953,5 +969,5 @@ def _macro_dependencies(macros: list[Macro], index: MacroIndex) -> list[Macro]:
             found = index.find(name, macro.package_name)
             if found is not None:
                 deps.append(found.unique_id)
-        out.append(replace(macro, depends_on_macros=tuple(deps)))
+        out.append(evolve(macro, depends_on_macros=tuple(deps)))
     return out

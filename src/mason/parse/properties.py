@@ -24,7 +24,11 @@ class Patch:
     name: str
     data: dict[str, Any]
     file: SourceFile
-    line: int | None = None
+
+    @property
+    def line(self) -> int | None:
+        """Where the entry starts (computed only when an error needs it)."""
+        return _line_of(self.file.text, self.kind, self.name)
 
 
 @dataclass(slots=True)
@@ -96,7 +100,7 @@ def read_properties(files: list[SourceFile], render_ctx: dict[str, Any], into: P
                         Span(display, _line_of(file.text, kind, name)),
                         "keep one properties entry per resource"))
                     continue
-                into.patches[key] = Patch(kind, name, data, file, _line_of(file.text, kind, name))
+                into.patches[key] = Patch(kind, name, data, file)
         for entry in doc.get("sources") or []:
             if isinstance(entry, dict):
                 try:

@@ -20,6 +20,7 @@ class StaticResult:
     refs: list[tuple[str, str | None, Any]] = field(default_factory=list)  # (name, package, version)
     sources: list[tuple[str, str]] = field(default_factory=list)
     configs: list[dict[str, Any]] = field(default_factory=list)
+    macros: list[str] = field(default_factory=list)
 
 
 class _NotStatic(Exception):  # noqa: N818
@@ -47,7 +48,19 @@ def _literal(node: ast.AST) -> Any:
     raise _NotStatic
 
 
+_SIMPLE_REF = re.compile(r"""^\s*ref\(\s*(['"])([\w.-]+)\1\s*\)\s*$""")
+_SIMPLE_SOURCE = re.compile(r"""^\s*source\(\s*(['"])([\w.-]+)\1\s*,\s*(['"])([\w.-]+)\3\s*\)\s*$""")
+
+
 def _call(expr: str, result: StaticResult) -> None:
+    simple = _SIMPLE_REF.match(expr)
+    if simple is not None:
+        result.refs.append((simple.group(2), None, None))
+        return
+    simple = _SIMPLE_SOURCE.match(expr)
+    if simple is not None:
+        result.sources.append((simple.group(2), simple.group(4)))
+        return
     try:
         tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError:
@@ -82,24 +95,54 @@ def _call(expr: str, result: StaticResult) -> None:
         raise _NotStatic
 
 
+_IF_INCREMENTAL = re.compile(r"^-?\s*if\s+is_incremental\(\)\s*-?$")
+_ELSE = re.compile(r"^-?\s*else\s*-?$")
+_ENDIF = re.compile(r"^-?\s*endif\s*-?$")
+_PASSIVE = re.compile(r"^-?\s*(this|target\.\w+)\s*-?$")
+
+
 def extract(sql: str) -> StaticResult | None:
-    """The refs, sources and configs of `sql`, or None when it needs a real render."""
+    """The refs, sources and configs of `sql`, or None when it needs a real render.
+
+    Understood without rendering: literal ref/source/config calls, `{{ this }}`, `{{ target.x }}`, and one
+    level of `{% if is_incremental() %} … {% else %} … {% endif %}` (false while parsing, as in dbt).
+    """
     if "{" not in sql:
         return StaticResult()
     result = StaticResult()
+    skipping = False
+    in_if = False
     try:
         for match in _JINJA.finditer(sql):
-            if match.group(2) is not None:
-                return None
+            tag = match.group(2)
+            if tag is not None:
+                if _IF_INCREMENTAL.match(tag) and not in_if:
+                    in_if = skipping = True
+                    result.macros.append("macro.dbt.is_incremental")
+                elif _ELSE.match(tag) and in_if:
+                    skipping = False
+                elif _ENDIF.match(tag) and in_if:
+                    in_if = skipping = False
+                else:
+                    return None
+                continue
             expr = match.group(1)
             if expr is None:
                 continue  # a comment
+            if _PASSIVE.match(expr):
+                continue
+            if skipping:
+                if "ref(" in expr or "source(" in expr or "config(" in expr or "{" in expr:
+                    _call(expr.strip("-"), StaticResult())  # must still be a literal call
+                continue
             if expr.startswith("-"):
                 expr = expr[1:]
             if expr.endswith("-"):
                 expr = expr[:-1]
             _call(expr, result)
     except _NotStatic:
+        return None
+    if in_if:
         return None
     # A stray '{{' that the pattern could not pair means a syntax error: let Jinja report it.
     stripped = _JINJA.sub("", sql)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -138,7 +137,8 @@ APPEND_KEYS = _APPEND_KEYS
 
 
 def default_config(resource_type: str) -> dict[str, Any]:
-    return copy.deepcopy(DEFAULTS.get(resource_type, _COMMON))
+    """A fresh defaults dict (values are scalars, or flat lists/dicts of scalars: one level of copying)."""
+    return {k: (v.copy() if isinstance(v, dict | list) else v) for k, v in DEFAULTS.get(resource_type, _COMMON).items()}
 
 
 def _is_config_key(key: str, value: Any) -> bool:
