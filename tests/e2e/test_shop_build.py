@@ -24,6 +24,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def _value(v: object) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
     return "" if v is None else str(v)
 
 

@@ -128,6 +128,8 @@ class Runner:
             t1 = time.perf_counter()
             outcome = load_seed(self.adapter, node, rel, csv_path, full_refresh=self._full_refresh(node),
                                 empty=bool(self.session.flags.empty))
+            # dbt leaves relation_name empty in run_results for seeds
+            outcome = NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures)
             return outcome, t1 - t0, time.perf_counter() - t1, statements, None
         compiled = self.compiler.compile_node(node)
         self.compiler.write(compiled)
@@ -230,6 +232,20 @@ class Runner:
             if status == "error":
                 self.sink.error(f"  {message}")
         return out
+
+    def create_schemas(self, plan: Plan) -> None:
+        """Create every schema the selected nodes build into, once, before any worker starts (as dbt does)."""
+        wanted: set[tuple[str | None, str]] = set()
+        for uid in plan.order:
+            node = self.manifest.nodes.get(uid)
+            if node is None or node.schema is None:
+                continue
+            if node.resource_type in ("model", "seed", "snapshot") and not node.is_ephemeral or node.resource_type == "test" and data_tests.should_store_failures(
+                    node, self.session.flags.store_failures):
+                wanted.add((node.database, node.schema))
+        for database, schema in sorted(wanted, key=lambda x: (x[0] or "", x[1])):
+            if not self.adapter.list_relations(database, schema):
+                self.adapter.create_schema(database, schema)
 
     # ------------------------------------------------------------------ the scheduler
     def execute_plan(self, plan: Plan) -> list[NodeResult]:
@@ -466,6 +482,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     results: list[NodeResult] = []
     code = 0
     try:
+        runner.create_schemas(plan)
         hook_results = runner.run_project_hooks("on-run-start", [])
         if any(r.status == "error" for r in hook_results):
             for i, uid in enumerate(plan.order, 1):

@@ -46,6 +46,7 @@ class DuckDBAdapter:
         self.database = target.database
         self.target = target
         self._local = threading.local()
+        self._schema_lock = threading.Lock()
         self.cache = RelationCache()
         self._make = relation_factory("duckdb", quoting)
         try:
@@ -150,7 +151,13 @@ class DuckDBAdapter:
         entry = self.cache.get_schema(database, schema) or {}
         return entry.get(identifier.lower())
 
+    def get_columns_in_query(self, sql: str) -> list[ColumnInfo]:
+        _, table = self.execute(f"describe ({sql})", fetch=True)
+        return [ColumnInfo(r[0], r[1]) for r in (table.rows if table else ())]
+
     def get_columns(self, relation: Relation) -> list[ColumnInfo]:
+        if not relation.schema:  # a temporary table
+            return self.get_columns_in_query(f"select * from {relation.render()}")
         _, table = self.execute(
             "select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale "
             "from information_schema.columns "
@@ -163,9 +170,8 @@ class DuckDBAdapter:
 
     def create_schema(self, database: str | None, schema: str) -> None:
         rel = self._make(database or self.database, schema, None)
-        self.execute(f"create schema if not exists {rel.include(identifier=False).render()}")
-        if self.cache.get_schema(database, schema) is None:
-            self.cache.set_schema(database, schema, [])
+        with self._schema_lock:  # concurrent CREATE SCHEMA in two transactions conflicts in DuckDB
+            self.execute(f"create schema if not exists {rel.include(identifier=False).render()}")
 
     def drop_schema(self, database: str | None, schema: str) -> None:
         rel = self._make(database or self.database, schema, None)
