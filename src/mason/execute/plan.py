@@ -47,6 +47,20 @@ def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = F
         node = manifest.nodes.get(uid) or manifest.unit_tests.get(uid)
         parents_of[uid] = tuple(node.depends_on_nodes) if node is not None else ()
 
+    # A source that reads a relation this same run builds (a seed loaded into the source's schema, say)
+    # waits for that node: dbt leaves this to luck, we order it.
+    built: dict[tuple[str, str, str], str] = {}
+    for uid in chosen:
+        node = manifest.nodes.get(uid)
+        if node is not None and node.resource_type in ("seed", "model", "snapshot") and not node.is_ephemeral:
+            built[((node.database or "").lower(), (node.schema or "").lower(), (node.alias or "").lower())] = uid
+    source_parents: dict[str, tuple[str, ...]] = {}
+    if built:
+        for sid, src in manifest.sources.items():
+            key = ((src.database or "").lower(), src.schema.lower(), src.identifier.lower())
+            if key in built:
+                source_parents[sid] = (built[key],)
+
     memo: dict[str, frozenset[str]] = {}
 
     def selected_ancestors(uid: str) -> frozenset[str]:
@@ -55,7 +69,7 @@ def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = F
             return memo[uid]
         memo[uid] = frozenset()
         found: set[str] = set()
-        for parent in manifest.parent_map.get(uid, ()):
+        for parent in source_parents.get(uid) or manifest.parent_map.get(uid, ()):
             if parent in chosen:
                 found.add(parent)
             else:

@@ -549,7 +549,8 @@ def show(session: Any, opts: dict[str, Any]) -> int:
             sql = compiler.compile_inline(opts["inline"])
             title = "inline query"
         else:
-            ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+            ids = selected(parsed, session, {**opts, "indirect_selection": "empty"},
+                           ("model", "seed", "snapshot", "test", "analysis"))
             ids = {i for i in ids if i in parsed.manifest.nodes}
             if len(ids) != 1:
                 raise UsageError(f"show needs exactly one node; the selection matched {len(ids)}",
