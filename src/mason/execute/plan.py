@@ -69,7 +69,8 @@ def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = F
             return memo[uid]
         memo[uid] = frozenset()
         found: set[str] = set()
-        for parent in source_parents.get(uid) or manifest.parent_map.get(uid, ()):
+        parents: tuple[str, ...] | list[str] = source_parents.get(uid) or manifest.parent_map.get(uid) or ()
+        for parent in parents:
             if parent in chosen:
                 found.add(parent)
             else:
