@@ -30,6 +30,7 @@ class Flags:
     partial_parse: bool = True
     use_colors: bool = True
     printer_width: int = 80
+    no_version_check: bool = False
 
 
 @dataclass(frozen=True, slots=True)

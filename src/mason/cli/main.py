@@ -44,7 +44,7 @@ def _global_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-x", "--fail-fast", is_flag=True, default=None, help="Stop at the first failure."),
         click.option("--use-colors/--no-use-colors", default=None),
         click.option("--partial-parse/--no-partial-parse", default=None),
-        click.option("--no-version-check", is_flag=True, default=False),
+        click.option("--version-check/--no-version-check", "version_check", default=True),
         click.option("--printer-width", type=int, default=None),
     ]
     for opt in reversed(options):
@@ -135,6 +135,7 @@ def make_session(which: str, opts: dict[str, Any]) -> Any:
         partial_parse=opts.get("partial_parse") is not False,
         use_colors=opts.get("use_colors") is not False,
         printer_width=opts.get("printer_width") or 80,
+        no_version_check=opts.get("version_check") is False,
     )
     return Session(
         project_dir=root,

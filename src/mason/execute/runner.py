@@ -32,6 +32,12 @@ _FAILED = ("error", "fail")
 def make_sink(session: Any, log_file: Any = None) -> Any:
     if session.flags.log_format == "json":
         return JsonSink(session.invocation_id, log_file=log_file)
+    if sys.stdout.isatty() and not session.flags.quiet and session.env.get("MASON_NO_PROGRESS") is None:
+        from mason.observe.progress import ProgressSink
+
+        return ProgressSink(quiet=session.flags.quiet, debug=session.flags.debug,
+                            width=session.flags.printer_width,
+                            colors=None if session.flags.use_colors else False, log_file=log_file)
     return ConsoleSink(quiet=session.flags.quiet, debug=session.flags.debug, width=session.flags.printer_width,
                        colors=None if session.flags.use_colors else False, log_file=log_file)
 
@@ -489,7 +495,13 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
                 runner._skip(uid, "on-run-start", i, len(plan))
             node_results = [runner.state.results[u] for u in plan.order]
         else:
-            node_results = runner.execute_plan(plan)
+            if hasattr(sink, "start"):
+                sink.start(len(plan))
+            try:
+                node_results = runner.execute_plan(plan)
+            finally:
+                if hasattr(sink, "stop"):
+                    sink.stop()
         noop = [NodeResult(uid, "no-op", "NO-OP", 0, 0.0, "main", {}, [], None, None) for uid in extra_noops]
         end_results = runner.run_project_hooks("on-run-end", hook_results + node_results)
         results = hook_results + node_results + noop + end_results

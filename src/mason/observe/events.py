@@ -144,6 +144,8 @@ class ConsoleSink:
             body, tag = f"SKIP relation {info.relation or info.name}", self._c("[SKIP]", "33")
         elif status == "no-op":
             body, tag = f"NO-OP {info.name}", "[NO-OP]"
+        elif info.resource_type in ("test", "unit_test"):
+            body, tag = f"ERROR {info.name}", self._c(f"[ERROR {secs}]", "31")
         else:
             body, tag = f"ERROR creating {describe(info)}", self._c(f"[ERROR {secs}]", "31")
         self._emit(self._line(f"{info.index} of {info.total} ", body, tag), force=status == "error")

@@ -59,5 +59,61 @@ def load(session: Session) -> LoadedProject:
     if sel_path.is_file():
         from mason.graph.selector import load_selectors
 
-        selectors = load_selectors(load_yaml_file(sel_path, "selectors.yml"))
+        selectors = load_selectors(_render_selector_defaults(load_yaml_file(sel_path, "selectors.yml"),
+                                                             target, session))
+    if project.require_dbt_version and not session.flags.no_version_check:
+        check_required_version(project.require_dbt_version)
     return LoadedProject(project, packages, target, selectors)
+
+
+def _render_selector_defaults(raw: Any, target: Target, session: Session) -> Any:
+    """`default: "{{ target.name == 'prod' }}"` is Jinja in selectors.yml."""
+    if not isinstance(raw, dict):
+        return raw
+    from mason.jinja.base_context import base_functions, make_env_var
+    from mason.jinja.native import has_jinja, render_native
+
+    for entry in raw.get("selectors") or []:
+        value = entry.get("default") if isinstance(entry, dict) else None
+        if isinstance(value, str) and has_jinja(value):
+            ctx = base_functions(lambda m, i: None)
+            ctx.update(target=target.context(), env_var=make_env_var(session.env, allow_secrets=False))
+            entry["default"] = render_native(value, ctx, "selectors.yml")
+    return raw
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.strip().split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    while len(parts) < 3:
+        parts.append(0)
+    return tuple(parts[:3])
+
+
+def check_required_version(constraints: tuple[str, ...]) -> None:
+    """require-dbt-version: Mason implements dbt-core's behaviour as of DBT_COMPAT_VERSION."""
+    import operator
+
+    from mason import DBT_COMPAT_VERSION
+
+    ops = (("==", operator.eq), (">=", operator.ge), ("<=", operator.le), ("!=", operator.ne),
+           (">", operator.gt), ("<", operator.lt), ("=", operator.eq))
+    current = _version_tuple(DBT_COMPAT_VERSION)
+    for raw in constraints:
+        for text in str(raw).split(","):
+            text = text.strip()
+            if not text:
+                continue
+            for symbol, fn in ops:
+                if text.startswith(symbol):
+                    wanted = text[len(symbol):]
+                    break
+            else:
+                symbol, fn, wanted = "==", operator.eq, text
+            if not fn(current, _version_tuple(wanted)):
+                raise ProjectError(
+                    f"this project needs dbt {', '.join(map(str, constraints))}; Mason implements dbt "
+                    f"{DBT_COMPAT_VERSION}", Span(PROJECT_FILE),
+                    "adjust require-dbt-version, or pass --no-version-check to run anyway")
