@@ -106,13 +106,9 @@ def check_required_version(constraints: tuple[str, ...]) -> None:
             text = text.strip()
             if not text:
                 continue
-            for symbol, fn in ops:
-                if text.startswith(symbol):
-                    wanted = text[len(symbol):]
-                    break
-            else:
-                symbol, fn, wanted = "==", operator.eq, text
-            if not fn(current, _version_tuple(wanted)):
+            symbol, compare = next(((sym, op) for sym, op in ops if text.startswith(sym)), ("", operator.eq))
+            wanted = text[len(symbol):]
+            if not compare(current, _version_tuple(wanted)):
                 raise ProjectError(
                     f"this project needs dbt {', '.join(map(str, constraints))}; Mason implements dbt "
                     f"{DBT_COMPAT_VERSION}", Span(PROJECT_FILE),
