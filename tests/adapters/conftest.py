@@ -1,0 +1,244 @@
+"""Adapter conformance suite: the same end-to-end scenarios run against every adapter.
+
+Each scenario writes a small dbt project into a temporary folder, runs the real `mason` CLI on it
+and reads the warehouse back. Adding an adapter means adding one `Warehouse` subclass and one entry
+to `WAREHOUSES`: scenarios that need a feature the adapter lacks are skipped with a reason, via
+`@pytest.mark.requires("capability")`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Every capability a scenario may ask for. An adapter lists the ones it supports.
+ALL_CAPABILITIES = frozenset({
+    "transactional_ddl",   # a failed rebuild leaves the previous relation untouched
+    "append", "delete+insert", "merge",   # incremental strategies
+    "merge_update_columns", "incremental_predicates",
+    "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+})
+
+TYPE_FAMILIES = ("integer", "decimal", "float", "text", "boolean", "date", "timestamp")
+
+
+class Warehouse:
+    """What the suite needs to know about one adapter."""
+
+    name: str = ""
+    capabilities: frozenset[str] = frozenset()
+    schema: str = "analytics"  # target schema of every project
+    # SQL spelling of portable types, for DDL written by scenarios (hooks, seed column_types).
+    types: dict[str, str] = {}
+
+    def profile(self, root: Path, threads: int = 2) -> str:
+        """profiles.yml text (profile `conformance`, target `dev`) for a fresh database owned by `root`."""
+        raise NotImplementedError
+
+    def query(self, root: Path, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def relations(self, root: Path, schema: str) -> dict[str, str]:
+        """Relation name -> 'table' | 'view' for every relation in `schema`."""
+        raise NotImplementedError
+
+    def columns(self, root: Path, schema: str, name: str) -> dict[str, str]:
+        """Column name -> type family (one of TYPE_FAMILIES, or the raw type lowercased)."""
+        raise NotImplementedError
+
+    def qualify(self, schema: str, name: str) -> str:
+        return f'"{schema}"."{name}"'
+
+
+class DuckDBWarehouse(Warehouse):
+    name = "duckdb"
+    capabilities = frozenset({
+        "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+    })
+    types = {"text": "varchar", "integer": "integer", "bigint": "bigint", "decimal": "decimal(10,2)",
+             "date": "date", "timestamp": "timestamp"}
+
+    def _path(self, root: Path) -> Path:
+        return root / "warehouse.duckdb"
+
+    def profile(self, root: Path, threads: int = 2) -> str:
+        return textwrap.dedent(f"""\
+            conformance:
+              target: dev
+              outputs:
+                dev:
+                  type: duckdb
+                  path: "{self._path(root)}"
+                  schema: {self.schema}
+                  threads: {threads}
+            """)
+
+    def query(self, root: Path, sql: str) -> list[tuple[Any, ...]]:
+        import duckdb
+
+        con = duckdb.connect(str(self._path(root)), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    def relations(self, root: Path, schema: str) -> dict[str, str]:
+        rows = self.query(root, "select table_name, table_type from information_schema.tables "
+                                f"where table_schema = '{schema}'")
+        return {name: ("view" if kind == "VIEW" else "table") for name, kind in rows}
+
+    def columns(self, root: Path, schema: str, name: str) -> dict[str, str]:
+        rows = self.query(root, "select column_name, data_type from information_schema.columns "
+                                f"where table_schema = '{schema}' and table_name = '{name}' "
+                                "order by ordinal_position")
+        return {col: _duckdb_family(kind) for col, kind in rows}
+
+
+def _duckdb_family(kind: str) -> str:
+    k = kind.upper()
+    if k in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}:
+        return "integer"
+    if k.startswith("DECIMAL"):
+        return "decimal"
+    if k in {"FLOAT", "DOUBLE", "REAL"}:
+        return "float"
+    if k == "VARCHAR" or k.startswith("VARCHAR("):
+        return "text"
+    if k == "BOOLEAN":
+        return "boolean"
+    if k == "DATE":
+        return "date"
+    if k.startswith("TIMESTAMP"):
+        return "timestamp"
+    return kind.lower()
+
+
+# Add PostgreSQL / Spark here: each entry is a Warehouse subclass.
+WAREHOUSES: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires(*capabilities): skip the scenario on adapters lacking one of these capabilities")
+
+
+@pytest.fixture(scope="module", params=sorted(WAREHOUSES))
+def warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
+    wh = WAREHOUSES[request.param]()
+    marker_caps = {c for m in request.node.iter_markers("requires") for c in m.args}
+    unknown = marker_caps - ALL_CAPABILITIES
+    assert not unknown, f"unknown capabilities in requires marker: {sorted(unknown)}"
+    missing = marker_caps - wh.capabilities
+    if missing:
+        pytest.skip(f"{wh.name} adapter does not support: {', '.join(sorted(missing))}")
+    yield wh
+
+
+@pytest.fixture(autouse=True)
+def _check_requires(request: pytest.FixtureRequest) -> None:
+    """Function-level `requires` markers (module-level ones are handled by `warehouse`)."""
+    if "warehouse" not in request.fixturenames:
+        return
+    wh: Warehouse = request.getfixturevalue("warehouse")
+    require(wh, *(c for m in request.node.iter_markers("requires") for c in m.args))
+
+
+def require(wh: Warehouse, *capabilities: str) -> None:
+    unknown = set(capabilities) - ALL_CAPABILITIES
+    assert not unknown, f"unknown capabilities: {sorted(unknown)}"
+    missing = set(capabilities) - wh.capabilities
+    if missing:
+        pytest.skip(f"{wh.name} adapter does not support: {', '.join(sorted(missing))}")
+
+
+@dataclass
+class Run:
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def status(self, unique_id: str) -> str:
+        assert unique_id in self.results, f"{unique_id} not in run_results: {sorted(self.results)}\n{self.output}"
+        return self.results[unique_id]["status"]
+
+    def statuses(self) -> dict[str, str]:
+        return {uid: r["status"] for uid, r in self.results.items()}
+
+    @property
+    def output(self) -> str:
+        return f"$ mason {' '.join(self.args)} -> {self.code}\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}"
+
+
+class Project:
+    """A dbt project on disk, bound to one warehouse."""
+
+    name = "conformance"
+
+    def __init__(self, root: Path, warehouse: Warehouse, files: dict[str, str], threads: int = 2,
+                 project_yml: str = "") -> None:
+        self.root = root
+        self.warehouse = warehouse
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "dbt_project.yml").write_text(
+            f"name: {self.name}\nversion: '1'\nconfig-version: 2\nprofile: {self.name}\n" + textwrap.dedent(project_yml))
+        (root / "profiles.yml").write_text(warehouse.profile(root, threads))
+        self.write(files)
+
+    @property
+    def schema(self) -> str:
+        return self.warehouse.schema
+
+    def write(self, files: dict[str, str]) -> None:
+        for rel, text in files.items():
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"))
+
+    def remove(self, *rels: str) -> None:
+        for rel in rels:
+            (self.root / rel).unlink()
+
+    def run(self, *args: str, expect: int | None = 0) -> Run:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+        results_path = self.root / "target" / "run_results.json"
+        results_path.unlink(missing_ok=True)
+        proc = subprocess.run([sys.executable, "-m", "mason", *args], cwd=self.root, env=env,
+                              capture_output=True, text=True, timeout=300)
+        run = Run(args, proc.returncode, proc.stdout, proc.stderr)
+        if results_path.exists():
+            run.results = {r["unique_id"]: r for r in json.loads(results_path.read_text())["results"]}
+        if expect is not None:
+            assert run.code == expect, run.output
+        return run
+
+    # --- reading the warehouse back -------------------------------------------------------------
+
+    def rows(self, name: str, schema: str | None = None, columns: str = "*") -> list[tuple[Any, ...]]:
+        """All rows of a relation, sorted (None sorts first) so comparisons ignore physical order."""
+        rows = self.warehouse.query(self.root, f"select {columns} from {self.warehouse.qualify(schema or self.schema, name)}")
+        return sorted(rows, key=lambda row: tuple((v is not None, v) for v in row))
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.warehouse.query(self.root, sql)
+
+    def relations(self, schema: str | None = None) -> dict[str, str]:
+        return self.warehouse.relations(self.root, schema or self.schema)
+
+    def columns(self, name: str, schema: str | None = None) -> dict[str, str]:
+        return self.warehouse.columns(self.root, schema or self.schema, name)
+
+
+def model(name: str) -> str:
+    return f"model.{Project.name}.{name}"

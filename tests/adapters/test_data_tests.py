@@ -1,0 +1,94 @@
+"""Scenario 5: data tests — pass, fail, warn, where, limit, store_failures, custom generic, singular."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from .conftest import Project, Warehouse
+
+FILES = {
+    "models/people.sql": """
+        {{ config(materialized='table') }}
+        select 1 as id, 'a' as name, 10 as score union all
+        select 2, 'b', null union all
+        select 2, 'y', null union all
+        select 3, 'zz', 30
+        """,
+    "models/schema.yml": """
+        version: 2
+        models:
+          - name: people
+            columns:
+              - name: id
+                data_tests:
+                  - unique:
+                      config: {store_failures: true}
+                  - not_null
+                  - is_positive
+              - name: score
+                data_tests:
+                  - not_null:
+                      config: {where: "id <> 2"}
+                  - is_positive:
+                      config: {severity: warn}
+              - name: name
+                data_tests:
+                  - accepted_values:
+                      values: ['a', 'b']
+                      config: {limit: 1}
+        """,
+    "tests/generic/is_positive.sql": """
+        {% test is_positive(model, column_name) %}
+        select * from {{ model }} where {{ column_name }} <= 0 or {{ column_name }} is null
+        {% endtest %}
+        """,
+    "tests/assert_no_negative_ids.sql": "select * from {{ ref('people') }} where id < 0",
+    "tests/assert_single_b.sql": "{{ config(store_failures=true) }}\nselect * from {{ ref('people') }} where name = 'b'",
+}
+
+
+@pytest.fixture(scope="module")
+def state(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    project = Project(tmp_path_factory.mktemp("data_tests"), warehouse, FILES)
+    build = project.run("build", expect=1)
+    by_name = {uid.split(".")[2]: r for uid, r in build.results.items() if uid.startswith("test.")}
+    return SimpleNamespace(project=project, build=build, tests=by_name)
+
+
+def test_test_names(state: SimpleNamespace) -> None:
+    assert sorted(state.tests) == sorted([
+        "unique_people_id", "not_null_people_id", "is_positive_people_id", "not_null_people_score",
+        "is_positive_people_score", "accepted_values_people_name__a__b", "assert_no_negative_ids",
+        "assert_single_b",
+    ])
+
+
+@pytest.mark.parametrize("name, status, failures", [
+    ("unique_people_id", "fail", 1),
+    ("not_null_people_id", "pass", 0),
+    ("is_positive_people_id", "pass", 0),                 # custom generic test
+    ("not_null_people_score", "pass", 0),                 # where: excludes the null rows
+    ("is_positive_people_score", "warn", 2),              # severity: warn
+    ("accepted_values_people_name__a__b", "fail", 1),     # 2 bad values, limit: 1
+    ("assert_no_negative_ids", "pass", 0),                # singular
+    ("assert_single_b", "fail", 1),                       # singular, failing
+])
+def test_status_and_failures(state: SimpleNamespace, name: str, status: str, failures: int) -> None:
+    result = state.tests[name]
+    assert (result["status"], result["failures"]) == (status, failures), result["message"]
+
+
+def test_model_built(state: SimpleNamespace) -> None:
+    assert state.build.status("model.conformance.people") == "success"
+
+
+@pytest.mark.requires("store_failures")
+def test_store_failures_audit_tables(state: SimpleNamespace) -> None:
+    p = state.project
+    audit = f"{p.schema}_dbt_test__audit"
+    assert set(p.relations(audit)) == {"unique_people_id", "assert_single_b"}
+    assert p.rows("unique_people_id", schema=audit) == [(2, 2)]
+    assert list(p.columns("unique_people_id", schema=audit)) == ["unique_field", "n_records"]
+    assert p.rows("assert_single_b", schema=audit) == [(2, "b", None)]
