@@ -161,6 +161,16 @@ def require(wh: Warehouse, *capabilities: str) -> None:
         pytest.skip(f"{wh.name} adapter does not support: {', '.join(sorted(missing))}")
 
 
+def buildable(wh: Warehouse, needs: dict[str, tuple[str, ...]], names: Any) -> list[str]:
+    """The names whose needed capabilities the adapter has: scenarios leave the others out of the project."""
+    return [n for n in names if set(needs.get(n, ())) <= wh.capabilities]
+
+
+def case(*values: Any, needs: tuple[str, ...] = ()) -> Any:
+    """A parametrize case skipped (with a reason) on adapters lacking `needs`."""
+    return pytest.param(*values, marks=[pytest.mark.requires(*needs)] if needs else [])
+
+
 @dataclass
 class Run:
     args: tuple[str, ...]

@@ -39,6 +39,40 @@ FILES = {
                       values: ['a', 'b']
                       config: {limit: 1}
         """,
+    # unit tests: one passes, one fails and so skips its model (and that model's tests)
+    # (they read `scores`, which has no data tests, so failing data tests on `people` skip nothing here)
+    "models/scores.sql": "select 1 as id, 'a' as name, 10 as score union all select 2, 'b', null",
+    "models/doubled.sql": "select id, score * 2 as score2 from {{ ref('scores') }}",
+    "models/labelled.sql": "select id, upper(name) as label from {{ ref('scores') }}",
+    "models/labelled.yml": """
+        version: 2
+        models:
+          - name: labelled
+            data_tests:
+              - has_rows
+        """,
+    "models/unit_tests.yml": """
+        unit_tests:
+          - name: doubles_score
+            model: doubled
+            given:
+              - input: ref('scores')
+                rows: [{id: 1, score: 4}, {id: 2, score: null}]
+            expect:
+              rows: [{id: 1, score2: 8}, {id: 2, score2: null}]
+          - name: labels_wrongly
+            model: labelled
+            given:
+              - input: ref('scores')
+                rows: [{id: 1, name: ab}]
+            expect:
+              rows: [{id: 1, label: ab}]
+        """,
+    "tests/generic/has_rows.sql": """
+        {% test has_rows(model) %}
+        select 1 as failure from (select count(*) as n from {{ model }}) c where n = 0
+        {% endtest %}
+        """,
     "tests/generic/is_positive.sql": """
         {% test is_positive(model, column_name) %}
         select * from {{ model }} where {{ column_name }} <= 0 or {{ column_name }} is null
@@ -59,6 +93,7 @@ def state(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Sim
 
 def test_test_names(state: SimpleNamespace) -> None:
     assert sorted(state.tests) == sorted([
+        "has_rows_labelled_",
         "unique_people_id", "not_null_people_id", "is_positive_people_id", "not_null_people_score",
         "is_positive_people_score", "accepted_values_people_name__a__b", "assert_no_negative_ids",
         "assert_single_b",
@@ -80,8 +115,21 @@ def test_status_and_failures(state: SimpleNamespace, name: str, status: str, fai
     assert (result["status"], result["failures"]) == (status, failures), result["message"]
 
 
-def test_model_built(state: SimpleNamespace) -> None:
+def test_models_built(state: SimpleNamespace) -> None:
     assert state.build.status("model.conformance.people") == "success"
+    assert state.build.status("model.conformance.scores") == "success"
+    assert state.build.status("model.conformance.doubled") == "success"
+
+
+@pytest.mark.requires("unit_tests")
+def test_unit_tests(state: SimpleNamespace) -> None:
+    b = state.build
+    assert b.status("unit_test.conformance.doubled.doubles_score") == "pass"
+    assert b.status("unit_test.conformance.labelled.labels_wrongly") == "fail"
+    assert b.status("model.conformance.labelled") == "skipped"
+    assert state.tests["has_rows_labelled_"]["status"] == "skipped"
+    assert "labelled" not in state.project.relations()
+    assert state.project.rows("doubled") == [(1, 20), (2, None)]
 
 
 @pytest.mark.requires("store_failures")

@@ -54,7 +54,10 @@ def state(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Sim
     ts_1 = project.rows("snap_ts", columns="id, v, dbt_valid_from, dbt_valid_to")
     check_1 = project.rows("snap_check", columns="id, v, dbt_valid_to is null")
     second = project.run("build", "--vars", "phase: 2")
-    return SimpleNamespace(project=project, first=first, second=second, ts_1=ts_1, check_1=check_1)
+    after_second = {n: project.rows(n) for n in ("snap_ts", "snap_check")}
+    third = project.run("snapshot", "--vars", "phase: 2")
+    return SimpleNamespace(project=project, first=first, second=second, third=third, ts_1=ts_1, check_1=check_1,
+                           after_second=after_second)
 
 
 def test_statuses(state: SimpleNamespace) -> None:
@@ -62,6 +65,11 @@ def test_statuses(state: SimpleNamespace) -> None:
                 "snapshot.conformance.snap_check": "success"}
     assert state.first.statuses() == expected
     assert state.second.statuses() == expected
+    assert state.third.statuses() == {k: v for k, v in expected.items() if k.startswith("snapshot.")}
+
+
+def test_rerun_without_source_changes_adds_nothing(state: SimpleNamespace) -> None:
+    assert {n: state.project.rows(n) for n in ("snap_ts", "snap_check")} == state.after_second
 
 
 def test_first_run_copies_source(state: SimpleNamespace) -> None:
