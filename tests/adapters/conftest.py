@@ -58,6 +58,9 @@ class Warehouse:
     def qualify(self, schema: str, name: str) -> str:
         return f'"{schema}"."{name}"'
 
+    def cleanup(self) -> None:
+        """Called once per test module: drop whatever server-side databases/schemas `profile` created."""
+
 
 class DuckDBWarehouse(Warehouse):
     name = "duckdb"
@@ -125,6 +128,8 @@ def _duckdb_family(kind: str) -> str:
 
 # Add PostgreSQL / Spark here: each entry is a Warehouse subclass.
 WAREHOUSES: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse}
+# MASON_CONFORMANCE_ADAPTERS=duckdb,postgres picks a subset (e.g. in CI jobs that have a server running).
+SELECTED = [a.strip() for a in os.environ.get("MASON_CONFORMANCE_ADAPTERS", ",".join(WAREHOUSES)).split(",") if a.strip()]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -132,8 +137,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "requires(*capabilities): skip the scenario on adapters lacking one of these capabilities")
 
 
-@pytest.fixture(scope="module", params=sorted(WAREHOUSES))
+@pytest.fixture(scope="module", params=SELECTED)
 def warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
+    if request.param not in WAREHOUSES:
+        pytest.fail(f"unknown adapter {request.param!r} in MASON_CONFORMANCE_ADAPTERS; known: {sorted(WAREHOUSES)}")
     wh = WAREHOUSES[request.param]()
     marker_caps = {c for m in request.node.iter_markers("requires") for c in m.args}
     unknown = marker_caps - ALL_CAPABILITIES
@@ -141,7 +148,10 @@ def warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     missing = marker_caps - wh.capabilities
     if missing:
         pytest.skip(f"{wh.name} adapter does not support: {', '.join(sorted(missing))}")
-    yield wh
+    try:
+        yield wh
+    finally:
+        wh.cleanup()
 
 
 @pytest.fixture(autouse=True)

@@ -85,7 +85,10 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def state(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = Project(tmp_path_factory.mktemp("data_tests"), warehouse, FILES)
+    files = dict(FILES)
+    if "unit_tests" not in warehouse.capabilities:
+        del files["models/unit_tests.yml"]
+    project = Project(tmp_path_factory.mktemp("data_tests"), warehouse, files)
     build = project.run("build", expect=1)
     by_name = {uid.split(".")[2]: r for uid, r in build.results.items() if uid.startswith("test.")}
     return SimpleNamespace(project=project, build=build, tests=by_name)
