@@ -1,0 +1,806 @@
+"""Benchmark Mason against dbt-core and dbt Fusion on generated projects.
+
+    make bench ARGS="--models 1000 10000 --reps 3"
+    .venv/bin/python bench/run.py --models 200 --reps 2 --tools mason dbt-core
+
+Installs dbt-core 1.11 + dbt-duckdb and dbt Fusion (2.0.0rc196 wheel + libduckdb
+from npm) under bench/.cache/, generates a project per N with bench/generate.py,
+times each operation per tool (wall-clock median, min, max; peak RSS), and
+writes bench/results/latest.md and bench/results/latest.json.  See
+bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+
+DBT_CORE_SPEC = ["dbt-core~=1.11.0", "dbt-duckdb~=1.11"]
+FUSION_SPEC = "dbt==2.0.0rc196"
+LIBDUCKDB_NPM = "@duckdb/node-bindings-linux-x64"
+TIME_BIN = "/usr/bin/time"
+
+OPS: dict[str, str] = {
+    "parse_cold": "parse with no target/ (no partial-parse state, no cache)",
+    "parse_warm": "parse again, nothing changed",
+    "parse_changed": "parse after one intermediate model's SQL changed",
+    "ls_select": "ls --select <staging model>+",
+    "compile": "compile (all models)",
+    "run_t1": "run --threads 1 into a fresh DuckDB file (sources and seeds loaded)",
+    "run_t4": "run --threads 4 into a fresh DuckDB file (sources and seeds loaded)",
+    "build": "build (seeds, models, tests; big seed excluded) into a fresh DuckDB file",
+    "seed_big": "seed --select big_events (the big CSV) into a fresh DuckDB file",
+}
+FLOOR_OPS = ("run_t1", "run_t4", "build")  # rows compared with the floor
+ALL_TOOLS = ("mason", "dbt-core", "fusion", "floor")
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Sample:
+    ok: bool
+    wall_s: float
+    rss_mb: float | None
+    rc: int
+    log: Path
+    error: str = ""
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    if text.startswith("$ "):  # drop the command line written by measure()
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float) -> Sample:
+    """Run cmd once; wall time, peak RSS (of the biggest process), exit code."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    rss_file = log.with_suffix(".rss")
+    if os.path.exists(TIME_BIN):
+        full = [TIME_BIN, "-v", "-o", str(rss_file), *cmd]
+    else:  # getrusage of a fresh wrapper process: its children are just cmd.
+        code = (
+            "import resource,subprocess,sys;rc=subprocess.call(sys.argv[2:]);"
+            "open(sys.argv[1],'w').write('Maximum resident set size (kbytes): %d\\n'"
+            "%resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.exit(rc)"
+        )
+        full = [sys.executable, "-c", code, str(rss_file), *cmd]
+    with log.open("w") as out:
+        out.write("$ " + " ".join(cmd) + "\n\n")
+        out.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            full, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return Sample(False, time.perf_counter() - t0, None, -9, log, f"timed out after {timeout:.0f} s")
+        wall = time.perf_counter() - t0
+    rss = None
+    try:
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", rss_file.read_text())
+        if m:
+            rss = int(m.group(1)) / 1024
+    except OSError:
+        pass
+    if rc != 0:
+        return Sample(False, wall, rss, rc, log, f"exit code {rc}\n{_tail(log)}")
+    return Sample(True, wall, rss, rc, log)
+
+
+def summarize(samples: list[Sample], command: str) -> dict:
+    res: dict = {"command": command, "reps": len(samples)}
+    bad = next((s for s in samples if not s.ok), None)
+    if bad is not None:
+        try:
+            log = str(bad.log.relative_to(REPO))
+        except ValueError:
+            log = str(bad.log)
+        res.update(status="failed", error=bad.error, log=log)
+        return res
+    times = [s.wall_s for s in samples]
+    rss = [s.rss_mb for s in samples if s.rss_mb is not None]
+    res.update(
+        status="ok",
+        times_s=[round(t, 4) for t in times],
+        median_s=round(statistics.median(times), 4),
+        min_s=round(min(times), 4),
+        max_s=round(max(times), 4),
+        peak_rss_mb=round(max(rss), 1) if rss else None,
+        median_rss_mb=round(statistics.median(rss), 1) if rss else None,
+    )
+    return res
+
+
+# ----------------------------------------------------------------------------- tools
+
+
+@dataclass
+class Tool:
+    name: str
+    exe: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    version: str = ""
+
+    def command(self, sub: list[str], project: Path, target: Path) -> list[str]:
+        # Same shape for every tool: project dir, profiles dir, target path.
+        return [
+            *self.exe,
+            *sub,
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(target),
+        ]
+
+
+def _run_quiet(cmd: list[str], log: Path, env: dict | None = None, timeout: float = 1800) -> bool:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as out:
+        out.write("$ " + " ".join(cmd) + "\n")
+        out.flush()
+        try:
+            return subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout) == 0
+        except (OSError, subprocess.TimeoutExpired) as e:
+            out.write(f"{e}\n")
+            return False
+
+
+def _version(cmd: list[str], env: dict | None = None) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"? ({e})"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr).strip()
+    return " ".join(text.splitlines()[:3]) if text else "?"
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DO_NOT_TRACK="1",
+        DBT_VERSION_CHECK="false",
+        PYTHONUNBUFFERED="1",
+        NO_COLOR="1",
+    )
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def setup_mason() -> tuple[Tool | None, str]:
+    exe = Path(sys.executable).parent / "mason"
+    path = str(exe) if exe.exists() else shutil.which("mason")
+    if not path:
+        return None, "mason executable not found (run `make install`)"
+    t = Tool("mason", [path], base_env())
+    t.version = _version([path, "--version"], t.env)
+    return t, ""
+
+
+def _venv(path: Path, log: Path) -> bool:
+    if (path / "bin" / "python").exists():
+        return True
+    return _run_quiet([sys.executable, "-m", "venv", "--clear", str(path)], log) and _run_quiet(
+        [str(path / "bin" / "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"], log
+    )
+
+
+def setup_dbt_core(cache: Path, log: Path) -> tuple[Tool | None, str]:
+    venv = cache / "dbt-core"
+    dbt = venv / "bin" / "dbt"
+    stamp = venv / ".bench-installed"
+    if not stamp.exists():
+        print(f"[bench] installing {' + '.join(DBT_CORE_SPEC)} into {venv} ...", flush=True)
+        if not (
+            _venv(venv, log) and _run_quiet([str(venv / "bin" / "pip"), "install", "-q", *DBT_CORE_SPEC], log)
+        ):
+            return None, f"pip install {' '.join(DBT_CORE_SPEC)} failed (see {log})"
+        stamp.touch()
+    t = Tool("dbt-core", [str(dbt)], base_env())
+    raw = _version([str(dbt), "--version"], t.env)
+    try:
+        out = subprocess.run(
+            [str(dbt), "--version"], capture_output=True, text=True, timeout=120, env=t.env
+        ).stdout
+        core = re.search(r"installed:\s*(\S+)", out)
+        duck = re.search(r"duckdb:\s*(\S+)", out)
+        t.version = f"dbt-core {core.group(1)}, dbt-duckdb {duck.group(1)}" if core and duck else raw
+    except (OSError, subprocess.TimeoutExpired):
+        t.version = raw
+    return t, ""
+
+
+def setup_fusion(cache: Path, log: Path) -> tuple[Tool | None, str]:
+    venv = cache / "fusion"
+    dbt = venv / "bin" / "dbt"
+    stamp = venv / ".bench-installed"
+    if not stamp.exists():
+        print(f"[bench] installing dbt Fusion ({FUSION_SPEC}) into {venv} ...", flush=True)
+        if not (
+            _venv(venv, log) and _run_quiet([str(venv / "bin" / "pip"), "install", "-q", FUSION_SPEC], log)
+        ):
+            return None, f"pip install {FUSION_SPEC} failed (see {log})"
+        stamp.touch()
+    npm_dir = cache / "npm"
+    libs = list(npm_dir.glob("node_modules/@duckdb/*/libduckdb.so"))
+    if not libs:
+        if not shutil.which("npm"):
+            return None, "npm not found: cannot fetch libduckdb.so for Fusion's DuckDB driver"
+        print(f"[bench] npm install {LIBDUCKDB_NPM} into {npm_dir} ...", flush=True)
+        npm_dir.mkdir(parents=True, exist_ok=True)
+        if not _run_quiet(
+            ["npm", "install", "--prefix", str(npm_dir), "--no-audit", "--no-fund", LIBDUCKDB_NPM], log
+        ):
+            return None, f"npm install {LIBDUCKDB_NPM} failed (see {log})"
+        libs = list(npm_dir.glob("node_modules/@duckdb/*/libduckdb.so"))
+        if not libs:
+            return None, f"libduckdb.so not found under {npm_dir} after npm install"
+    env = base_env()
+    libdir = str(libs[0].parent)
+    env["LD_LIBRARY_PATH"] = libdir + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    t = Tool("fusion", [str(dbt)], env)
+    t.version = _version([str(dbt), "--version"], env)
+    if t.version.startswith("?"):
+        return None, f"Fusion binary does not run: {t.version}"
+    return t, ""
+
+
+# ----------------------------------------------------------------------------- databases
+
+
+def _rm_db(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def _copy_db(src: Path, dst: Path) -> None:
+    _rm_db(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def _load_seeds_python(db: Path, project: Path, seeds: list[str]) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db), config={"storage_compatibility_version": "v1.0.0"})
+    try:
+        for s in seeds:
+            con.execute(
+                f'create or replace table main."{s}" as select * from read_csv(?, header = true)',
+                [str(project / "seeds" / f"{s}.csv")],
+            )
+    finally:
+        con.close()
+
+
+def _count_relations(db: Path) -> tuple[int, str]:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            n = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'main'"
+            ).fetchone()
+            return int(n[0]) if n else 0, ""
+        finally:
+            con.close()
+    except Exception as e:  # noqa: BLE001 - reported, not raised
+        return -1, str(e).splitlines()[0]
+
+
+def _count_rows(db: Path, table: str) -> int:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            r = con.execute(f'select count(*) from main."{table}"').fetchone()
+            return int(r[0]) if r else 0
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001
+        return -1
+
+
+# ----------------------------------------------------------------------------- one tool, one project
+
+
+class ToolBench:
+    def __init__(
+        self, tool: Tool, project: Path, meta: dict, work: Path, logs: Path, reps: int, timeout: float
+    ):
+        self.tool, self.project, self.meta = tool, project, meta
+        self.work = work / tool.name
+        self.logs = logs / tool.name
+        self.reps, self.timeout = reps, timeout
+        self.target = self.work / "target"
+        self.db = self.work / "db" / "bench.duckdb"  # file stem = database name "bench"
+        self.env = dict(tool.env, BENCH_DUCKDB_PATH=str(self.db))
+        self.templates: dict[str, Path] = {}
+        self.notes: list[str] = []
+
+    # -- helpers
+    def cmd(self, *sub: str) -> list[str]:
+        return self.tool.command(list(sub), self.project, self.target)
+
+    def untimed(self, sub: list[str], name: str) -> bool:
+        s = measure(self.cmd(*sub), self.project, self.env, self.logs / f"setup_{name}.log", self.timeout)
+        return s.ok
+
+    def clean_state(self) -> None:
+        shutil.rmtree(self.target, ignore_errors=True)
+        shutil.rmtree(self.project / "logs", ignore_errors=True)
+
+    def reset_db(self, kind: str) -> None:
+        _rm_db(self.db)
+        self.db.parent.mkdir(parents=True, exist_ok=True)
+        if kind != "empty":
+            _copy_db(self.templates[kind], self.db)
+
+    def prepare(self) -> None:
+        """DuckDB templates: 'raw' (source tables) and 'seeded' (+ the tool's own seed run)."""
+        tdir = self.work / "templates"
+        tdir.mkdir(parents=True, exist_ok=True)
+        raw = tdir / "tmpl_raw.duckdb"
+        _rm_db(raw)
+        generate.load_raw(raw, self.project)
+        self.templates["raw"] = raw
+        self.reset_db("raw")
+        seeded = tdir / "tmpl_seeded.duckdb"
+        if not self.untimed(["seed", "--exclude", generate.BIG_SEED], "seed_small"):
+            self.notes.append(
+                f"`{self.tool.name} seed` of the small seeds failed (see {self.logs / 'setup_seed_small.log'}); "
+                "run/compile use seeds loaded by DuckDB's read_csv instead"
+            )
+            self.reset_db("raw")
+            _load_seeds_python(self.db, self.project, self.meta["small_seeds"])
+        _copy_db(self.db, seeded)
+        self.templates["seeded"] = seeded
+        self.clean_state()
+
+    def timed(self, op: str, sub: list[str], before=None, check=None) -> dict:
+        samples: list[Sample] = []
+        for i in range(self.reps):
+            if before:
+                before(i)
+            s = measure(self.cmd(*sub), self.project, self.env, self.logs / f"{op}_r{i}.log", self.timeout)
+            if s.ok and check:
+                err = check()
+                if err:
+                    s.ok, s.error = False, err
+            samples.append(s)
+            status = f"{s.wall_s:7.2f} s  {s.rss_mb or 0:7.0f} MiB" if s.ok else "FAILED"
+            print(f"    {self.tool.name:9s} {op:14s} rep {i + 1}/{self.reps}: {status}", flush=True)
+            if not s.ok:
+                print("      " + s.error.replace("\n", "\n      ")[-1500:], flush=True)
+                break
+        return summarize(samples, " ".join([self.tool.name, *sub]))
+
+    def check_relations(self) -> str:
+        want = self.meta["models"] + len(self.meta["small_seeds"])
+        got, err = _count_relations(self.db)
+        if got < want:
+            return f"exit code 0 but the DuckDB file has {got} relations in schema main, expected {want} {err}".strip()
+        return ""
+
+    # -- operations
+    def run_op(self, op: str) -> dict:
+        touch = self.project / self.meta["touch_model_path"]
+        if op == "parse_cold":
+            self.reset_db("seeded")
+            return self.timed(op, ["parse"], before=lambda i: self.clean_state())
+        if op == "parse_warm":
+            self.reset_db("seeded")
+            self.untimed(["parse"], "parse_warm_prime")
+            return self.timed(op, ["parse"])
+        if op == "parse_changed":
+            self.reset_db("seeded")
+            original = touch.read_text()
+            self.untimed(["parse"], "parse_changed_prime")
+            try:
+                return self.timed(
+                    op,
+                    ["parse"],
+                    before=lambda i: touch.write_text(original + f"\n-- bench: change {i + 1}\n"),
+                )
+            finally:
+                touch.write_text(original)
+                self.untimed(["parse"], "parse_changed_restore")
+        if op == "ls_select":
+            self.reset_db("seeded")
+            return self.timed(op, ["ls", "--select", self.meta["ls_select_model"] + "+"])
+        if op == "compile":
+            return self.timed(op, ["compile"], before=lambda i: self.reset_db("seeded"))
+        if op in ("run_t1", "run_t4"):
+            threads = op[-1]
+            return self.timed(
+                op,
+                ["run", "--threads", threads],
+                before=lambda i: self.reset_db("seeded"),
+                check=self.check_relations,
+            )
+        if op == "build":
+            return self.timed(
+                op,
+                ["build", "--exclude", generate.BIG_SEED],
+                before=lambda i: self.reset_db("raw"),
+                check=self.check_relations,
+            )
+        if op == "seed_big":
+            rows = self.meta["big_seed_rows"]
+
+            def check() -> str:
+                got = _count_rows(self.db, generate.BIG_SEED)
+                return (
+                    ""
+                    if got == rows
+                    else f"exit code 0 but {generate.BIG_SEED} has {got} rows, expected {rows}"
+                )
+
+            return self.timed(
+                op,
+                ["seed", "--select", generate.BIG_SEED],
+                before=lambda i: self.reset_db("empty"),
+                check=check,
+            )
+        raise ValueError(op)
+
+
+def bench_floor(
+    project: Path,
+    meta: dict,
+    target_dir: Path,
+    source: str,
+    work: Path,
+    logs: Path,
+    reps: int,
+    timeout: float,
+) -> dict:
+    db = work / "floor" / "db" / "bench.duckdb"
+    tmpl = work / "floor" / "template.duckdb"
+    _rm_db(tmpl)
+    tmpl.parent.mkdir(parents=True, exist_ok=True)
+    generate.load_raw(tmpl, project)
+    _load_seeds_python(tmpl, project, meta["small_seeds"])
+    cmd = [sys.executable, str(BENCH / "floor.py"), "--target-dir", str(target_dir), "--db", str(db)]
+    samples = []
+    for i in range(reps):
+        _copy_db(tmpl, db)
+        s = measure(cmd, project, base_env(), logs / "floor" / f"floor_r{i}.log", timeout)
+        if s.ok:
+            got, err = _count_relations(db)
+            want = meta["models"] + len(meta["small_seeds"])
+            if got < want:
+                s.ok, s.error = False, f"floor built {got} relations, expected {want} {err}"
+        samples.append(s)
+        print(
+            f"    {'floor':9s} {'floor':14s} rep {i + 1}/{reps}: "
+            + (f"{s.wall_s:7.2f} s  {s.rss_mb or 0:7.0f} MiB" if s.ok else "FAILED"),
+            flush=True,
+        )
+        if not s.ok:
+            print("      " + s.error.replace("\n", "\n      ")[-1500:], flush=True)
+            break
+    res = summarize(samples, f"python bench/floor.py (compiled SQL from {source})")
+    res["compiled_sql_from"] = source
+    if samples and samples[-1].ok:
+        try:
+            last = json.loads(samples[-1].log.read_text().strip().splitlines()[-1])
+            res["sql_only_s"] = last.get("sql_s")
+        except (ValueError, IndexError):
+            pass
+    return res
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def machine_info() -> dict:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    try:
+        import duckdb
+
+        duck = duckdb.__version__
+    except ImportError:
+        duck = "?"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "duckdb_python": duck,
+    }
+
+
+def _fmt_cell(r: dict | None) -> str:
+    if not r:
+        return "–"
+    if r["status"] != "ok":
+        first = r.get("error", "failed").splitlines()[0]
+        return f"**FAILED** ({first})"
+    rss = f", {r['peak_rss_mb']:.0f} MiB" if r.get("peak_rss_mb") is not None else ""
+    return f"{r['median_s']:.2f} s ({r['min_s']:.2f}–{r['max_s']:.2f}){rss}"
+
+
+def _ratio(a: dict | None, b: dict | None) -> str:
+    if not a or not b or a.get("status") != "ok" or b.get("status") != "ok" or not b.get("median_s"):
+        return "–"
+    return f"{a['median_s'] / b['median_s']:.2f}×"
+
+
+def write_report(data: dict, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
+    m = data["machine"]
+    lines = [
+        "# Mason benchmark",
+        "",
+        f"Run {data['finished_at']} with `{data['command']}`.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['os']}, Python {m['python']}, "
+        f"DuckDB (Python) {m['duckdb_python']}.",
+        "",
+        "Tools:",
+        "",
+    ]
+    for name, t in data["tools"].items():
+        lines.append(f"- **{name}**: {t.get('version') or ''}{' — ' + t['note'] if t.get('note') else ''}")
+    lines += [
+        "",
+        "Cells: median wall-clock seconds (min–max) over the repetitions, peak RSS. "
+        "Ratios are Mason's median divided by the other's: below 1× Mason is faster. "
+        "The floor is the same compiled SQL run by DuckDB in one Python process, in DAG order "
+        "(no tests, no seeds).",
+    ]
+    tool_cols = [t for t in ("mason", "dbt-core", "fusion") if t in data["tools"]]
+    for n, block in data["results"].items():
+        p = block["project"]
+        lines += [
+            "",
+            f"## {n} models",
+            "",
+            f"{p['layers']['staging']} staging / {p['layers']['intermediate']} intermediate / "
+            f"{p['layers']['marts']} marts; {p['materializations']['view']} views, "
+            f"{p['materializations']['table']} tables, {p['materializations']['incremental']} incrementals; "
+            f"{p['documented_models']} models with properties and tests; big seed {p['big_seed_rows']} rows; "
+            f"{data['config']['reps']} repetitions.",
+            "",
+        ]
+        head = ["operation", *tool_cols]
+        floor = block.get("floor")
+        if floor:
+            head.append("floor")
+        ratio_cols = [t for t in ("dbt-core", "fusion") if t in tool_cols and "mason" in tool_cols]
+        head += [f"Mason / {t}" for t in ratio_cols]
+        if floor and "mason" in tool_cols:
+            head.append("Mason / floor")
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+        for op, per_tool in block["ops"].items():
+            row = [op, *[_fmt_cell(per_tool.get(t)) for t in tool_cols]]
+            if floor:
+                row.append(_fmt_cell(floor) if op in FLOOR_OPS else "")
+            row += [_ratio(per_tool.get("mason"), per_tool.get(t)) for t in ratio_cols]
+            if floor and "mason" in tool_cols:
+                row.append(_ratio(per_tool.get("mason"), floor) if op in FLOOR_OPS else "")
+            lines.append("| " + " | ".join(row) + " |")
+        if floor and floor.get("status") == "ok":
+            lines += [
+                "",
+                f"Floor: compiled SQL from {floor.get('compiled_sql_from')}; "
+                f"of its median, SQL alone took {floor.get('sql_only_s')} s in the last repetition.",
+            ]
+        failures = [
+            (op, t, r) for op, pt in block["ops"].items() for t, r in pt.items() if r["status"] != "ok"
+        ]
+        if floor and floor.get("status") != "ok":
+            failures.append(("floor", "floor", floor))
+        if failures:
+            lines += ["", "### Failures", ""]
+            for op, t, r in failures:
+                lines += [f"- **{t} {op}** (`{r['command']}`), log `{r.get('log', '')}`:", "", "  ```"]
+                lines += ["  " + ln for ln in r.get("error", "").splitlines()[-15:]]
+                lines += ["  ```"]
+        notes = block.get("notes") or []
+        if notes:
+            lines += ["", "Notes:", ""] + [f"- {x}" for x in notes]
+    lines += ["", "Operations:", ""] + [f"- `{k}`: {v}" for k, v in OPS.items()]
+    (out_dir / "latest.md").write_text("\n".join(lines) + "\n")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--models", "-n", type=int, nargs="+", default=[1000], help="project sizes (default 1000)"
+    )
+    ap.add_argument(
+        "--ops",
+        nargs="+",
+        default=list(OPS),
+        choices=list(OPS),
+        metavar="OP",
+        help=f"operations (default all): {', '.join(OPS)}",
+    )
+    ap.add_argument("--reps", type=int, default=3, help="repetitions per operation and tool (default 3)")
+    ap.add_argument(
+        "--tools",
+        nargs="+",
+        default=list(ALL_TOOLS),
+        choices=ALL_TOOLS,
+        help="tools (default all; 'floor' is DuckDB running the compiled SQL)",
+    )
+    ap.add_argument(
+        "--big-seed-rows", type=int, default=1_000_000, help="rows in the big seed (default 1000000)"
+    )
+    ap.add_argument("--seed", type=int, default=42, help="generator seed")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds before one command is killed")
+    ap.add_argument("--cache-dir", type=Path, default=BENCH / ".cache", help="installs and work files")
+    ap.add_argument("--out-dir", type=Path, default=BENCH / "results", help="where latest.md/json go")
+    args = ap.parse_args(argv)
+
+    cache: Path = args.cache_dir.resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    logs_root = args.out_dir.resolve() / "tmp" / "logs"
+    shutil.rmtree(logs_root, ignore_errors=True)
+    install_log = logs_root / "install.log"
+
+    tools: list[Tool] = []
+    tool_info: dict[str, dict] = {}
+    setups = {
+        "mason": setup_mason,
+        "dbt-core": lambda: setup_dbt_core(cache, install_log),
+        "fusion": lambda: setup_fusion(cache, install_log),
+    }
+    for name in ("mason", "dbt-core", "fusion"):
+        if name not in args.tools:
+            continue
+        tool, why = setups[name]()
+        if tool is None:
+            print(f"[bench] {name} unavailable, carrying on without it: {why}", flush=True)
+            tool_info[name] = {"version": "", "note": f"not benchmarked: {why}"}
+            continue
+        print(f"[bench] {name}: {tool.version}", flush=True)
+        tools.append(tool)
+        tool_info[name] = {"version": tool.version}
+    if "floor" in args.tools:
+        tool_info["floor"] = {"version": "DuckDB " + machine_info()["duckdb_python"] + " via bench/floor.py"}
+
+    data: dict = {
+        "command": "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "started_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "tools": tool_info,
+        "config": {
+            "models": args.models,
+            "ops": args.ops,
+            "reps": args.reps,
+            "big_seed_rows": args.big_seed_rows,
+            "seed": args.seed,
+        },
+        "operations": OPS,
+        "results": {},
+    }
+
+    for n in args.models:
+        print(f"[bench] N = {n}: generating project ...", flush=True)
+        work = cache / "work" / f"n{n}"
+        shutil.rmtree(work, ignore_errors=True)
+        project = work / "project"
+        big = args.big_seed_rows if "seed_big" in args.ops else 0
+        meta = generate.generate(project, n, seed=args.seed, big_seed_rows=big)
+        logs = logs_root / f"n{n}"
+        block: dict = {"project": meta, "ops": {op: {} for op in args.ops}, "notes": []}
+        data["results"][str(n)] = block
+        benches: dict[str, ToolBench] = {}
+        for tool in tools:
+            print(f"[bench] N = {n}: {tool.name}", flush=True)
+            tb = ToolBench(tool, project, meta, work, logs, args.reps, args.timeout)
+            benches[tool.name] = tb
+            try:
+                tb.prepare()
+            except Exception as e:  # noqa: BLE001
+                tb.notes.append(f"preparing the DuckDB templates failed: {e!r}")
+            for op in args.ops:
+                try:
+                    block["ops"][op][tool.name] = tb.run_op(op)
+                except Exception as e:  # noqa: BLE001 - a harness error fails this cell, not the run
+                    print(f"    {tool.name:9s} {op:14s} harness error: {e!r}", flush=True)
+                    block["ops"][op][tool.name] = {
+                        "status": "failed",
+                        "command": f"{tool.name} {op}",
+                        "reps": 0,
+                        "error": f"harness error: {e!r}",
+                    }
+            block["notes"] += [f"{tool.name}: {x}" for x in tb.notes]
+            data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+            write_report(data, args.out_dir)  # partial results survive an interrupted run
+
+        if "floor" in args.tools and any(op in args.ops for op in FLOOR_OPS):
+            source = None
+            for name in ("mason", "dbt-core", "fusion"):
+                tb = benches.get(name)
+                if tb is None:
+                    continue
+                compiled_ok = block["ops"].get("compile", {}).get(name, {}).get("status") == "ok"
+                if (
+                    compiled_ok
+                    and (tb.target / "manifest.json").exists()
+                    and (tb.target / "compiled").is_dir()
+                ):
+                    source = (name, tb.target)
+                    break
+                if tb.untimed(["compile"], "compile_for_floor"):
+                    source = (name, tb.target)
+                    break
+            if source is None:
+                block["floor"] = {
+                    "status": "failed",
+                    "command": "bench/floor.py",
+                    "reps": 0,
+                    "error": "no tool produced compiled SQL and a manifest",
+                }
+            else:
+                print(f"[bench] N = {n}: floor (compiled SQL from {source[0]})", flush=True)
+                block["floor"] = bench_floor(
+                    project, meta, source[1], source[0], work, logs, args.reps, args.timeout
+                )
+        data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        write_report(data, args.out_dir)
+
+    print(f"[bench] wrote {args.out_dir / 'latest.md'} and latest.json", flush=True)
+    print((args.out_dir / "latest.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
