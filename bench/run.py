@@ -556,6 +556,7 @@ def machine_info() -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "duckdb_python": duck,
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -586,6 +587,10 @@ def write_report(data: dict, out_dir: Path) -> None:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['os']}, Python {m['python']}, "
         f"DuckDB (Python) {m['duckdb_python']}.",
+        "",
+        f"Load average (1/5/15 min) at the start: {m.get('load_average_1_5_15')}, at the end: "
+        f"{data.get('load_average_at_end')} (a load above the core count means other work shared the machine and the "
+        "numbers are noisy).",
         "",
         "Tools:",
         "",
@@ -795,6 +800,7 @@ def main(argv: list[str] | None = None) -> int:
                     project, meta, source[1], source[0], work, logs, args.reps, args.timeout
                 )
         data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        data["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         write_report(data, args.out_dir)
 
     print(f"[bench] wrote {args.out_dir / 'latest.md'} and latest.json", flush=True)
