@@ -71,9 +71,6 @@ def test_audit_rows_in_order(state: SimpleNamespace) -> None:
     assert state.project.rows("audit", columns="seq, event, model")[7:] == [(7, "run-end", state.project.schema)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "on-run-end `results` includes the 3 successful on-run-start hook results (length 5); dbt passes only "
-    "node results plus failed hooks (length 2)"))
 def test_on_run_end_results_are_node_results(state: SimpleNamespace) -> None:
     assert state.project.rows("audit", columns="seq, n")[7:] == [(7, 2)]
 
@@ -82,9 +79,6 @@ def test_models_built(state: SimpleNamespace) -> None:
     assert state.project.rows("second") == [(1,), (2,)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "`mason run` fails at parse with \"models/a.sql:1: UndefinedError: 'before_begin' is undefined\": the "
-    "before_begin()/after_commit() hook helpers of the model context are missing"))
 def test_before_begin_and_after_commit_hooks(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> None:
     text = warehouse.types["text"]
     log = "{{ target.schema }}.hook_log"

@@ -38,9 +38,6 @@ def test_join_starts_after_every_leaf(state: SimpleNamespace) -> None:
     assert all(results[model(n)]["timing"][-1]["completed_at"] <= join_start for n in LEAVES)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "run_results thread_id is 'MainThread' for every node: the runner records results in finish() on the "
-    "coordinating thread, not on the worker that built the node (dbt reports e.g. 'Thread-1 (worker)')"))
 def test_nodes_report_their_worker_thread(state: SimpleNamespace) -> None:
     threads = {r["thread_id"] for r in state.run.results.values()}
     assert "MainThread" not in threads

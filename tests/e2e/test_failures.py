@@ -203,3 +203,34 @@ def test_secrets_never_reach_artifacts_or_logs(tmp_path: Path) -> None:
     for path in (root / "logs").rglob("*"):
         if path.is_file():
             assert secret not in path.read_text(errors="ignore"), path
+
+
+def test_ctrl_c_cancels_and_leaves_previous_table(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = make_project(tmp_path / "p", {"models/slow.sql": "{{ config(materialized='table') }}\nselect 1 as x"})
+    assert run_mason(root, "run").code == 0
+    (root / "models" / "slow.sql").write_text(
+        "{{ config(materialized='table') }}\nselect count(*) as x from range(3000000) a(i), range(3000000) b(j) "
+        "where (i * 7 + j) % 1000003 = 5")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "mason", "run"], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(4)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, out
+    assert "Interrupted" in out
+    con = duckdb.connect(str(root / "p.duckdb"), read_only=True)
+    try:
+        assert con.execute("select * from main.slow").fetchall() == [(1,)]
+    finally:
+        con.close()

@@ -230,19 +230,11 @@ def test_render_native(source: str, expected: Any) -> None:
     assert type(result) is type(expected)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "as_text does not keep strings: render_native('{{ \"1\" | as_text }}') returns int 1, expected str '1'. "
-    "render_template joins the output (and Jinja str()s it), so the TextMarker subclass is lost before "
-    "render_native's isinstance(out, TextMarker) check"))
 def test_as_text_keeps_numbery_strings() -> None:
     result = render_native('{{ "1" | as_text }}', {}, unique_name("yaml"))
     assert result == "1" and isinstance(result, str)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "render_native literal-evals string results: '{{ \"42\" }}' (or a var/env_var that is the string '42') "
-    "returns int 42; dbt's quoted_native_concat returns a single non-marker native value as-is (str '42') "
-    "and only literal_evals as_native/as_bool/as_number output"))
 def test_string_valued_expression_stays_a_string() -> None:
     result = render_native("{{ s }}", {"s": "42"}, unique_name("yaml"))
     assert result == "42"

@@ -280,10 +280,6 @@ def test_fqn_star_selects_all_but_sources(manifest: Manifest) -> None:
     assert {A, B, C, SEED, T_A, SING, DIM2, PKG_M} <= chosen
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fqn: a single-part glob is matched against the leaf name of nested models; dbt's is_selected_node "
-    "only compares the leaf by equality and globs the dotted fqn from the first wildcard part, so "
-    "`b*` does not select proj.staging.b in dbt (Mason selects it)"))
 def test_fqn_glob_is_not_matched_against_nested_leaf(manifest: Manifest) -> None:
     assert select(manifest, "b*", mode="empty") == set()
 
@@ -321,9 +317,6 @@ def test_test_type_method(manifest: Manifest) -> None:
     assert select(manifest, "test_type:singular") == {SING}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "test_type:data should be the old spelling of test_type:singular (dbt: selector in ('singular', 'data') "
-    "-> SingularTestNode); _m_test_type returns `value == 'data'`, i.e. True for generic tests too"))
 def test_test_type_data_is_singular(manifest: Manifest) -> None:
     assert select(manifest, "test_type:data") == {SING}
 

@@ -270,7 +270,7 @@ class Runner:
             return self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
 
         def finish(uid: str, outcome: NodeOutcome, compile_s: float, exec_s: float, sql: list[str],
-                   start_iso: str, mid_iso: str) -> None:
+                   start_iso: str, mid_iso: str, thread: str) -> None:
             end_iso = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             node = node_of(uid)
             info = self._info(node, index_of[uid], total)
@@ -283,11 +283,11 @@ class Runner:
             response = outcome.response.to_dict() if outcome.status not in ("skipped", "no-op", "error") else {}
             self.state.results[uid] = NodeResult(
                 uid, outcome.status, scrub(outcome.message) if outcome.message else outcome.message,
-                outcome.failures, elapsed, threading.current_thread().name, response, timing,
+                outcome.failures, elapsed, thread, response, timing,
                 scrub(outcome.compiled_code) if outcome.compiled_code else None, outcome.relation_name,
                 outcome.compiled_code is not None)
 
-        def work(uid: str) -> tuple[NodeOutcome, float, float, list[str], str, str]:
+        def work(uid: str) -> tuple[NodeOutcome, float, float, list[str], str, str, str]:
             start_iso = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             node = node_of(uid)
             self.sink.node_started(self._info(node, index_of[uid], total))
@@ -304,14 +304,14 @@ class Runner:
                     traceback.print_exc()
                 outcome, c, e, sql = NodeOutcome("error", f"{type(exc).__name__}: {exc}"), 0.0, 0.0, []
             mid = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            return outcome, c, e, sql, start_iso, mid
+            return outcome, c, e, sql, start_iso, mid, threading.current_thread().name
 
         def mark_skipped(uid: str, cause: str) -> None:
             for child in plan.descendants(uid):
                 if child not in skipped and child not in self.state.results:
                     skipped[child] = cause
 
-        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="Thread")
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="Thread-worker")
         try:
             while ready or running:
                 while ready and len(running) < threads and not stop:
@@ -326,11 +326,12 @@ class Runner:
                     break
                 if not running:
                     continue
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                # a timeout keeps the main thread responsive to Ctrl-C
+                done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
                 for fut in done:
                     uid = running.pop(fut)
-                    outcome, c, e, sql, s_iso, m_iso = fut.result()
-                    finish(uid, outcome, c, e, sql, s_iso, m_iso)
+                    outcome, c, e, sql, s_iso, m_iso, thread = fut.result()
+                    finish(uid, outcome, c, e, sql, s_iso, m_iso, thread)
                     failed = outcome.status in _FAILED
                     if failed:
                         mark_skipped(uid, uid)
@@ -503,7 +504,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
                 if hasattr(sink, "stop"):
                     sink.stop()
         noop = [NodeResult(uid, "no-op", "NO-OP", 0, 0.0, "main", {}, [], None, None) for uid in extra_noops]
-        end_results = runner.run_project_hooks("on-run-end", hook_results + node_results)
+        end_results = runner.run_project_hooks(
+            "on-run-end", [r for r in hook_results if r.status == "error"] + node_results)
         results = hook_results + node_results + noop + end_results
         code = _summary(sink, [r for r in results if not r.unique_id.startswith(("exposure.", "saved_query."))],
                         time.perf_counter() - start, parsed.manifest)

@@ -243,11 +243,11 @@ class Selector:
         parts = value.split(".")
         if version is not None:
             name = fqn[-2]
-            if len(parts) == 1 and (fnmatch.fnmatchcase(name, value) or fnmatch.fnmatchcase(f"{name}_v{version}", value)):
+            if len(parts) == 1 and value in (name, f"{name}_v{version}"):
                 return True
             if len(parts) == 2 and fnmatch.fnmatchcase(name, parts[0]) and fnmatch.fnmatchcase(f"v{version}", parts[1]):
                 return True
-        elif len(parts) == 1 and fnmatch.fnmatchcase(fqn[-1], value):
+        elif len(parts) == 1 and fqn[-1] == value:
             return True
         for candidate in (fqn, fqn[1:]):
             if len(parts) <= len(candidate) and all(fnmatch.fnmatchcase(c, p) for c, p in zip(candidate, parts)):
@@ -360,9 +360,8 @@ class Selector:
         generic = getattr(node, "test_metadata", None) is not None
         if value in ("generic", "schema"):
             return generic
-        if value == "singular":
-            return not generic
-        return value == "data"
+        # "data" is dbt's old name for singular tests
+        return value in ("singular", "data") and not generic
 
     @staticmethod
     def _m_test_name(node: AnyNode, value: str, arg: str) -> bool:

@@ -239,10 +239,27 @@ def base_functions(log: Callable[[str, bool], None]) -> dict[str, Any]:
             "zip": _zip,
             "zip_strict": _zip_strict,
             "try_or_compiler_error": _try_or_compiler_error,
+            "before_begin": _before_begin,
+            "after_commit": _after_commit,
+            "in_transaction": _in_transaction,
             "diff_of_two_dicts": _diff_of_two_dicts,
         }
     )
     return funcs
+
+
+def _before_begin(sql: str) -> dict[str, Any]:
+    """A hook that runs outside the model's transaction, before it starts."""
+    return {"sql": sql, "transaction": False}
+
+
+def _after_commit(sql: str) -> dict[str, Any]:
+    """A hook that runs outside the model's transaction, after it commits."""
+    return {"sql": sql, "transaction": False}
+
+
+def _in_transaction(sql: str) -> dict[str, Any]:
+    return {"sql": sql, "transaction": True}
 
 
 def _try_or_compiler_error(message_if_exception: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

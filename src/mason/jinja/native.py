@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
+
+import jinja2
 
 from mason.jinja.environment import environment, render_template, template
 
@@ -41,16 +44,27 @@ def _install_filters() -> None:
         env.filters.update(as_text=as_text, as_bool=as_bool, as_number=as_number, as_native=as_native)
 
 
+_WHOLE = re.compile(r"^\s*{{-?(.*?)-?}}\s*$", re.S)
+
+
 def render_native(source: str, context: dict[str, Any], name: str = "<yaml>") -> Any:
-    """Render `source`; a rendered literal (true, 3, [a]) comes back as its Python value."""
+    """Render a YAML value as dbt does: a value that is one `{{ expression }}` keeps its Python type
+    (`{{ target.name == 'prod' }}` is a bool, `{{ var('n') }}` whatever the var holds); `as_text`,
+    `as_number`, `as_bool` and `as_native` convert explicitly; anything else renders to text."""
     _install_filters()
-    out = render_template(template(source, name), context)
-    if isinstance(out, TextMarker):
-        return str(out)
-    stripped = out.strip()
-    if stripped in ("True", "False", "None") or (stripped[:1] in "-0123456789[{(" and stripped):
-        return _literal(stripped)
-    return out
+    whole = _WHOLE.match(source)
+    if whole is not None and "{{" not in whole.group(1) and "{%" not in whole.group(1):
+        tpl = template("{%- set __mason_result = (" + whole.group(1) + ") -%}", name)
+        ctx = tpl.new_context(context, shared=True)
+        for _ in tpl.root_render_func(ctx):
+            pass
+        value = ctx.vars.get("__mason_result")
+        if isinstance(value, TextMarker):
+            return str(value)
+        if isinstance(value, jinja2.Undefined):
+            return ""
+        return value
+    return render_template(template(source, name), context)
 
 
 def render_text(source: str, context: dict[str, Any], name: str = "<string>") -> str:

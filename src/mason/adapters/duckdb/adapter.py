@@ -47,6 +47,8 @@ class DuckDBAdapter:
         self.target = target
         self._local = threading.local()
         self._schema_lock = threading.Lock()
+        self._cursors: list[Any] = []
+        self._cursor_lock = threading.Lock()
         self.cache = RelationCache()
         self._make = relation_factory("duckdb", quoting)
         try:
@@ -87,6 +89,8 @@ class DuckDBAdapter:
             cur = self._conn.cursor()
             self._local.cursor = cur
             self._local.in_txn = False
+            with self._cursor_lock:
+                self._cursors.append(cur)
         return cur
 
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
@@ -195,10 +199,12 @@ class DuckDBAdapter:
         return f"DuckDB {self._duckdb.__version__}"
 
     def cancel(self) -> None:
-        try:
-            self._conn.interrupt()
-        except Exception:
-            pass
+        """Interrupt every running statement (each worker has its own cursor)."""
+        for cur in [self._conn, *self._cursors]:
+            try:
+                cur.interrupt()
+            except Exception:
+                pass
 
     def close(self) -> None:
         try:
