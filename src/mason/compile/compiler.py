@@ -21,6 +21,7 @@ from mason.nodes.nodes import Node, RefCall
 from mason.parse.files import read_files
 from mason.parse.macros import parse_macro_file
 from mason.parse.parser import BUILTIN_MACROS
+from mason.parse.static import render_static
 
 _REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
 _WHOLE_EXPR = re.compile(r"^\s*{{(.*)}}\s*$", re.S)
@@ -168,6 +169,22 @@ class Compiler:
             merged.update(extra)
         return self.factory.runtime(node, merged, statements)
 
+    def _render_static(self, node: Node, ctes: list[tuple[str, str]]) -> str | None:
+        """Most models only use ref/source/config/this: render them without compiling a Jinja template."""
+        this = self.relation(node) if node.resource_type != "test" else None
+        return render_static(node.raw_code, self._make_ref(node, ctes),
+                             lambda s, t: self._source_relation(node, s, t), this,
+                             self.factory.target, lambda: self._is_incremental(node))
+
+    def _is_incremental(self, node: Node) -> bool:
+        if node.materialized != "incremental" or self.adapter is None:
+            return False
+        configured = node.config.get("full_refresh")
+        if (bool(configured) if configured is not None else bool(self.session.flags.full_refresh)):
+            return False
+        rel = self.adapter.get_relation(node.database, node.schema or "", node.alias or "")
+        return rel is not None and rel.type == "table"
+
     def _render(self, node: Node, runtime: MacroRuntime) -> str:
         name = f"{node.package_name}/{node.original_file_path}"
         try:
@@ -215,8 +232,10 @@ class Compiler:
         if cached is not None:
             return cached
         ctes: list[tuple[str, str]] = []
-        runtime = self.runtime_for(node, ctes)
-        sql = self._render(node, runtime)
+        sql = self._render_static(node, ctes) if not node.rendered_at_parse and node.test_metadata is None else None
+        if sql is None:
+            runtime = self.runtime_for(node, ctes)
+            sql = self._render(node, runtime)
         compiled = CompiledNode(node, inject_ctes(sql, ctes) if ctes else sql, tuple(ctes),
                                 self.relation_name(node), self.compiled_path(node))
         with self._lock:

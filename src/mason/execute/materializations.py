@@ -52,8 +52,20 @@ def _ensure_schema(ctx: BuildContext) -> None:
     ctx.adapter.create_schema(rel.database, rel.schema or "")
 
 
-def _in_transaction(ctx: BuildContext, body: Callable[[], AdapterResponse]) -> AdapterResponse:
+def _has_hooks(ctx: BuildContext) -> bool:
+    return bool(ctx.node.config.get("pre-hook") or ctx.node.config.get("post-hook"))
+
+
+def _in_transaction(ctx: BuildContext, body: Callable[[], AdapterResponse], single: bool = False) -> AdapterResponse:
+    """Run `body` atomically. One DDL statement is atomic by itself, so it skips BEGIN/COMMIT (two round
+    trips and a commit per model) unless hooks must share its transaction."""
     adapter = ctx.adapter
+    if single and not _has_hooks(ctx) and adapter.capabilities.transactional_ddl:
+        try:
+            return body()
+        except BaseException:
+            adapter.cache.clear()
+            raise
     ctx.run_hooks("pre", False)
     adapter.begin()
     try:
@@ -85,7 +97,7 @@ def materialize_view(ctx: BuildContext) -> NodeOutcome:
         response, _ = ctx.execute(f"create or replace view {target.render()} as (\n{clean_sql(ctx.sql)}\n)")
         return response
 
-    response = _in_transaction(ctx, body)
+    response = _in_transaction(ctx, body, single=old is None or old.type == "view")
     ctx.adapter.cache.add(target)
     return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
 
@@ -101,7 +113,7 @@ def _create_table(ctx: BuildContext, old: Relation | None) -> AdapterResponse:
 def materialize_table(ctx: BuildContext) -> NodeOutcome:
     _ensure_schema(ctx)
     old = _existing(ctx)
-    response = _in_transaction(ctx, lambda: _create_table(ctx, old))
+    response = _in_transaction(ctx, lambda: _create_table(ctx, old), single=old is None or old.type != "view")
     ctx.adapter.cache.add(ctx.relation.incorporate(type="table"))
     return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
 
@@ -219,7 +231,7 @@ def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
     _ensure_schema(ctx)
     old = _existing(ctx)
     if old is None or old.type != "table" or ctx.full_refresh:
-        response = _in_transaction(ctx, lambda: _create_table(ctx, old))
+        response = _in_transaction(ctx, lambda: _create_table(ctx, old), single=old is None or old.type != "view")
         ctx.adapter.cache.add(ctx.relation.incorporate(type="table"))
         return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
     strategy = _strategy(ctx)

@@ -457,13 +457,14 @@ def _args_dict(session: Any, opts: dict[str, Any], which: str) -> dict[str, Any]
 
 
 def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] | None = None) -> int:
-    from mason.cli.commands import parse_and_write, selected, write_artifacts
+    from mason.cli.commands import selected, write_artifacts
 
     start = time.perf_counter()
-    parsed = parse_and_write(session)
+    parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
     register_secrets(parsed.loaded.target.secrets)
     log_file = _open_log(session, parsed)
     sink = make_sink(session, log_file)
+    sink.debug(f"parsed the project in {(time.perf_counter() - start) * 1000:.0f} ms")
     types = COMMAND_TYPES[which]
     if only is not None:
         ids = only
@@ -498,8 +499,10 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         else:
             if hasattr(sink, "start"):
                 sink.start(len(plan))
+            t_exec = time.perf_counter()
             try:
                 node_results = runner.execute_plan(plan)
+                sink.debug(f"executed {len(plan)} nodes in {(time.perf_counter() - t_exec) * 1000:.0f} ms")
             finally:
                 if hasattr(sink, "stop"):
                     sink.stop()
@@ -520,8 +523,12 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         compiled = {uid: {"compiled": True, "compiled_code": r.compiled_code, "extra_ctes_injected": True,
                           "extra_ctes": []}
                     for uid, r in runner.state.results.items() if r.compiled_code is not None}
+        t_art = time.perf_counter()
         write_artifacts(session, parsed, compiled)
+        sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
+        t_close = time.perf_counter()
         runner.close()
+        sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")
         log_file.close()
     return code
 

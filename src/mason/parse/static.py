@@ -149,3 +149,72 @@ def extract(sql: str) -> StaticResult | None:
     if "{{" in stripped or "{%" in stripped:
         return None
     return result
+
+
+def render_static(sql: str, ref: Any, source: Any, this: Any, target: dict[str, Any],
+                  is_incremental: Any) -> str | None:
+    """Render SQL whose Jinja `extract` understands, without compiling a template: refs, sources, `this`,
+    `target.x`, config() (renders nothing) and `{% if is_incremental() %}` blocks. None when a real
+    render is needed. The output is what Jinja would produce, whitespace control included."""
+    if "{" not in sql:
+        return sql
+    out: list[str] = []
+    pos = 0
+    in_if = False
+    keep = True  # whether the current branch of an is_incremental() block renders
+    strip_next = False
+    try:
+        for match in _JINJA.finditer(sql):
+            text = sql[pos:match.start()]
+            pos = match.end()
+            if strip_next:
+                text = text.lstrip()
+                strip_next = False
+            raw = match.group(0)
+            inner = raw[2:-2]
+            if inner.startswith("-"):
+                text = text.rstrip()
+            if inner.endswith("-"):
+                strip_next = True
+            if keep:
+                out.append(text)
+            tag = match.group(2)
+            if tag is not None:
+                if _IF_INCREMENTAL.match(tag) and not in_if:
+                    in_if = True
+                    keep = bool(is_incremental())
+                elif _ELSE.match(tag) and in_if:
+                    keep = not keep
+                elif _ENDIF.match(tag) and in_if:
+                    in_if = False
+                    keep = True
+                else:
+                    return None
+                continue
+            expr = match.group(1)
+            if expr is None or not keep:
+                continue
+            expr = expr.strip("-").strip()
+            if expr == "this":
+                out.append(str(this))
+                continue
+            if expr.startswith("target."):
+                value = target.get(expr[len("target."):])
+                out.append("" if value is None else str(value))
+                continue
+            found = StaticResult()
+            _call(expr, found)
+            if found.refs:
+                name, package, version = found.refs[0]
+                args = (package, name) if package else (name,)
+                out.append(str(ref(*args, version=version) if version is not None else ref(*args)))
+            elif found.sources:
+                out.append(str(source(*found.sources[0])))
+            # config(...) renders as nothing
+    except _NotStatic:
+        return None
+    if in_if:
+        return None
+    tail = sql[pos:]
+    out.append(tail.lstrip() if strip_next else tail)
+    return "".join(out)
