@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
-from mason.graph.dag import bind
+from mason.graph.dag import bind, rebind
 from mason.graph.selector import (
     Difference,
     Intersection,
@@ -18,6 +19,8 @@ from mason.graph.selector import (
     parse_yaml_definition,
 )
 from mason.nodes.manifest import Manifest
+from mason.parse import cache as cache_mod
+from mason.parse.files import SourceFile
 from mason.parse.parser import ProjectParser
 from mason.project.loader import LoadedProject, load
 from mason.session import Session
@@ -27,10 +30,28 @@ from mason.session import Session
 class Parsed:
     loaded: LoadedProject
     manifest: Manifest
+    unchanged: bool = False  # the manifest is exactly the last parse's (its artifacts need no rewrite)
 
 
 def parse(session: Session) -> Parsed:
+    """Load and parse the project; with partial parsing on, reuse or patch the last parse when possible."""
     loaded = load(session)
+    cache_path = loaded.target_dir / cache_mod.CACHE_FILE
+    key = states = None
+    if session.flags.partial_parse:
+        key = cache_mod.project_key(loaded, session)
+        states = cache_mod.file_states(loaded)
+        cache = cache_mod.load(cache_path)
+        if cache is not None and cache.key == key and cache.env_matches(session.env):
+            changed = cache_mod.changed_model_files(cache, states)
+            if changed == []:
+                return Parsed(loaded, cache.manifest, unchanged=True)
+            if changed:
+                patched = _reparse(session, loaded, cache, changed)
+                if patched is not None:
+                    cache.manifest, cache.files = patched, states
+                    cache_mod.save(cache_path, cache)
+                    return Parsed(loaded, patched)
     parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
     parsed = parser.parse()
     errors = list(parser.errors)
@@ -43,7 +64,55 @@ def parse(session: Session) -> Parsed:
     if errors:
         raise errors[0] if len(errors) == 1 else ParseErrors(errors)
     manifest = replace(manifest, selectors=loaded.selectors)
+    if session.flags.partial_parse and key is not None and states is not None:
+        file_nodes = {str(Path(n.root_path) / n.original_file_path): uid for uid, n in manifest.nodes.items()
+                      if n.resource_type == "model" and n.root_path}
+        cache_mod.save(cache_path, cache_mod.ParseCache(key, states, manifest, parser.properties, file_nodes,
+                                                        dict(parser.env_used)))
     return Parsed(loaded, manifest)
+
+
+def parse_is_current(session: Session) -> bool:
+    """True when partial parsing can tell, cheaply, that the last parse (and its manifest.json) still holds."""
+    if not session.flags.partial_parse:
+        return False
+    loaded = load(session)
+    if not (loaded.target_dir / "manifest.json").is_file():
+        return False
+    return cache_mod.is_current(loaded.target_dir / cache_mod.CACHE_FILE, cache_mod.project_key(loaded, session),
+                                cache_mod.file_states(loaded), session.env)
+
+
+def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCache,
+             changed: list[str]) -> Manifest | None:
+    """Re-parse edited model files and re-bind just those nodes; None means do a full parse instead."""
+    manifest: Manifest = cache.manifest
+    files: list[SourceFile] = []
+    for path in changed:
+        old = manifest.nodes.get(cache.file_nodes[path])
+        if old is None:
+            return None
+        pkg = next((p for p in loaded.packages if p.name == old.package_name), None)
+        if pkg is None:
+            return None
+        rel = old.original_file_path
+        resource_path, _, inner = rel.partition("/")
+        files.append(SourceFile(pkg.name, pkg.root, resource_path, inner, Path(path).read_text(encoding="utf-8")))
+    parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
+    fresh = parser.reparse_models(files, cache.properties)
+    if parser.errors:
+        raise parser.errors[0] if len(parser.errors) == 1 else ParseErrors(parser.errors)
+    replaced = {}
+    for node in fresh:
+        old = manifest.nodes.get(node.unique_id)
+        # a changed group/enabled/name ripples into tests and other nodes: re-parse everything
+        if old is None or old.group != node.group or not node.config.get("enabled", True):
+            return None
+        replaced[node.unique_id] = node
+    if len(replaced) != len(changed):
+        return None
+    cache.env_used.update(parser.env_used)
+    return rebind(manifest, replaced)
 
 
 def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterable[str] | None = None,

@@ -29,7 +29,8 @@ def _echo(text: str) -> None:
 def parse_and_write(session: Any) -> api.Parsed:
     parsed = api.parse(session)
     register_secrets(parsed.loaded.target.secrets)
-    write_artifacts(session, parsed)
+    if not (parsed.unchanged and (parsed.loaded.target_dir / "manifest.json").is_file()):
+        write_artifacts(session, parsed)
     return parsed
 
 
@@ -58,6 +59,11 @@ def parse(session: Any) -> int:
     import time
 
     start = time.perf_counter()
+    if api.parse_is_current(session):
+        if not session.flags.quiet:
+            _echo(f"Nothing changed since the last parse; target/manifest.json is current "
+                  f"({time.perf_counter() - start:.2f}s)")
+        return 0
     parsed = parse_and_write(session)
     n = len(parsed.manifest.nodes)
     if not session.flags.quiet:

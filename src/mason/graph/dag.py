@@ -75,32 +75,60 @@ def _ref_error(node: Node | Exposure | GenericNode, ref: RefCall, resolver: RefR
                         did_you_mean(ref.name, resolver.by_name) or "check the name in ref()")
 
 
+def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError]) -> tuple[str, ...]:
+    deps: list[str] = []
+    for source_name, table in getattr(node, "sources", ()):
+        uid = resolver.resolve_source(source_name, table)
+        if uid is None:
+            raw = getattr(node, "raw_code", "") or ""
+            line = _line_of(raw, r"source\(\s*['\"]" + re.escape(source_name))
+            known = [f"{s}.{t}" for s, t in resolver.sources]
+            errors.append(CompileError(
+                f"{node.unique_id} uses source {source_name}.{table}, which was not found",
+                Span(node.original_file_path, line),
+                did_you_mean(f"{source_name}.{table}", known) or "declare it under sources: in a .yml file"))
+        else:
+            deps.append(uid)
+    for ref in node.refs:
+        uid = resolver.resolve(ref, node.package_name)
+        if uid is None:
+            errors.append(_ref_error(node, ref, resolver))
+        else:
+            deps.append(uid)
+    return tuple(dict.fromkeys(deps))
+
+
+def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
+    """Swap in re-parsed nodes and update only their edges (partial parsing)."""
+    nodes = dict(manifest.nodes)
+    nodes.update(replaced)
+    draft = replace(manifest, nodes=nodes)
+    resolver = RefResolver(draft)
+    errors: list[MasonError] = []
+    parent_map = dict(manifest.parent_map)
+    child_map = dict(manifest.child_map)
+    for uid, node in replaced.items():
+        deps = _dependencies(node, resolver, errors)
+        nodes[uid] = evolve(node, depends_on_nodes=deps)
+        for old_parent in parent_map.get(uid, ()):
+            child_map[old_parent] = [c for c in child_map.get(old_parent, ()) if c != uid]
+        parent_map[uid] = sorted(deps)
+        for parent in deps:
+            child_map[parent] = sorted({*child_map.get(parent, ()), uid})
+    if errors:
+        raise ParseErrors(errors) if len(errors) > 1 else errors[0]
+    bound = replace(manifest, nodes=nodes, parent_map=parent_map, child_map=child_map)
+    check_cycles(bound)
+    return bound
+
+
 def bind(manifest: Manifest) -> Manifest:
     """Fill depends_on for every resource and compute the parent and child maps."""
     resolver = RefResolver(manifest)
     errors: list[MasonError] = []
 
     def deps_of(node: Any) -> tuple[str, ...]:
-        deps: list[str] = []
-        for source_name, table in getattr(node, "sources", ()):
-            uid = resolver.resolve_source(source_name, table)
-            if uid is None:
-                raw = getattr(node, "raw_code", "") or ""
-                line = _line_of(raw, r"source\(\s*['\"]" + re.escape(source_name))
-                known = [f"{s}.{t}" for s, t in resolver.sources]
-                errors.append(CompileError(
-                    f"{node.unique_id} uses source {source_name}.{table}, which was not found",
-                    Span(node.original_file_path, line),
-                    did_you_mean(f"{source_name}.{table}", known) or "declare it under sources: in a .yml file"))
-            else:
-                deps.append(uid)
-        for ref in node.refs:
-            uid = resolver.resolve(ref, node.package_name)
-            if uid is None:
-                errors.append(_ref_error(node, ref, resolver))
-            else:
-                deps.append(uid)
-        return tuple(dict.fromkeys(deps))
+        return _dependencies(node, resolver, errors)
 
     nodes = {uid: evolve(n, depends_on_nodes=deps_of(n)) for uid, n in manifest.nodes.items()}
     exposures = {uid: evolve(e, depends_on_nodes=deps_of(e)) for uid, e in manifest.exposures.items()}

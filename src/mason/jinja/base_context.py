@@ -40,7 +40,7 @@ def make_env_var(env: Mapping[str, str], used: dict[str, str] | None = None, all
                 hint=f"set {name} in the environment or pass a default: env_var('{name}', 'value')",
             )
         if used is not None and not name.startswith(SECRET_PREFIXES):
-            used[name] = value
+            used[name] = env.get(name)  # type: ignore[assignment]  # None when the default was used
         return value
 
     return env_var

@@ -89,7 +89,7 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
                   cli_vars: Mapping[str, Any], root_vars: Mapping[str, Any], package_vars: Mapping[str, Any] | None,
                   env: Mapping[str, str], make_relation: Callable[..., Relation], recorder: Recorder,
                   known_config: Mapping[str, Any], node_info: dict[str, Any], flags: Any,
-                  extra: Mapping[str, Any] | None = None) -> MacroRuntime:
+                  extra: Mapping[str, Any] | None = None, env_used: dict[str, str] | None = None) -> MacroRuntime:
     base = base_functions(lambda m, i: None)
     db = target.get("database")
     schema = target.get("schema")
@@ -116,7 +116,7 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
         source=source,
         config=ParseConfig(recorder, known_config),
         var=VarLookup(cli_vars, root_vars, root_package, package, package_vars),
-        env_var=make_env_var(env, allow_secrets=False),
+        env_var=make_env_var(env, env_used, allow_secrets=False),
         target=target,
         execute=False,
         project_name=root_package,

@@ -21,3 +21,19 @@ def evolve(obj: T, **changes: Any) -> T:
     for name in names:
         setter(new, name, changes[name] if name in changes else getattr(obj, name))
     return new
+
+
+def fast_pickle(cls: type[T]) -> type[T]:
+    """Replace a frozen slotted dataclass's pickling (which calls dataclasses.fields() per object) with
+    generated straight-line code: the parse cache loads tens of thousands of nodes."""
+    import operator
+
+    names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    getter = operator.attrgetter(*names)
+    lines = ["def __setstate__(self, state):", "    set_ = _setattr"]
+    lines += [f"    set_(self, {name!r}, state[{i}])" for i, name in enumerate(names)]
+    namespace: dict[str, Any] = {"_setattr": object.__setattr__}
+    exec("\n".join(lines), namespace)  # noqa: S102 - generated from the class's own field names
+    cls.__getstate__ = lambda self: getter(self)  # type: ignore[attr-defined, method-assign]
+    cls.__setstate__ = namespace["__setstate__"]  # type: ignore[attr-defined]
+    return cls

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mason.nodes.fast import fast_pickle
+
 # Resource types that become relations or run SQL, in dbt's spelling.
 EXECUTABLE_TYPES = frozenset({"model", "seed", "snapshot", "test", "analysis"})
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RefCall:
     name: str
@@ -16,6 +19,7 @@ class RefCall:
     version: Any = None  # as written: ref('m', version=2) keeps the int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
@@ -28,6 +32,7 @@ class Column:
     granularity: str | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class TestMetadata:
     name: str
@@ -35,6 +40,7 @@ class TestMetadata:
     namespace: str | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Node:
     """A model, seed, snapshot, test (generic or singular) or analysis."""
@@ -98,6 +104,7 @@ class Node:
         return self.name if self.version is None else f"{self.name}.v{self.version}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SourceDefinition:
     unique_id: str
@@ -129,6 +136,7 @@ class SourceDefinition:
     resource_type: str = "source"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Macro:
     unique_id: str
@@ -149,6 +157,7 @@ class Macro:
     resource_type: str = "macro"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class DocBlock:
     unique_id: str
@@ -160,6 +169,7 @@ class DocBlock:
     resource_type: str = "doc"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Exposure:
     unique_id: str
@@ -186,6 +196,7 @@ class Exposure:
     resource_type: str = "exposure"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Group:
     unique_id: str
@@ -199,6 +210,7 @@ class Group:
     resource_type: str = "group"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class GenericNode:
     """Semantic models, metrics, saved queries and unit tests: parsed and kept, with their raw YAML."""

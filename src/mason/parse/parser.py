@@ -90,6 +90,8 @@ class ProjectParser:
         }
         self.index: MacroIndex | None = None
         self._nodes_so_far: dict[str, Node] = {}
+        self.properties: Properties | None = None
+        self.env_used: dict[str, str] = {}
         self.namer: Namer | None = None
 
     # ---------------------------------------------------------------- macros and docs
@@ -133,7 +135,7 @@ class ProjectParser:
             index=self.index, package=package, root_package=self.root.name, target=self.target,
             cli_vars=self.session.cli_vars, root_vars=root_vars, package_vars=package_vars,
             env=self.session.env, make_relation=self.make_relation, recorder=recorder,
-            known_config=known, node_info=node_info, flags=self.flags,
+            known_config=known, node_info=node_info, flags=self.flags, env_used=self.env_used,
         )
 
     def _yaml_context(self) -> dict[str, Any]:
@@ -290,12 +292,31 @@ class ProjectParser:
         return evolve(node, database=database, schema=schema, alias=alias)
 
     # ---------------------------------------------------------------- the whole project
-    def parse(self) -> Manifest:
+    def _prepare(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
         macros, macro_files, docs = self._load_macros()
         self.index = MacroIndex(macros, macro_files, self.root.name, [p.name for p in self.packages],
                                 self.adapter_type, self.root.config.dispatch)
         self.namer = Namer(self.index, self.target,
                            lambda: self._runtime(self.root.name, Recorder(), {}, {}))
+        return macros, macro_files, docs
+
+    def reparse_models(self, files: list[SourceFile], props: Properties) -> list[Node]:
+        """Parse just these model files (partial parsing), with the properties YAML read last time."""
+        self._prepare()
+        out: list[Node] = []
+        for file in files:
+            pkg = next(p for p in self.packages if p.name == file.package)
+            versioned = {
+                name: data for (kind, package, name), patch in props.patches.items()
+                if kind == "models" and package == pkg.name and (data := patch.data).get("versions")
+            }
+            node = self._guard(self._model, file, props, versioned, _version_files(versioned))
+            if node is not None:
+                out.append(node)
+        return out
+
+    def parse(self) -> Manifest:
+        macros, macro_files, docs = self._prepare()
         props = Properties()
         yaml_ctx = self._yaml_context()
         for pkg in self.packages:
@@ -340,6 +361,7 @@ class ProjectParser:
         groups = self._groups(props)
         semantic = self._semantic(props)
         nodes, sources = self._render_descriptions(nodes, sources, docs)
+        self.properties = props
         macros_with_deps = _macro_dependencies(macros, self.index)
         return Manifest(
             project_name=self.root.name,

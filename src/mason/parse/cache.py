@@ -1,0 +1,126 @@
+"""Partial parsing: reuse the last parse when nothing changed, re-parse only edited model files otherwise.
+
+The cache (target/partial_parse.mason, a versioned pickle) holds the bound manifest, the properties YAML
+as parsed, every input file's (mtime, size), and the env vars the parse read. Any change to project or
+profile settings, --vars, YAML, macros, seeds, snapshots or a new/removed file means a full parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mason import __version__
+
+FORMAT = 2
+CACHE_FILE = "partial_parse.mason"
+
+
+@dataclass
+class ParseCache:
+    key: str
+    files: dict[str, tuple[int, int]]
+    manifest: Any
+    properties: Any
+    file_nodes: dict[str, str]  # model file path -> unique_id
+    env_used: dict[str, str]  # env vars the parse read, and their values
+
+    def env_matches(self, env: Any) -> bool:
+        return all(env.get(k) == v for k, v in self.env_used.items())
+
+
+def project_key(loaded: Any, session: Any) -> str:
+    parts = {
+        "format": FORMAT,
+        "mason": __version__,
+        "target": loaded.target.context(),
+        "vars": session.cli_vars,
+        "packages": [(p.name, str(p.root), repr(p.config)) for p in loaded.packages],
+        "selectors": loaded.selectors,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _walk(folder: Path, out: dict[str, tuple[int, int]]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=True):
+            _walk(Path(entry.path), out)
+        else:
+            st = entry.stat()
+            out[entry.path] = (st.st_mtime_ns, st.st_size)
+
+
+def file_states(loaded: Any) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for pkg in loaded.packages:
+        cfg = pkg.config
+        for rp in dict.fromkeys((*cfg.all_resource_paths(), *cfg.docs_paths)):
+            _walk(pkg.root / rp, out)
+        for name in ("dbt_project.yml", "selectors.yml", "packages.yml", "dependencies.yml"):
+            path = pkg.root / name
+            if path.is_file():
+                st = path.stat()
+                out[str(path)] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def _state_path(path: Path) -> Path:
+    return path.with_name(path.name + ".state")
+
+
+def is_current(path: Path, key: str, states: dict[str, tuple[int, int]], env: Any) -> bool:
+    """Whether the last parse still holds, read from the small state file without loading the manifest."""
+    try:
+        with _state_path(path).open("rb") as handle:
+            header, (ckey, cfiles, env_used) = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        return False
+    return (header == (FORMAT, __version__) and ckey == key and cfiles == states
+            and all(env.get(k) == v for k, v in env_used.items()))
+
+
+def load(path: Path) -> ParseCache | None:
+    try:
+        with path.open("rb") as handle:
+            header = pickle.load(handle)
+            if header != (FORMAT, __version__):
+                return None
+            cache = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return cache if isinstance(cache, ParseCache) else None
+
+
+def save(path: Path, cache: ParseCache) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump((FORMAT, __version__), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    state_tmp = _state_path(path).with_suffix(".tmp")
+    with state_tmp.open("wb") as handle:
+        pickle.dump(((FORMAT, __version__), (cache.key, cache.files, cache.env_used)), handle,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(state_tmp, _state_path(path))
+
+
+def changed_model_files(cache: ParseCache, states: dict[str, tuple[int, int]]) -> list[str] | None:
+    """Model files edited since the cache, or None when anything else changed (a full parse is needed)."""
+    if set(states) != set(cache.files):
+        return None
+    changed = [p for p, st in states.items() if cache.files.get(p) != st]
+    if any(p not in cache.file_nodes for p in changed):
+        return None
+    return changed

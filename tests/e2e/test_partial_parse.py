@@ -1,0 +1,65 @@
+"""Partial parsing: an unchanged project is not re-parsed; an edited model is; anything else re-parses all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import run_mason
+from .test_failures import make_project
+
+
+def _manifest(root: Path) -> dict:
+    return json.loads((root / "target" / "manifest.json").read_text())
+
+
+def test_unchanged_edited_and_yaml_changes(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/a.sql": "select 1 as id",
+        "models/b.sql": "select * from {{ ref('a') }}",
+        "models/c.sql": "select '{{ env_var(\"COLOR\", \"blue\") }}' as color",
+        "models/schema.yml": "version: 2\nmodels:\n  - name: a\n    description: first\n",
+    })
+    assert run_mason(root, "parse").code == 0
+    res = run_mason(root, "parse")
+    assert res.code == 0 and "Nothing changed" in res.stdout
+
+    # an edited model is re-parsed alone, and its new ref is bound
+    (root / "models" / "c.sql").write_text("select * from {{ ref('b') }}")
+    assert run_mason(root, "parse").code == 0
+    manifest = _manifest(root)
+    assert manifest["nodes"]["model.p.c"]["depends_on"]["nodes"] == ["model.p.b"]
+    assert manifest["child_map"]["model.p.b"] == ["model.p.c"]
+    assert manifest["nodes"]["model.p.a"]["description"] == "first"
+
+    # a YAML change means a full parse
+    (root / "models" / "schema.yml").write_text("version: 2\nmodels:\n  - name: a\n    description: second\n")
+    assert run_mason(root, "parse").code == 0
+    assert _manifest(root)["nodes"]["model.p.a"]["description"] == "second"
+
+    # a new file means a full parse
+    (root / "models" / "d.sql").write_text("select * from {{ ref('c') }}")
+    assert run_mason(root, "parse").code == 0
+    assert "model.p.d" in _manifest(root)["nodes"]
+
+    # a bad edit is still reported with its file and line
+    (root / "models" / "d.sql").write_text("select * from {{ ref('nope') }}")
+    res = run_mason(root, "parse")
+    assert res.code == 1 and "models/d.sql" in res.stderr
+
+
+def test_env_var_change_invalidates(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/a.sql": "{{ config(materialized=env_var('MAT', 'view')) }}\nselect 1 as id",
+    })
+    assert run_mason(root, "parse").code == 0
+    assert _manifest(root)["nodes"]["model.p.a"]["config"]["materialized"] == "view"
+    assert run_mason(root, "parse", env={"MAT": "table"}).code == 0
+    assert _manifest(root)["nodes"]["model.p.a"]["config"]["materialized"] == "table"
+
+
+def test_vars_and_target_change_invalidate(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"models/a.sql": "select {{ var('n', 1) }} as id"})
+    assert run_mason(root, "compile").code == 0
+    assert run_mason(root, "compile", "--vars", "{n: 7}").code == 0
+    assert "select 7 as id" in (root / "target" / "compiled" / "p" / "models" / "a.sql").read_text()
