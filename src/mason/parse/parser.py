@@ -300,6 +300,10 @@ class ProjectParser:
                            lambda: self._runtime(self.root.name, Recorder(), {}, {}))
         return macros, macro_files, docs
 
+    def _index(self) -> MacroIndex:
+        assert self.index is not None, "macros are loaded first"
+        return self.index
+
     def reparse_models(self, files: list[SourceFile], props: Properties) -> list[Node]:
         """Parse just these model files (partial parsing), with the properties YAML read last time."""
         self._prepare()
@@ -362,7 +366,7 @@ class ProjectParser:
         semantic = self._semantic(props)
         nodes, sources = self._render_descriptions(nodes, sources, docs)
         self.properties = props
-        macros_with_deps = _macro_dependencies(macros, self.index)
+        macros_with_deps = _macro_dependencies(macros, self._index())
         return Manifest(
             project_name=self.root.name,
             adapter_type=self.adapter_type,
