@@ -164,6 +164,28 @@ class Runner:
                             compiled.relation_name), t1 - t0, time.perf_counter() - t1, statements,
                 compiled.compiled_path)
 
+    def _set_query_comment(self, node: Any) -> None:
+        """dbt's query-comment: JSON about the run by default, a Jinja string, a dict, or null to disable."""
+        if not hasattr(self.adapter, "set_query_comment"):
+            return
+        setting = self.parsed.loaded.project.query_comment
+        raw = self.parsed.loaded.project.raw
+        if "query-comment" in raw and raw["query-comment"] is None:
+            self.adapter.set_query_comment(None)
+            return
+        append = False
+        if isinstance(setting, dict):
+            append = bool(setting.get("append", False))
+            setting = setting.get("comment")
+        target = self.parsed.loaded.target
+        if not setting:
+            comment = json.dumps({"app": "dbt", "dbt_version": "1.11.0", "profile_name": target.profile_name,
+                                  "target_name": target.target_name, "node_id": node.unique_id})
+        else:
+            runtime = self.compiler.factory.runtime(node if isinstance(node, Node) else None)
+            comment = runtime.render(str(setting), "query-comment", self.manifest.project_name).strip()
+        self.adapter.set_query_comment(comment, append)
+
     def _warn_is_error(self) -> bool:
         if self.session.flags.warn_error:
             return True
@@ -292,6 +314,7 @@ class Runner:
             node = node_of(uid)
             self.sink.node_started(self._info(node, index_of[uid], total))
             try:
+                self._set_query_comment(node)
                 outcome, c, e, sql, _ = self.run_node(uid)
             except MasonError as exc:
                 if exc.span is None and isinstance(node, Node):

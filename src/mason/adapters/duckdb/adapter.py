@@ -93,10 +93,22 @@ class DuckDBAdapter:
                 self._cursors.append(cur)
         return cur
 
+    def set_query_comment(self, comment: str | None, append: bool = False) -> None:
+        """A comment added to every statement this thread sends (dbt's query-comment)."""
+        self._local.comment = (comment, append) if comment else None
+
+    def _with_comment(self, sql: str) -> str:
+        found = getattr(self._local, "comment", None)
+        if not found:
+            return sql
+        comment, append = found
+        text = "/* " + comment.replace("*/", "* /").replace("/*", "/ *") + " */"
+        return f"{sql}\n{text}" if append else f"{text}\n{sql}"
+
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
         cur = self.cursor
         try:
-            cur.execute(sql)
+            cur.execute(self._with_comment(sql))
             if fetch:
                 names = [d[0] for d in cur.description or []]
                 types = [str(d[1]) for d in cur.description or []]
