@@ -15,12 +15,10 @@ from mason.artifacts.writer import write_text
 from mason.errors import CompileError, MasonError, Span
 from mason.graph.dag import RefResolver
 from mason.jinja.environment import MacroException, template_line
-from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex, MacroRuntime
+from mason.jinja.flags import JinjaFlags
+from mason.jinja.macros import MacroIndex, MacroRuntime
 from mason.jinja.runtime_context import ContextFactory, StatementResults
 from mason.nodes.nodes import Node, RefCall
-from mason.parse.files import read_files
-from mason.parse.macros import parse_macro_file
-from mason.parse.parser import BUILTIN_MACROS
 from mason.parse.static import render_static
 
 _REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
@@ -46,38 +44,10 @@ class CompiledNode:
         }
 
 
-class Flags:
-    """`flags` in Jinja at run time."""
-
-    def __init__(self, session: Any) -> None:
-        f = session.flags
-        self.FULL_REFRESH = f.full_refresh
-        self.STORE_FAILURES = f.store_failures
-        self.WHICH = f.which
-        self.EMPTY = f.empty
-        self.FAIL_FAST = f.fail_fast
-        self.WARN_ERROR = f.warn_error
-        self.DEBUG = f.debug
-        self.INDIRECT_SELECTION = f.indirect_selection
-        self.THREADS = f.threads
-
-    def __getattr__(self, name: str) -> Any:
-        return None
-
-
 def build_macro_index(parsed: Any) -> MacroIndex:
-    """The MacroIndex for compile/run: the manifest's macros and their files (re-read once)."""
+    """The MacroIndex for compile/run, from the macros and macro files the parse kept."""
     manifest = parsed.manifest
-    files: dict[str, MacroFile] = {}
-    sources = read_files(INTERNAL_PACKAGE, BUILTIN_MACROS, (".",), (".sql",))
-    for pkg in parsed.loaded.packages:
-        cfg = pkg.config
-        sources.extend(read_files(pkg.name, pkg.root, cfg.macro_paths, (".sql",)))
-        sources.extend(read_files(pkg.name, pkg.root, tuple(f"{p}/generic" for p in cfg.test_paths), (".sql",)))
-    for src in sources:
-        _, mfile = parse_macro_file(src)
-        files[mfile.file_id] = mfile
-    return MacroIndex(manifest.macros.values(), files, manifest.project_name,
+    return MacroIndex(manifest.macros.values(), manifest.macro_files, manifest.project_name,
                       [p.name for p in parsed.loaded.packages], manifest.adapter_type,
                       parsed.loaded.project.dispatch)
 
@@ -98,7 +68,7 @@ class Compiler:
         self.factory = ContextFactory(
             manifest=self.manifest, index=self.index, target=loaded.target.context(),
             cli_vars=dict(session.cli_vars), root_vars=loaded.project.vars, package_vars=pkg_vars,
-            env=dict(session.env), flags=Flags(session), invocation_id=session.invocation_id,
+            env=dict(session.env), flags=JinjaFlags(session), invocation_id=session.invocation_id,
             run_started_at=session.started_at, quoting=loaded.project.quoting, adapter=adapter, log=log,
             resolve_ref=None, resolve_source=self._source_relation,
         )

@@ -31,6 +31,7 @@ class Manifest:
     child_map: dict[str, list[str]] = field(default_factory=dict)
     project_packages: tuple[str, ...] = ()  # root first
     quoting: dict[str, Any] = field(default_factory=dict)
+    macro_files: dict[str, Any] = field(default_factory=dict)  # file id -> MacroFile (source text, for rendering)
 
     def get(self, unique_id: str) -> AnyNode | None:
         for table in (self.nodes, self.sources, self.exposures, self.metrics, self.semantic_models,

@@ -17,7 +17,7 @@ from typing import Any
 
 from mason import __version__
 
-FORMAT = 2
+FORMAT = 3
 CACHE_FILE = "partial_parse.mason"
 
 

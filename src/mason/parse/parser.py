@@ -15,6 +15,7 @@ from typing import Any
 from mason.adapters.relation import relation_factory
 from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
 from mason.jinja.environment import MacroException, template_line
+from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
 from mason.jinja.native import has_jinja
 from mason.jinja.parse_context import Recorder, parse_context
@@ -56,23 +57,6 @@ class Package:
     is_root: bool
 
 
-class _Flags:
-    """`flags` at parse time."""
-
-    def __init__(self, session: Session) -> None:
-        f = session.flags
-        self.FULL_REFRESH = f.full_refresh
-        self.STORE_FAILURES = f.store_failures
-        self.WHICH = f.which
-        self.EMPTY = f.empty
-        self.FAIL_FAST = f.fail_fast
-        self.WARN_ERROR = f.warn_error
-        self.DEBUG = f.debug
-
-    def __getattr__(self, name: str) -> Any:
-        return None
-
-
 class ProjectParser:
     def __init__(self, session: Session, packages: list[Package], target: Mapping[str, Any],
                  adapter_type: str) -> None:
@@ -83,7 +67,7 @@ class ProjectParser:
         self.adapter_type = adapter_type
         self.errors: list[MasonError] = []
         self.make_relation = relation_factory(adapter_type, self.root.config.quoting)
-        self.flags = _Flags(session)
+        self.flags = JinjaFlags(session)
         self.now = time.time()
         self.trees = {
             (pkg.name, kind): ConfigTree(tree) for pkg in packages for kind, tree in pkg.config.trees.items()
@@ -382,6 +366,7 @@ class ProjectParser:
             unit_tests=semantic.get("unit_test", {}),
             disabled=disabled,
             project_packages=tuple(p.name for p in self.packages),
+            macro_files=macro_files,
             quoting=dict(self.root.config.quoting),
         )
 
