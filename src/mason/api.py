@@ -64,12 +64,20 @@ def parse(session: Session) -> Parsed:
     if errors:
         raise errors[0] if len(errors) == 1 else ParseErrors(errors)
     manifest = replace(manifest, selectors=loaded.selectors)
+    _warn(parser.warnings)
     if session.flags.partial_parse and key is not None and states is not None:
         file_nodes = {str(Path(n.root_path) / n.original_file_path): uid for uid, n in manifest.nodes.items()
                       if n.resource_type == "model" and n.root_path}
         cache_mod.save(cache_path, cache_mod.ParseCache(key, states, manifest, parser.properties, file_nodes,
                                                         dict(parser.env_used)))
     return Parsed(loaded, manifest)
+
+
+def _warn(warnings: list[str]) -> None:
+    import sys
+
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
 
 
 def parse_is_current(session: Session) -> bool:

@@ -234,3 +234,13 @@ def test_ctrl_c_cancels_and_leaves_previous_table(tmp_path: Path) -> None:
         assert con.execute("select * from main.slow").fetchall() == [(1,)]
     finally:
         con.close()
+
+
+def test_properties_for_a_missing_model_warn_with_a_suggestion(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/orders.sql": "select 1 as id",
+        "models/schema.yml": "version: 2\nmodels:\n  - name: order\n    description: typo\n",
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 0
+    assert "models/schema.yml:3" in res.stderr and "'order'" in res.stderr and "orders" in res.stderr

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -320,8 +318,3 @@ def retry(session: Any, opts: dict[str, Any]) -> int:
     return retry_run(session, opts)
 
 
-def _exit(code: int) -> None:
-    sys.exit(code)
-
-
-__all__ = ["Path"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,5 +118,3 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
           + (f", {skipped} without a freshness rule skipped" if skipped else "") + f"; wrote {target}")
     return code
 
-
-__all__ = ["check_source", "run_freshness", "timedelta"]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from mason import api
-from mason.adapters.base import AdapterResponse
 from mason.artifacts.run_results import NodeResult, write_run_results
 from mason.artifacts.writer import register_secrets, scrub, write_text
 from mason.compile.compiler import Compiler, build_macro_index
@@ -691,8 +690,3 @@ def retry(session: Any, opts: dict[str, Any]) -> int:
     return run_command(session, dict(previous.get("args") or {}), which if which != "retry" else "build", only=todo)
 
 
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr)
-
-
-__all__ = ["AdapterResponse", "run_command", "retry", "run_operation", "show"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from mason.observe.events import ConsoleSink, NodeFinished, NodeInfo, describe
+from mason.observe.events import ConsoleSink, NodeFinished, NodeInfo
 
 
 class ProgressSink(ConsoleSink):
@@ -75,5 +75,3 @@ class ProgressSink(ConsoleSink):
             if self._progress is not None:
                 self._progress.update(self._task, advance=1, description=self._describe_running())
 
-
-__all__ = ["ProgressSink", "describe"]

@@ -76,6 +76,7 @@ class ProjectParser:
         self._nodes_so_far: dict[str, Node] = {}
         self.properties: Properties | None = None
         self.env_used: dict[str, str] = {}
+        self.warnings: list[str] = []
         self.namer: Namer | None = None
 
     # ---------------------------------------------------------------- macros and docs
@@ -805,16 +806,20 @@ class ProjectParser:
         return out
 
     def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:
+        """A properties entry that describes no file is usually a typo: warn, naming near names (as dbt does)."""
+        from mason.errors import did_you_mean
+
         known = {(n.resource_type, n.package_name, n.name) for n in nodes.values()}
         known |= {(n.resource_type, n.package_name, n.name) for lst in disabled.values() for n in lst}
+        names = [n for _, _, n in known]
         for (kind, package, name), patch in props.patches.items():
-            if kind in ("macros", "analyses"):
-                continue
-            if patch.data.get("relation") and kind == "snapshots":
+            if kind in ("macros", "analyses") or (kind == "snapshots" and patch.data.get("relation")):
                 continue
             if (kind[:-1], package, name) not in known:
-                # dbt warns here; a missing file is usually a typo, so say which names exist
-                continue
+                hint = did_you_mean(name, names)
+                self.warnings.append(
+                    f"{patch.file.original_file_path}:{patch.line or 1}: no {kind[:-1]} named {name!r} to apply "
+                    f"these properties to" + (f" ({hint})" if hint else ""))
 
 
 # ---------------------------------------------------------------------------- helpers
