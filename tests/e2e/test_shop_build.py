@@ -90,3 +90,23 @@ def test_second_build_is_incremental(built: tuple[Path, object]) -> None:
         con.close()
     with (PROJECTS / "shop" / "expected" / "incremental" / "main_marts.fct_orders.csv").open() as handle:
         assert rows == list(csv.reader(handle))[1:]
+
+
+def test_docs_generate_and_source_freshness(built: tuple[Path, object]) -> None:
+    from dbt_artifacts_parser.parser import parse_catalog, parse_sources
+
+    project, _ = built
+    env = {"SHOP_DUCKDB_PATH": str(project / "shop.duckdb")}
+    assert run_mason(project, "docs", "generate", env=env).code == 0
+    catalog = json.loads((project / "target" / "catalog.json").read_text())
+    parse_catalog(catalog)
+    customers = catalog["nodes"]["model.shop.customers"]
+    assert customers["metadata"]["type"] == "BASE TABLE"
+    assert list(customers["columns"]) == [c for c, _ in TYPES["main_marts.customers"]["columns"]]
+    assert catalog["sources"]["source.shop.jaffle.raw_orders"]["metadata"]["name"] == "raw_orders"
+
+    res = run_mason(project, "source", "freshness", env=env)
+    assert res.code == 0, res.stdout
+    sources = json.loads((project / "target" / "sources.json").read_text())
+    parse_sources(sources)
+    assert [(r["unique_id"], r["status"]) for r in sources["results"]] == [("source.shop.jaffle.raw_orders", "pass")]
