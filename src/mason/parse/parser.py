@@ -17,28 +17,38 @@ from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
 from mason.jinja.environment import MacroException, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
-from mason.jinja.native import has_jinja
 from mason.jinja.parse_context import Recorder, parse_context
 from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import (
-    Column,
     DocBlock,
-    Exposure,
-    GenericNode,
-    Group,
     Macro,
     Node,
     RefCall,
     SourceDefinition,
     TestMetadata,
 )
-from mason.parse import static
+from mason.parse import resources, static
 from mason.parse.files import SourceFile, read_files
 from mason.parse.generic_tests import TestSpec, read_test_entry, synthesize_names, test_unique_id
-from mason.parse.macros import called_names, parse_docs_file, parse_macro_file
+from mason.parse.macros import parse_docs_file, parse_macro_file
 from mason.parse.naming import Namer
 from mason.parse.properties import Patch, Properties, read_properties
+from mason.parse.yaml_fields import (
+    _columns,
+    _find_line,
+    _freshness,
+    _freshness_config,
+    _hash,
+    _macro_dependencies,
+    _merge_version_patch,
+    _refs_in_kwargs,
+    _tags,
+    _test_entries,
+    _version_files,
+    _version_literal,
+    _yaml_config,
+)
 from mason.project.configs import ConfigTree, default_config, merge_into
 from mason.project.project import ProjectConfig
 from mason.session import Session
@@ -346,9 +356,9 @@ class ProjectParser:
         self._check_unused_patches(props, nodes, disabled)
         for test in self._generic_tests(props, nodes, sources):
             add(test)
-        exposures = self._exposures(props)
-        groups = self._groups(props)
-        semantic = self._semantic(props)
+        exposures = resources.exposures(props, self.now)
+        groups = resources.groups(props)
+        semantic = resources.semantic_nodes(props, self.now)
         nodes, sources = self._render_descriptions(nodes, sources, docs)
         self.properties = props
         macros_with_deps = _macro_dependencies(macros, self._index())
@@ -738,73 +748,6 @@ class ProjectParser:
         )
 
     # ---------------------------------------------------------------- other resources
-    def _exposures(self, props: Properties) -> list[Exposure]:
-        out = []
-        for data, file in props.exposures:
-            name = str(data.get("name"))
-            refs, srcs, metrics = [], [], []
-            for dep in data.get("depends_on") or []:
-                parsed = static.extract("{{ " + str(dep) + " }}") if "metric(" not in str(dep) else None
-                if parsed is not None:
-                    refs.extend(parsed.refs)
-                    srcs.extend(parsed.sources)
-                elif "metric(" in str(dep):
-                    metrics.append(tuple(a.strip(" '\"") for a in str(dep).split("(", 1)[1].rstrip(")").split(",")))
-            out.append(Exposure(
-                unique_id=f"exposure.{file.package}.{name}", package_name=file.package, name=name,
-                path=file.relative_path, original_file_path=file.original_file_path,
-                fqn=(file.package, *file.folders, name), type=str(data.get("type") or ""),
-                owner=dict(data.get("owner") or {}), refs=tuple(RefCall(n, p, v) for n, p, v in refs),
-                sources=tuple(srcs), metrics=tuple(metrics), description=str(data.get("description") or ""),
-                label=data.get("label"), maturity=data.get("maturity"), url=data.get("url"),
-                meta={**(data.get("meta") or {}), **((data.get("config") or {}).get("meta") or {})},
-                tags=tuple(dict.fromkeys([*_tags(data.get("tags")), *_tags((data.get("config") or {}).get("tags"))])),
-                config={"enabled": True, **(data.get("config") or {}),
-                        "tags": list(dict.fromkeys([*_tags(data.get("tags")),
-                                                    *_tags((data.get("config") or {}).get("tags"))])),
-                        "meta": {**(data.get("meta") or {}), **((data.get("config") or {}).get("meta") or {})}},
-                created_at=self.now,
-            ))
-        return out
-
-    def _groups(self, props: Properties) -> list[Group]:
-        return [
-            Group(unique_id=f"group.{file.package}.{data['name']}", package_name=file.package, name=str(data["name"]),
-                  path=file.relative_path, original_file_path=file.original_file_path,
-                  owner=dict(data.get("owner") or {}), description=data.get("description"),
-                  config=dict(data.get("config") or {}))
-            for data, file in props.groups
-        ]
-
-    def _semantic(self, props: Properties) -> dict[str, dict[str, GenericNode]]:
-        out: dict[str, dict[str, GenericNode]] = {}
-        kinds = {"semantic_models": "semantic_model", "metrics": "metric", "saved_queries": "saved_query",
-                 "unit_tests": "unit_test"}
-        for kind, data, file in props.semantic:
-            rtype = kinds[kind]
-            name = str(data.get("name"))
-            refs: list[tuple[str, str | None, Any]] = []
-            if rtype == "semantic_model" and data.get("model"):
-                parsed = static.extract("{{ " + str(data["model"]).strip().strip("{}").strip() + " }}")
-                if parsed:
-                    refs = parsed.refs
-            if rtype == "unit_test":
-                uid = f"unit_test.{file.package}.{data.get('model')}.{name}"
-                fqn: tuple[str, ...] = (file.package, *file.folders, str(data.get("model")), name)
-                refs = [(str(data.get("model")), None, None)]
-            else:
-                uid = f"{rtype}.{file.package}.{name}"
-                fqn = (file.package, *file.folders, name)
-            config = {"enabled": True, **(data.get("config") or {})}
-            out.setdefault(rtype, {})[uid] = GenericNode(
-                unique_id=uid, resource_type=rtype, package_name=file.package, name=name,
-                path=file.relative_path, original_file_path=file.original_file_path, fqn=fqn, data=data,
-                refs=tuple(RefCall(n, p, v) for n, p, v in refs), config=config,
-                tags=tuple(_tags(config.get("tags"))), description=str(data.get("description") or ""),
-                created_at=self.now,
-            )
-        return out
-
     def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:
         """A properties entry that describes no file is usually a typo: warn, naming near names (as dbt does)."""
         from mason.errors import did_you_mean
@@ -820,170 +763,3 @@ class ProjectParser:
                 self.warnings.append(
                     f"{patch.file.original_file_path}:{patch.line or 1}: no {kind[:-1]} named {name!r} to apply "
                     f"these properties to" + (f" ({hint})" if hint else ""))
-
-
-# ---------------------------------------------------------------------------- helpers
-def _hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _tags(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def _yaml_config(patch_data: Mapping[str, Any]) -> dict[str, Any]:
-    """A properties entry's config: its `config:` block plus the older top-level keys dbt still honours."""
-    config: dict[str, Any] = {}
-    for key in ("access", "group", "docs", "meta", "tags", "deprecation_date"):
-        if key in patch_data and key != "deprecation_date":
-            value = patch_data[key]
-            config[key] = value
-    config.update(patch_data.get("config") or {})
-    return config
-
-
-def _columns(raw: Any) -> dict[str, Column]:
-    out: dict[str, Column] = {}
-    for col in raw or []:
-        if not isinstance(col, dict) or "name" not in col:
-            continue
-        cfg = col.get("config") or {}
-        name = str(col["name"])
-        out[name] = Column(
-            name=name, description=str(col.get("description") or ""), data_type=col.get("data_type"),
-            meta={**(col.get("meta") or {}), **(cfg.get("meta") or {})},
-            tags=tuple([*_tags(col.get("tags")), *_tags(cfg.get("tags"))]),
-            constraints=tuple(col.get("constraints") or ()), quote=col.get("quote"),
-            granularity=col.get("granularity"),
-        )
-    return out
-
-
-def _test_entries(data: Mapping[str, Any]) -> list[Any]:
-    return [*(data.get("data_tests") or []), *(data.get("tests") or [])]
-
-
-def _find_line(text: str, entry: Any) -> int | None:
-    key = entry if isinstance(entry, str) else next(iter(entry), None) if isinstance(entry, dict) else None
-    if not key:
-        return None
-    idx = text.find(str(key))
-    return text.count("\n", 0, idx) + 1 if idx >= 0 else None
-
-
-def _refs_in_kwargs(args: Mapping[str, Any]) -> tuple[list[tuple[str, str | None, Any]], list[tuple[str, str]]]:
-    refs: list[tuple[str, str | None, Any]] = []
-    srcs: list[tuple[str, str]] = []
-    for value in args.values():
-        if isinstance(value, str) and ("ref(" in value or "source(" in value):
-            expr = value.strip()
-            if has_jinja(expr):
-                expr = expr.strip("{} ")
-            parsed = static.extract("{{ " + expr + " }}")
-            if parsed is not None:
-                refs.extend(parsed.refs)
-                srcs.extend(parsed.sources)
-    return refs, srcs
-
-
-def _freshness(source: Mapping[str, Any], table: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any] | None:
-    if "freshness" in table:
-        value = table["freshness"]
-        if value is None:
-            return None
-        base = dict(source.get("freshness") or {})
-        base.update(value)
-        return base
-    if source.get("freshness"):
-        return dict(source["freshness"])
-    if config.get("freshness"):
-        return dict(config["freshness"])
-    return None
-
-
-def _freshness_config(f: Mapping[str, Any] | None) -> dict[str, Any]:
-    f = f or {}
-
-    def after(v: Any) -> dict[str, Any]:
-        v = v or {}
-        return {"count": v.get("count"), "period": v.get("period")}
-
-    return {"warn_after": after(f.get("warn_after")), "error_after": after(f.get("error_after")),
-            "filter": f.get("filter")}
-
-
-def _version_files(versioned: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, str, str]]:
-    """file stem -> (model name, version, latest version) for versioned models."""
-    out: dict[str, tuple[str, str, str]] = {}
-    for name, data in versioned.items():
-        versions = [str(v.get("v")) for v in data.get("versions") or []]
-        latest = str(data.get("latest_version") or max(versions, key=_version_key))
-        for v in data.get("versions") or []:
-            version = str(v.get("v"))
-            stem = str(v.get("defined_in") or f"{name}_v{version}")
-            out[stem] = (name, version, latest)
-    return out
-
-
-def _version_literal(v: Any) -> Any:
-    if isinstance(v, str):
-        try:
-            return int(v)
-        except ValueError:
-            try:
-                return float(v)
-            except ValueError:
-                return v
-    return v
-
-
-def _version_key(v: str) -> tuple[int, ...] | tuple[str]:
-    try:
-        return tuple(int(p) for p in v.split("."))
-    except ValueError:
-        return (v,)
-
-
-def _merge_version_patch(base: dict[str, Any], vdata: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    merged.pop("versions", None)
-    for key, value in vdata.items():
-        if key in ("v", "defined_in"):
-            continue
-        if key == "columns":
-            base_cols = {c["name"]: c for c in base.get("columns") or [] if isinstance(c, dict) and "name" in c}
-            cols: list[dict[str, Any]] = []
-            for col in value or []:
-                if isinstance(col, dict) and "include" in col:
-                    include = col.get("include")
-                    exclude = set(col.get("exclude") or [])
-                    names = list(base_cols) if include in ("all", "*") else list(include or [])
-                    cols.extend(base_cols[n] for n in names if n in base_cols and n not in exclude)
-                else:
-                    cols.append(col)
-            merged["columns"] = cols
-        elif key == "config":
-            merged["config"] = {**(base.get("config") or {}), **(value or {})}
-        else:
-            merged[key] = value
-    return merged
-
-
-def _macro_dependencies(macros: list[Macro], index: MacroIndex) -> list[Macro]:
-    out = []
-    for macro in macros:
-        deps = []
-        for name in sorted(called_names(macro.macro_sql)):
-            if name == macro.name:
-                continue
-            found = index.find(name, macro.package_name)
-            if found is not None:
-                deps.append(found.unique_id)
-        out.append(evolve(macro, depends_on_macros=tuple(deps)))
-    return out
