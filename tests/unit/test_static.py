@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mason.parse.static import extract
+from mason.parse.static import extract, render_static
 
 
 def test_plain_sql_has_nothing_to_extract() -> None:
@@ -108,7 +108,9 @@ def test_comments_are_ignored() -> None:
         pytest.param("select {{ var('x') }}", id="var"),
         pytest.param("{% for i in [1, 2] %}select {{ i }}{% endfor %}", id="loop"),
         pytest.param("{% set t = 'a' %}select * from {{ ref(t) }}", id="set"),
-        pytest.param("select {{ my_macro() }}", id="unknown-call"),
+        pytest.param("select {{ my_macro(column) }}", id="call-with-non-literal"),
+        pytest.param("select {{ var('x', 1) }}", id="var-call"),
+        pytest.param("select {{ env_var('X') }}", id="env-var-call"),
         pytest.param("select * from {{ ref(model_name) }}", id="non-literal-ref"),
         pytest.param("select * from {{ ref('a' ~ 'b') }}", id="expression-arg"),
         pytest.param("select * from {{ ref('a', 'b', 'c') }}", id="three-args"),
@@ -129,3 +131,27 @@ def test_comments_are_ignored() -> None:
 )
 def test_needs_a_render(sql: str) -> None:
     assert extract(sql) is None
+
+
+def test_macro_calls_with_literal_arguments_are_kept_for_the_parser() -> None:
+    result = extract("select {{ safe_divide('a', 'b') }}, {{ ref('x') }} {{ cents(scale=2) }}")
+    assert result is not None
+    assert result.calls == [("safe_divide", ["a", "b"], {}), ("cents", [], {"scale": 2})]
+    assert result.macros == ["?safe_divide", "?cents"]
+    assert result.refs == [("x", None, None)]
+
+
+def test_render_static_renders_macro_calls_through_the_callback() -> None:
+    seen = []
+
+    def call_macro(name, args, kwargs):
+        seen.append((name, args, kwargs))
+        return None if name == "nope" else f"<{name}:{','.join(args)}>"
+
+    ref = lambda *a, **k: "REF"  # noqa: E731
+    out = render_static("select {{ f('a', 'b') }} from {{ ref('m') }}", ref, None, None, {}, lambda: False,
+                        call_macro)
+    assert out == "select <f:a,b> from REF"
+    assert render_static("select {{ nope() }}", ref, None, None, {}, lambda: False, call_macro) is None
+    assert render_static("select {{ f('a') }}", ref, None, None, {}, lambda: False) is None
+    assert seen == [("f", ["a", "b"], {}), ("nope", [], {})]

@@ -28,23 +28,19 @@ def metadata(schema: str, invocation_id: str, started_at: datetime, env: dict[st
 
 
 def _column(col: Column) -> dict[str, Any]:
+    # Values are shared with the node, not copied: these dicts are only ever serialized.
     return {
         "name": col.name,
         "description": col.description,
-        "meta": dict(col.meta),
+        "meta": col.meta,
         "data_type": col.data_type,
-        "constraints": [dict(c) for c in col.constraints],
+        "constraints": col.constraints,
         "quote": col.quote,
-        "config": {"meta": dict(col.meta), "tags": list(col.tags)},
-        "tags": list(col.tags),
+        "config": {"meta": col.meta, "tags": col.tags},
+        "tags": col.tags,
         "granularity": col.granularity,
         "doc_blocks": [],
     }
-
-
-def _config(node: Node) -> dict[str, Any]:
-    cfg = dict(node.config)
-    return cfg
 
 
 def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -57,38 +53,38 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         "path": node.path,
         "original_file_path": node.original_file_path,
         "unique_id": node.unique_id,
-        "fqn": list(node.fqn),
+        "fqn": node.fqn,
         "alias": node.alias,
         "checksum": {"name": "sha256" if node.checksum else "none", "checksum": node.checksum},
-        "config": _config(node),
-        "tags": list(node.tags),
+        "config": node.config,
+        "tags": node.tags,
         "description": node.description,
-        "columns": {name: _column(col) for name, col in node.columns.items()},
-        "meta": dict(node.meta),
+        "columns": {name: _column(col) for name, col in node.columns.items()} if node.columns else {},
+        "meta": node.meta,
         "group": node.group,
-        "docs": dict(node.docs),
+        "docs": node.docs,
         "patch_path": node.patch_path,
         "build_path": None,
-        "unrendered_config": dict(node.unrendered_config),
+        "unrendered_config": node.unrendered_config,
         "created_at": node.created_at,
-        "config_call_dict": dict(node.config_call_dict),
+        "config_call_dict": node.config_call_dict,
         "unrendered_config_call_dict": {},
         "relation_name": relation_name,
         "raw_code": node.raw_code,
-        "doc_blocks": list(node.doc_blocks),
+        "doc_blocks": node.doc_blocks,
         "language": node.language,
         "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
-        "sources": [list(s) for s in node.sources],
+        "sources": node.sources,
         "metrics": [],
         "functions": [],
-        "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on_nodes)},
+        "depends_on": {"macros": node.depends_on_macros, "nodes": node.depends_on_nodes},
         "compiled_path": None,
     }
     if node.resource_type == "seed":
         for key in ("refs", "sources", "metrics", "functions", "compiled_path", "language", "config_call_dict",
                     "unrendered_config_call_dict"):
             out.pop(key, None)
-        out["depends_on"] = {"macros": list(node.depends_on_macros)}
+        out["depends_on"] = {"macros": node.depends_on_macros}
         out["root_path"] = node.root_path
         out["raw_code"] = ""
         out["doc_blocks"] = []
@@ -98,7 +94,7 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
                       "alias_types": bool((node.config.get("contract") or {}).get("alias_types", True)),
                       "checksum": None},
             access=node.access or "protected",
-            constraints=[dict(c) for c in node.constraints],
+            constraints=node.constraints,
             version=_version_value(node.version),
             latest_version=_version_value(node.latest_version),
             deprecation_date=node.deprecation_date,
@@ -106,7 +102,7 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
             time_spine=None,
         )
     if node.resource_type in ("test",) and node.test_metadata is not None:
-        out["test_metadata"] = {"name": node.test_metadata.name, "kwargs": dict(node.test_metadata.kwargs),
+        out["test_metadata"] = {"name": node.test_metadata.name, "kwargs": node.test_metadata.kwargs,
                                 "namespace": node.test_metadata.namespace}
         out["column_name"] = node.column_name
         out["file_key_name"] = node.file_key_name

@@ -51,7 +51,32 @@ def dumps(data: Any) -> str:
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_text(path, dumps(data))
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover
+        write_text(path, dumps(data))
+        return
+    payload = msgspec.json.encode(data, enc_hook=_default)
+    for secret in _SECRETS:
+        encoded = msgspec.json.encode(secret)[1:-1]  # as the secret appears inside a JSON string
+        if encoded in payload:
+            payload = payload.replace(encoded, b"*****")
+    write_bytes(path, payload)
+
+
+def write_bytes(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _default(value: Any) -> Any:

@@ -14,11 +14,12 @@ from mason.adapters.relation import Relation
 from mason.artifacts.writer import write_text
 from mason.errors import CompileError, MasonError, Span
 from mason.graph.dag import RefResolver
-from mason.jinja.environment import MacroException, template_line
+from mason.jinja.environment import MacroException, _finalize, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import MacroIndex, MacroRuntime
 from mason.jinja.runtime_context import ContextFactory, StatementResults
 from mason.nodes.nodes import Node, RefCall
+from mason.parse.purity import Purity
 from mason.parse.static import render_static
 
 _REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
@@ -74,6 +75,8 @@ class Compiler:
         )
         self._cache: dict[str, CompiledNode] = {}
         self._lock = threading.Lock()
+        self.purity = Purity(self.index)
+        self._pure_outputs: dict[tuple[str, str, str], str] = {}
 
     # -- relations
     def relation(self, node: Node) -> Relation:
@@ -144,7 +147,24 @@ class Compiler:
         this = self.relation(node) if node.resource_type != "test" else None
         return render_static(node.raw_code, self._make_ref(node, ctes),
                              lambda s, t: self._source_relation(node, s, t), this,
-                             self.factory.target, lambda: self._is_incremental(node))
+                             self.factory.target, lambda: self._is_incremental(node),
+                             lambda name, args, kwargs: self._pure_call(node, name, args, kwargs))
+
+    def _pure_call(self, node: Node, name: str, args: list[Any], kwargs: dict[str, Any]) -> str | None:
+        """The output of a pure macro called with literal arguments: rendered once per distinct call and
+        shared by every model making it. None (render the model normally) for anything else."""
+        macro = self.purity.macro_for_call(name, node.package_name)
+        if macro is None:
+            return None
+        key = (macro.unique_id, repr(args), repr(sorted(kwargs.items())))
+        found = self._pure_outputs.get(key)
+        if found is None:
+            try:
+                value = self.factory.runtime(None).bind(macro)(*args, **kwargs)
+            except Exception:
+                return None  # let the full render report it, with the model's file and line
+            found = self._pure_outputs[key] = str(_finalize(value))
+        return found
 
     def _is_incremental(self, node: Node) -> bool:
         if node.materialized != "incremental" or self.adapter is None:

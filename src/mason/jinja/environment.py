@@ -67,7 +67,7 @@ class MacroException(Exception):  # noqa: N818
     """exceptions.raise_compiler_error(...) from user Jinja."""
 
 
-def _finalize(value: Any) -> Any:
+def _finalize(value: Any) -> Any:  # also used by the compiler for pure macro output
     return "" if value is None else value
 
 

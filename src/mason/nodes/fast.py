@@ -12,6 +12,14 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def evolve(obj: T, **changes: Any) -> T:
     """Like dataclasses.replace, without re-running __init__ (nodes have no __post_init__ validation)."""
     cls = type(obj)
+    index = getattr(cls, "_fast_index", None)
+    if index is not None:  # a fast_pickle class: copy its state tuple, patch it, set it in one go
+        state = list(cls.__getstate__(obj))  # type: ignore[attr-defined, call-overload]
+        for name, value in changes.items():
+            state[index[name]] = value
+        new = object.__new__(cls)
+        new.__setstate__(state)  # type: ignore[attr-defined]
+        return new
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(obj))  # type: ignore[arg-type]
@@ -36,4 +44,5 @@ def fast_pickle(cls: type[T]) -> type[T]:
     exec("\n".join(lines), namespace)  # noqa: S102 - generated from the class's own field names
     cls.__getstate__ = lambda self: getter(self)  # type: ignore[attr-defined, method-assign]
     cls.__setstate__ = namespace["__setstate__"]  # type: ignore[attr-defined]
+    cls._fast_index = {name: i for i, name in enumerate(names)}  # type: ignore[attr-defined]
     return cls

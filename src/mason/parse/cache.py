@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mason import __version__
+from mason.background import in_background, wait_all
 
 FORMAT = 3
 CACHE_FILE = "partial_parse.mason"
@@ -81,6 +82,7 @@ def _state_path(path: Path) -> Path:
 
 def is_current(path: Path, key: str, states: dict[str, tuple[int, int]], env: Any) -> bool:
     """Whether the last parse still holds, read from the small state file without loading the manifest."""
+    wait_all()
     try:
         with _state_path(path).open("rb") as handle:
             header, (ckey, cfiles, env_used) = pickle.load(handle)
@@ -91,6 +93,7 @@ def is_current(path: Path, key: str, states: dict[str, tuple[int, int]], env: An
 
 
 def load(path: Path) -> ParseCache | None:
+    wait_all()
     try:
         with path.open("rb") as handle:
             header = pickle.load(handle)
@@ -103,13 +106,18 @@ def load(path: Path) -> ParseCache | None:
 
 
 def save(path: Path, cache: ParseCache) -> None:
+    """Write the cache in a forked child (pickling a large manifest takes a second or more)."""
+    in_background(lambda: _save(path, cache))
+
+
+def _save(path: Path, cache: ParseCache) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
         pickle.dump((FORMAT, __version__), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
-    state_tmp = _state_path(path).with_suffix(".tmp")
+    state_tmp = _state_path(path).with_suffix(f".{os.getpid()}.tmp")
     with state_tmp.open("wb") as handle:
         pickle.dump(((FORMAT, __version__), (cache.key, cache.files, cache.env_used)), handle,
                     protocol=pickle.HIGHEST_PROTOCOL)

@@ -34,6 +34,7 @@ from mason.parse.generic_tests import TestSpec, read_test_entry, synthesize_name
 from mason.parse.macros import parse_docs_file, parse_macro_file
 from mason.parse.naming import Namer
 from mason.parse.properties import Patch, Properties, read_properties
+from mason.parse.purity import Purity
 from mason.parse.yaml_fields import (
     _columns,
     _find_line,
@@ -83,6 +84,8 @@ class ProjectParser:
             (pkg.name, kind): ConfigTree(tree) for pkg in packages for kind, tree in pkg.config.trees.items()
         }
         self.index: MacroIndex | None = None
+        self.purity: Purity | None = None
+        self._config_cache: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]] = {}
         self._nodes_so_far: dict[str, Node] = {}
         self.properties: Properties | None = None
         self.env_used: dict[str, str] = {}
@@ -151,9 +154,7 @@ class ProjectParser:
     def _config(self, resource_type: str, kind: str, package: str, fqn: tuple[str, ...],
                 yaml_config: Mapping[str, Any] | None, file_configs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
         """dbt's precedence: project tree < properties YAML < config() in the file."""
-        config = default_config(resource_type)
-        for layer in self._project_layers(package, kind, fqn):
-            merge_into(config, layer)
+        config = dict(self._project_config(resource_type, kind, package, fqn)[0])
         call_dict: dict[str, Any] = {}
         for cfg in file_configs:
             merge_into(call_dict, cfg)
@@ -162,12 +163,26 @@ class ProjectParser:
         merge_into(config, call_dict)
         return config, call_dict
 
-    def _node_tags(self, package: str, kind: str, fqn: tuple[str, ...], yaml_config: Mapping[str, Any] | None,
-                   call_dict: Mapping[str, Any]) -> tuple[str, ...]:
+    def _project_config(self, resource_type: str, kind: str, package: str,
+                        fqn: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Defaults merged with the project tree's layers for `fqn`, and the tags those layers give; shared
+        by every node under the same layers (merge_into never mutates the lists and dicts it merges)."""
+        layers = self._project_layers(package, kind, fqn)
+        key = (resource_type, *map(id, layers))
+        found = self._config_cache.get(key)
+        if found is None:
+            config = default_config(resource_type)
+            tags: list[str] = []
+            for layer in layers:
+                merge_into(config, layer)
+                tags.extend(merge_into({}, layer).get("tags") or [])
+            found = self._config_cache[key] = (config, tuple(tags))
+        return found
+
+    def _node_tags(self, resource_type: str, package: str, kind: str, fqn: tuple[str, ...],
+                   yaml_config: Mapping[str, Any] | None, call_dict: Mapping[str, Any]) -> tuple[str, ...]:
         """A node's `tags` list the project's, then the file's, then the YAML's (config.tags differs)."""
-        tags: list[str] = []
-        for layer in self._project_layers(package, kind, fqn):
-            tags.extend(merge_into({}, layer).get("tags") or [])
+        tags = list(self._project_config(resource_type, kind, package, fqn)[1])
         tags.extend(call_dict.get("tags") or [])
         if yaml_config:
             tags.extend(merge_into({}, yaml_config).get("tags") or [])
@@ -196,6 +211,22 @@ class ProjectParser:
                                "check the Jinja on this line") from exc
         return rec, True
 
+    def _static_calls(self, result: static.StaticResult, package: str) -> static.StaticResult | None:
+        """Keep a static extraction whose macro calls are all to pure macros (recorded as dependencies, as
+        a render would); None when one of them needs a real render."""
+        if self.purity is None:
+            self.purity = Purity(self._index())
+        resolved: list[str] = []
+        for entry in result.macros:
+            if entry.startswith("?"):
+                macro = self.purity.macro_for_call(entry[1:], package)
+                if macro is None:
+                    return None
+                entry = macro.unique_id
+            resolved.append(entry)
+        result.macros = resolved
+        return result
+
     def _sql_node(self, file: SourceFile, resource_type: str, kind: str, name: str, fqn: tuple[str, ...],
                   sql: str, patch: Patch | None, unique_id: str, version: str | None = None,
                   latest_version: str | None = None, version_data: dict[str, Any] | None = None,
@@ -206,6 +237,8 @@ class ProjectParser:
             patch_data = _merge_version_patch(patch_data, version_data)
         yaml_config = _yaml_config(patch_data)
         result = static.extract(sql)
+        if result is not None and result.calls:
+            result = self._static_calls(result, file.package)
         if result is not None:
             rec, rendered = Recorder(refs=result.refs, sources=result.sources, configs=result.configs,
                                      macros=list(result.macros)), False
@@ -219,7 +252,7 @@ class ProjectParser:
         config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
         if resource_type == "model" and "materialized" not in config:
             config["materialized"] = "view"
-        tags = self._node_tags(file.package, kind, fqn, yaml_config, call_dict)
+        tags = self._node_tags(resource_type, file.package, kind, fqn, yaml_config, call_dict)
         node_path = path or file.relative_path
         database, schema, alias = self._names(resource_type, name, unique_id, file.package, fqn, config,
                                               node_path, file.original_file_path, version, tags)

@@ -21,6 +21,8 @@ class StaticResult:
     sources: list[tuple[str, str]] = field(default_factory=list)
     configs: list[dict[str, Any]] = field(default_factory=list)
     macros: list[str] = field(default_factory=list)
+    # other functions (probably macros) called with literal arguments: (name, args, kwargs)
+    calls: list[tuple[str, list[Any], dict[str, Any]]] = field(default_factory=list)
 
 
 class _NotStatic(Exception):  # noqa: N818
@@ -91,9 +93,18 @@ def _call(expr: str, result: StaticResult) -> None:
         if args:
             raise _NotStatic
         result.configs.append(kwargs)
-    else:
+    elif fname in _CONTEXT_CALLS:
         raise _NotStatic
+    else:
+        # Probably a macro: the parser decides whether it may be skipped (see parse.purity).
+        result.calls.append((fname, args, kwargs))
+        result.macros.append("?" + fname)  # resolved to a macro id by the parser, in call order
 
+
+# Context functions with parse-time effects or errors (env_var is recorded for partial parsing, var raises
+# when undefined): models calling them are rendered.
+_CONTEXT_CALLS = frozenset({"var", "env_var", "is_incremental", "this", "return", "load_result", "run_query",
+                            "statement", "doc", "metric", "source", "ref", "config", "log", "print"})
 
 _IF_INCREMENTAL = re.compile(r"^-?\s*if\s+is_incremental\(\)\s*-?$")
 _ELSE = re.compile(r"^-?\s*else\s*-?$")
@@ -152,10 +163,12 @@ def extract(sql: str) -> StaticResult | None:
 
 
 def render_static(sql: str, ref: Any, source: Any, this: Any, target: dict[str, Any],
-                  is_incremental: Any) -> str | None:
+                  is_incremental: Any, call_macro: Any = None) -> str | None:
     """Render SQL whose Jinja `extract` understands, without compiling a template: refs, sources, `this`,
     `target.x`, config() (renders nothing) and `{% if is_incremental() %}` blocks. None when a real
-    render is needed. The output is what Jinja would produce, whitespace control included."""
+    render is needed. The output is what Jinja would produce, whitespace control included.
+    `call_macro(name, args, kwargs)` renders a macro call with literal arguments, or returns None when it
+    cannot (then so does this function); without it, macro calls need a real render."""
     if "{" not in sql:
         return sql
     out: list[str] = []
@@ -210,6 +223,13 @@ def render_static(sql: str, ref: Any, source: Any, this: Any, target: dict[str, 
                 out.append(str(ref(*args, version=version) if version is not None else ref(*args)))
             elif found.sources:
                 out.append(str(source(*found.sources[0])))
+            elif found.calls:
+                if call_macro is None:
+                    return None
+                rendered = call_macro(*found.calls[0])
+                if rendered is None:
+                    return None
+                out.append(rendered)
             # config(...) renders as nothing
     except _NotStatic:
         return None

@@ -159,6 +159,7 @@ class ConfigTree:
     def __init__(self, tree: Mapping[str, Any] | None) -> None:
         self._tree = tree or {}
         self._cache: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._own: dict[int, dict[str, Any]] = {}  # a tree level's own configs, by id of the level
 
     def layers(self, fqn: Iterable[str]) -> list[dict[str, Any]]:
         """The config dicts that apply to `fqn`, least specific first."""
@@ -170,7 +171,9 @@ class ConfigTree:
         level: Mapping[str, Any] | None = self._tree
         depth = 0
         while level is not None:
-            own = {k: v for k, v in level.items() if _is_config_key(str(k), v)}
+            own = self._own.get(id(level))
+            if own is None:
+                own = self._own[id(level)] = {k: v for k, v in level.items() if _is_config_key(str(k), v)}
             if own:
                 layers.append(own)
             if depth >= len(key):

@@ -1,0 +1,102 @@
+"""Pure macros: whose output depends only on their arguments.
+
+A model that calls only pure macros with literal arguments needs no Jinja render at parse time (the call
+can record nothing: no ref, source, config or env_var), and at compile time each distinct call renders
+once and is reused by every model that makes it. Purity is decided on the macro's Jinja syntax tree: every
+name it reads that it does not define itself must be a pure builtin or another pure macro.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import jinja2
+from jinja2 import meta, nodes
+
+from mason.jinja.environment import environment
+from mason.jinja.macros import MacroIndex
+from mason.nodes.nodes import Macro
+
+# Context entries whose result depends only on their arguments (no logging, no context, no errors raised
+# on purpose): Jinja's own globals and dbt's pure helpers.
+PURE_NAMES = frozenset(jinja2.defaults.DEFAULT_NAMESPACE) | {
+    "return", "tojson", "fromjson", "toyaml", "fromyaml", "local_md5", "set", "set_strict", "zip",
+    "zip_strict", "loop", "varargs", "kwargs",
+}
+
+
+class Purity:
+    """Memoized purity of the macros of one MacroIndex."""
+
+    def __init__(self, index: MacroIndex) -> None:
+        self.index = index
+        self._known: dict[str, bool] = {}
+        self._lock = threading.Lock()
+
+    def macro_for_call(self, name: str, package: str) -> Macro | None:
+        """The macro an unqualified call `name(...)` from `package` runs, when it is pure."""
+        macro = self.index.find(name, package)
+        if macro is None or not self.is_pure(macro):
+            return None
+        return macro
+
+    def is_pure(self, macro: Macro) -> bool:
+        with self._lock:
+            return self._check(macro, set())
+
+    def _check(self, macro: Macro, visiting: set[str]) -> bool:
+        known = self._known.get(macro.unique_id)
+        if known is not None:
+            return known
+        if macro.unique_id in visiting:  # recursion: pure if the rest is
+            return True
+        visiting.add(macro.unique_id)
+        result = self._decide(macro, visiting)
+        visiting.discard(macro.unique_id)
+        self._known[macro.unique_id] = result
+        return result
+
+    def _decide(self, macro: Macro, visiting: set[str]) -> bool:
+        try:
+            tree = environment().parse(macro.macro_sql)
+        except jinja2.TemplateSyntaxError:
+            return False
+        names = meta.find_undeclared_variables(tree)
+        if "adapter" in names:
+            # `adapter.dispatch('name', 'namespace')(...)` with literal arguments resolves statically; any
+            # other use of the adapter is impure.
+            targets = self._dispatch_targets(tree)
+            if targets is None or not all(self._check(t, visiting) for t in targets):
+                return False
+        for name in names:
+            if name == macro.name or name in PURE_NAMES or name == "adapter":
+                continue
+            other = self.index.find(name, macro.package_name)
+            if other is None or not self._check(other, visiting):
+                return False
+        return True
+
+    def _dispatch_targets(self, tree: nodes.Template) -> list[Macro] | None:
+        uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == "adapter")
+        targets: list[Macro] = []
+        for call in tree.find_all(nodes.Call):
+            func = call.node
+            if not (isinstance(func, nodes.Getattr) and func.attr == "dispatch"
+                    and isinstance(func.node, nodes.Name) and func.node.name == "adapter"):
+                continue
+            args = [a.value for a in call.args if isinstance(a, nodes.Const)]
+            kwargs = {k.key: k.value.value for k in call.kwargs if isinstance(k.value, nodes.Const)}
+            if (len(args) != len(call.args) or len(kwargs) != len(call.kwargs) or call.dyn_args or call.dyn_kwargs
+                    or set(kwargs) - {"macro_name", "macro_namespace"}):
+                return None
+            params = dict(zip(("macro_name", "macro_namespace"), args)) | kwargs
+            name, namespace = params.get("macro_name"), params.get("macro_namespace")
+            if not isinstance(name, str) or "." in name or not isinstance(namespace, str | None):
+                return None
+            found = next((m for p, n in self.index.dispatch_candidates(name, namespace)
+                          if (m := self.index.find_in(p, n)) is not None), None)
+            if found is None:
+                return None
+            targets.append(found)
+            uses -= 1
+        return targets if uses == 0 else None

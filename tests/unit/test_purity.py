@@ -1,0 +1,53 @@
+"""Which macros are pure (output depends only on arguments), so models calling them skip a parse render."""
+
+from __future__ import annotations
+
+from mason.jinja.macros import MacroIndex
+from mason.nodes.nodes import Macro
+from mason.parse.purity import Purity
+
+
+def _index(sources: dict[str, str], package: str = "proj") -> MacroIndex:
+    macros = [Macro(unique_id=f"macro.{package}.{name}", package_name=package, name=name, path="m.sql",
+                    original_file_path="macros/m.sql", macro_sql=sql) for name, sql in sources.items()]
+    return MacroIndex(macros, {}, package, [package], "duckdb")
+
+
+def _pure(sources: dict[str, str]) -> dict[str, bool]:
+    purity = Purity(_index(sources))
+    return {name: purity.macro_for_call(name, "proj") is not None for name in sources}
+
+
+def test_arguments_builtins_and_other_pure_macros_are_pure() -> None:
+    assert _pure({
+        "cents": "{% macro cents(col, scale=2) %}round({{ col }} / 100, {{ scale }}){% endmacro %}",
+        "twice": "{% macro twice(x) %}{% set y = x ~ x %}{{ cents(y) }}{{ range(3) | list }}{% endmacro %}",
+        "rec": "{% macro rec(n) %}{% if n > 0 %}{{ rec(n - 1) }}{% endif %}{% endmacro %}",
+    }) == {"cents": True, "twice": True, "rec": True}
+
+
+def test_context_reads_and_effects_are_impure() -> None:
+    assert _pure({
+        "uses_ref": "{% macro uses_ref() %}{{ ref('x') }}{% endmacro %}",
+        "uses_var": "{% macro uses_var() %}{{ var('x') }}{% endmacro %}",
+        "uses_target": "{% macro uses_target() %}{{ target.schema }}{% endmacro %}",
+        "logs": "{% macro logs() %}{% do log('hi') %}{% endmacro %}",
+        "calls_impure": "{% macro calls_impure() %}{{ uses_ref() }}{% endmacro %}",
+        "unknown": "{% macro unknown() %}{{ not_a_macro() }}{% endmacro %}",
+        "adapter_other": "{% macro adapter_other() %}{{ adapter.quote('x') }}{% endmacro %}",
+    }) == {"uses_ref": False, "uses_var": False, "uses_target": False, "logs": False, "calls_impure": False,
+           "unknown": False, "adapter_other": False}
+
+
+def test_literal_dispatch_resolves_to_the_adapter_implementation() -> None:
+    pure = _pure({
+        "safe_divide": "{% macro safe_divide(a, b) %}{{ return(adapter.dispatch('safe_divide', 'proj')(a, b)) }}"
+                       "{% endmacro %}",
+        "default__safe_divide": "{% macro default__safe_divide(a, b) %}{{ a }} / {{ b }}{% endmacro %}",
+        "bad_dispatch": "{% macro bad_dispatch(a) %}{{ adapter.dispatch('impl')(a) }}{% endmacro %}",
+        "duckdb__impl": "{% macro duckdb__impl(a) %}{{ this }}{% endmacro %}",
+        "dynamic": "{% macro dynamic(n) %}{{ adapter.dispatch(n)() }}{% endmacro %}",
+    })
+    assert pure["safe_divide"] is True
+    assert pure["bad_dispatch"] is False  # resolves to duckdb__impl, which reads `this`
+    assert pure["dynamic"] is False
