@@ -31,10 +31,14 @@ class Parsed:
     loaded: LoadedProject
     manifest: Manifest
     unchanged: bool = False  # the manifest is exactly the last parse's (its artifacts need no rewrite)
+    patched: frozenset[str] | None = None  # after a partial re-parse: the ids of the re-parsed nodes
 
 
 def parse(session: Session) -> Parsed:
-    """Load and parse the project; with partial parsing on, reuse or patch the last parse when possible."""
+    """Load and parse the project; with partial parsing on, reuse or patch the last parse when possible.
+
+    The cyclic garbage collector should be paused around this (see mason.memory): the CLI does so.
+    """
     loaded = load(session)
     cache_path = loaded.target_dir / cache_mod.CACHE_FILE
     key = states = None
@@ -51,7 +55,8 @@ def parse(session: Session) -> Parsed:
                 if patched is not None:
                     cache.manifest, cache.files = patched, states
                     cache_mod.save(cache_path, cache)
-                    return Parsed(loaded, patched)
+                    ids = frozenset(cache.file_nodes[path] for path in changed)
+                    return Parsed(loaded, patched, patched=ids)
     parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
     parsed = parser.parse()
     errors = list(parser.errors)

@@ -57,8 +57,8 @@ def test_bind_fills_depends_on_and_maps() -> None:
     assert bound.child_map["model.proj.a"] == ["model.proj.b", "model.proj.c"]
     assert bound.child_map["source.proj.raw.orders"] == ["model.proj.a"]
     assert bound.parent_map["source.proj.raw.orders"] == []
-    # the input manifest is left alone
-    assert manifest.nodes["model.proj.c"].depends_on_nodes == ()
+    # the parser's nodes are completed in place (no copy of every node), the manifest itself is new
+    assert bound is not manifest and bound.nodes["model.proj.c"] is manifest.nodes["model.proj.c"]
 
 
 def test_root_project_wins_for_unqualified_refs() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from typing import Any
 
 import click
 
 from mason import api
-from mason.artifacts.manifest import manifest_dict, semantic_manifest, write_manifest
+from mason.artifacts.manifest import manifest_dict, previous_nodes, semantic_manifest, write_manifest
 from mason.artifacts.writer import register_secrets, write_json
 from mason.errors import UsageError
 from mason.nodes.manifest import AnyNode
@@ -32,12 +33,14 @@ def parse_and_write(session: Any) -> api.Parsed:
     return parsed
 
 
-def relation_names(parsed: api.Parsed) -> dict[str, str | None]:
+def relation_names(parsed: api.Parsed, only: Iterable[str] | None = None) -> dict[str, str | None]:
     from mason.adapters.relation import relation_factory
 
     make = relation_factory(parsed.manifest.adapter_type, parsed.loaded.project.quoting)
     out: dict[str, str | None] = {}
-    for uid, node in parsed.manifest.nodes.items():
+    nodes = parsed.manifest.nodes
+    items = nodes.items() if only is None else ((uid, nodes[uid]) for uid in only if uid in nodes)
+    for uid, node in items:
         if node.resource_type in ("model", "seed", "snapshot") and not node.is_ephemeral:
             out[uid] = make(node.database, node.schema, node.alias).render()
         else:
@@ -47,8 +50,17 @@ def relation_names(parsed: api.Parsed) -> dict[str, str | None]:
 
 def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
     target_dir = parsed.loaded.target_dir
-    data = manifest_dict(parsed.manifest, relation_names(parsed), session.invocation_id, session.started_at,
-                         dict(session.env), compiled, parsed.loaded.target.context())
+    manifest = parsed.manifest
+    reuse = None
+    if not compiled and parsed.patched is not None:
+        reuse = previous_nodes(target_dir / "manifest.json", manifest, parsed.patched)
+    if reuse is not None:
+        needed = set(parsed.patched or ()) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
+        names = relation_names(parsed, needed)
+    else:
+        names = relation_names(parsed)
+    data = manifest_dict(manifest, names, session.invocation_id, session.started_at,
+                         dict(session.env), compiled, parsed.loaded.target.context(), reuse)
     write_manifest(target_dir / "manifest.json", data)
     write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
 
@@ -186,6 +198,7 @@ def ls(session: Any, opts: dict[str, Any]) -> int:
 
 def compile_(session: Any, opts: dict[str, Any]) -> int:
     from mason.compile.compiler import Compiler
+    from mason.memory import pause_collector
 
     parsed = parse_and_write(session)
     compiler = Compiler(session, parsed, adapter=None)
@@ -197,6 +210,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
     if not opts.get("select") and not opts.get("selector"):
         ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
     results = compiler.compile_selected(ids)
+    pause_collector()
     write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})
     if not session.flags.quiet:
         _echo(f"Compiled {len(results)} nodes into {parsed.loaded.project.target_path}/compiled/")

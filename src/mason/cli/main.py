@@ -153,8 +153,10 @@ def make_session(which: str, opts: dict[str, Any]) -> Any:
 def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int]) -> None:
     """Run a command body with Mason's error handling: one message, exit 1 (2 for misuse)."""
     from mason.errors import MasonError
+    from mason.memory import pause_collector
 
     debug = bool(opts.get("debug")) or os.environ.get("DBT_DEBUG", "").lower() in ("1", "true")
+    pause_collector()  # resumed by the stages that render in a loop (see mason.memory)
     try:
         session = make_session(which, opts)
         code = body(session)

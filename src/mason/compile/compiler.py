@@ -18,6 +18,7 @@ from mason.jinja.environment import MacroException, _finalize, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import MacroIndex, MacroRuntime
 from mason.jinja.runtime_context import ContextFactory, StatementResults
+from mason.memory import resume_collector
 from mason.nodes.nodes import Node, RefCall
 from mason.parse.purity import Purity
 from mason.parse.static import render_static
@@ -56,6 +57,7 @@ def build_macro_index(parsed: Any) -> MacroIndex:
 class Compiler:
     def __init__(self, session: Any, parsed: Any, adapter: Any = None, index: MacroIndex | None = None,
                  log: Any = None) -> None:
+        resume_collector()
         self.session = session
         self.parsed = parsed
         self.manifest = parsed.manifest

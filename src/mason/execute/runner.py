@@ -480,6 +480,7 @@ def _args_dict(session: Any, opts: dict[str, Any], which: str) -> dict[str, Any]
 
 def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] | None = None) -> int:
     from mason.cli.commands import selected, write_artifacts
+    from mason.memory import pause_collector
 
     start = time.perf_counter()
     parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
@@ -546,6 +547,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
                           "extra_ctes": []}
                     for uid, r in runner.state.results.items() if r.compiled_code is not None}
         t_art = time.perf_counter()
+        pause_collector()
         write_artifacts(session, parsed, compiled)
         sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
         t_close = time.perf_counter()

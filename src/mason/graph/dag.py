@@ -31,6 +31,11 @@ class RefResolver:
 
     def resolve(self, ref: RefCall, calling_package: str) -> str | None:
         candidates = self.by_name.get(ref.name, [])
+        if len(candidates) == 1 and ref.package is None and ref.version is None:
+            only = candidates[0]
+            if only.version is None or str(only.version) == str(only.latest_version):
+                return only.unique_id
+            return None
         if ref.package is not None:
             candidates = [n for n in candidates if n.package_name == ref.package]
         if not candidates:
@@ -123,17 +128,25 @@ def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
 
 
 def bind(manifest: Manifest) -> Manifest:
-    """Fill depends_on for every resource and compute the parent and child maps."""
+    """Fill depends_on for every resource and compute the parent and child maps.
+
+    The manifest must come straight from the parser: its nodes are completed in place (depends_on_nodes
+    is the one field set after construction, before any other stage sees them). Copying 20,000 frozen
+    nodes to set one field cost a second on large projects.
+    """
     resolver = RefResolver(manifest)
     errors: list[MasonError] = []
+    set_field = object.__setattr__
 
-    def deps_of(node: Any) -> tuple[str, ...]:
-        return _dependencies(node, resolver, errors)
+    def complete(table: dict[str, Any]) -> dict[str, Any]:
+        for node in table.values():
+            set_field(node, "depends_on_nodes", _dependencies(node, resolver, errors))
+        return table
 
-    nodes = {uid: evolve(n, depends_on_nodes=deps_of(n)) for uid, n in manifest.nodes.items()}
-    exposures = {uid: evolve(e, depends_on_nodes=deps_of(e)) for uid, e in manifest.exposures.items()}
-    semantic_models = {uid: evolve(s, depends_on_nodes=deps_of(s)) for uid, s in manifest.semantic_models.items()}
-    unit_tests = {uid: evolve(u, depends_on_nodes=deps_of(u)) for uid, u in manifest.unit_tests.items()}
+    nodes = complete(dict(manifest.nodes))
+    exposures = complete(dict(manifest.exposures))
+    semantic_models = complete(dict(manifest.semantic_models))
+    unit_tests = complete(dict(manifest.unit_tests))
     metrics, saved_queries = _semantic_dependencies(manifest, semantic_models)
     if errors:
         raise ParseErrors(errors) if len(errors) > 1 else errors[0]

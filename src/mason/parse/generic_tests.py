@@ -85,6 +85,8 @@ def synthesize_names(test_type: str, target_name: str, args: dict[str, Any]) -> 
 
 
 def _hashable(data: Any) -> Any:
+    if type(data) is str:
+        return data
     if isinstance(data, dict):
         return {k: _hashable(data[k]) for k in sorted(data)}
     if isinstance(data, list):
