@@ -63,3 +63,33 @@ def test_vars_and_target_change_invalidate(tmp_path: Path) -> None:
     assert run_mason(root, "compile").code == 0
     assert run_mason(root, "compile", "--vars", "{n: 7}").code == 0
     assert "select 7 as id" in (root / "target" / "compiled" / "p" / "models" / "a.sql").read_text()
+
+
+def _without_times(manifest: dict) -> dict:
+    manifest = dict(manifest)
+    manifest.pop("metadata")
+    for section in ("nodes", "sources"):
+        manifest[section] = {uid: {k: v for k, v in entry.items() if k != "created_at"}
+                             for uid, entry in manifest[section].items()}
+    return manifest
+
+
+def test_patched_manifest_equals_a_full_parse(tmp_path: Path) -> None:
+    """After a partial re-parse, manifest.json is patched (only the edited nodes re-serialized); it must
+    be exactly what a full parse writes."""
+    root = make_project(tmp_path / "p", {
+        "models/a.sql": "select 1 as id",
+        "models/b.sql": "{{ config(materialized='table', tags=['x']) }}\nselect * from {{ ref('a') }}",
+        "models/c.sql": "select 2 as id",
+        "models/schema.yml": "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n"
+                             "        data_tests: [unique]\n",
+    })
+    assert run_mason(root, "parse").code == 0
+    (root / "models" / "b.sql").write_text("{{ config(materialized='view', tags=['y']) }}\n"
+                                           "select * from {{ ref('a') }} union all select * from {{ ref('c') }}")
+    assert run_mason(root, "parse").code == 0
+    patched = _manifest(root)
+    assert patched["nodes"]["model.p.b"]["config"]["materialized"] == "view"
+    assert patched["nodes"]["model.p.b"]["depends_on"]["nodes"] == ["model.p.a", "model.p.c"]
+    assert run_mason(root, "parse", "--no-partial-parse").code == 0
+    assert _without_times(patched) == _without_times(_manifest(root))
