@@ -125,6 +125,12 @@ def _add_test_edges(manifest: Manifest, chosen: set[str], deps: dict[str, set[st
             ancestors_cache[uid] = seen
         return ancestors_cache[uid]
 
+    # children as they stand before test edges are added (those only ever point at a test's children)
+    children: dict[str, list[str]] = {}
+    for child, waits in deps.items():
+        for parent in waits:
+            children.setdefault(parent, []).append(child)
+
     for uid in sorted(chosen):
         if uid in manifest.unit_tests:
             model = next(iter(manifest.unit_tests[uid].depends_on_nodes), None)
@@ -135,15 +141,15 @@ def _add_test_edges(manifest: Manifest, chosen: set[str], deps: dict[str, set[st
             continue
         if not _is_test(manifest, uid):
             continue
-        test_ancestors = ancestors(uid)
-        for parent in deps[uid]:
+        parents = deps[uid]
+        # a child of one parent may be another parent's ancestor (relationships tests): it can't wait
+        test_ancestors = ancestors(uid) if len(parents) > 1 else ()
+        for parent in parents:
             tested.setdefault(parent, set()).add(uid)
-            for child, waits in deps.items():
-                if child == uid or _is_test(manifest, child) or parent not in waits:
+            for child in children.get(parent, ()):
+                if child == uid or child in test_ancestors or _is_test(manifest, child):
                     continue
-                if child in test_ancestors:
-                    continue
-                waits.add(uid)
+                deps[child].add(uid)
 
 
 def _topological(deps: dict[str, set[str]], dependents: dict[str, set[str]]) -> tuple[list[str], dict[str, int]]:
