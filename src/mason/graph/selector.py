@@ -7,9 +7,10 @@ sets (direct, indirect); tests join through their parents following the indirect
 from __future__ import annotations
 
 import fnmatch
+import operator
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -215,6 +216,36 @@ class Graph:
         return seen
 
 
+def _fqn_matcher(value: str) -> Callable[[Any], bool]:
+    """fqn selection: a node's name (or name_vN / name.vN for versions), or a dotted prefix of its fqn with
+    or without the package, each part a glob."""
+    parts = value.split(".")
+    n = len(parts)
+    eq: Callable[[str, str], bool] = (
+        fnmatch.fnmatchcase if any(ch in value for ch in "*?[") else operator.eq)
+
+    def match(node: Any) -> bool:
+        if node.resource_type == "source":
+            return False
+        if value == "*":
+            return True
+        fqn = node.fqn
+        version = getattr(node, "version", None)
+        if version is not None:
+            name = fqn[-2]
+            if n == 1 and value in (name, f"{name}_v{version}"):
+                return True
+            if n == 2 and eq(name, parts[0]) and eq(f"v{version}", parts[1]):
+                return True
+        elif n == 1 and fqn[-1] == value:
+            return True
+        if n <= len(fqn) and all(eq(c, p) for c, p in zip(fqn, parts)):
+            return True
+        return n <= len(fqn) - 1 and all(eq(c, p) for c, p in zip(fqn[1:], parts))
+
+    return match
+
+
 class Selector:
     def __init__(self, manifest: Manifest, project_root: str | None = None,
                  previous_state: Any = None) -> None:
@@ -230,29 +261,14 @@ class Selector:
         if fn is None:
             raise UsageError(f"unknown selection method {crit.method!r} in {crit.raw!r}",
                              hint=did_you_mean(method, [m[3:] for m in dir(self) if m.startswith("_m_")]))
+        if method == "fqn":  # the default method: prepared once, not per node
+            match = _fqn_matcher(value)
+            return {uid for uid, node in self.graph.resources.items() if match(node)}
         return {uid for uid, node in self.graph.resources.items() if fn(node, value, arg)}
 
     @staticmethod
     def _m_fqn(node: AnyNode, value: str, arg: str) -> bool:
-        if node.resource_type in ("source",):
-            return False
-        fqn = list(node.fqn)
-        if value == "*":
-            return True
-        version = getattr(node, "version", None)
-        parts = value.split(".")
-        if version is not None:
-            name = fqn[-2]
-            if len(parts) == 1 and value in (name, f"{name}_v{version}"):
-                return True
-            if len(parts) == 2 and fnmatch.fnmatchcase(name, parts[0]) and fnmatch.fnmatchcase(f"v{version}", parts[1]):
-                return True
-        elif len(parts) == 1 and fqn[-1] == value:
-            return True
-        for candidate in (fqn, fqn[1:]):
-            if len(parts) <= len(candidate) and all(fnmatch.fnmatchcase(c, p) for c, p in zip(candidate, parts)):
-                return True
-        return False
+        return _fqn_matcher(value)(node)
 
     @staticmethod
     def _m_tag(node: AnyNode, value: str, arg: str) -> bool:

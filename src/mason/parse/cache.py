@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mason import __version__
-from mason.background import in_background, wait_all
+from mason.background import read_lock, write_detached
 
 FORMAT = 3
 CACHE_FILE = "partial_parse.mason"
@@ -82,9 +82,8 @@ def _state_path(path: Path) -> Path:
 
 def is_current(path: Path, key: str, states: dict[str, tuple[int, int]], env: Any) -> bool:
     """Whether the last parse still holds, read from the small state file without loading the manifest."""
-    wait_all()
     try:
-        with _state_path(path).open("rb") as handle:
+        with read_lock(_lock_path(path)), _state_path(path).open("rb") as handle:
             header, (ckey, cfiles, env_used) = pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
         return False
@@ -93,9 +92,8 @@ def is_current(path: Path, key: str, states: dict[str, tuple[int, int]], env: An
 
 
 def load(path: Path) -> ParseCache | None:
-    wait_all()
     try:
-        with path.open("rb") as handle:
+        with read_lock(_lock_path(path)), path.open("rb") as handle:
             header = pickle.load(handle)
             if header != (FORMAT, __version__):
                 return None
@@ -106,8 +104,13 @@ def load(path: Path) -> ParseCache | None:
 
 
 def save(path: Path, cache: ParseCache) -> None:
-    """Write the cache in a forked child (pickling a large manifest takes a second or more)."""
-    in_background(lambda: _save(path, cache))
+    """Write the cache from a detached child (pickling a large manifest takes a second or more and
+    nothing in this command needs it): see mason.background."""
+    write_detached(_lock_path(path), lambda: _save(path, cache))
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
 
 
 def _save(path: Path, cache: ParseCache) -> None:
