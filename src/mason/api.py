@@ -85,6 +85,33 @@ def _warn(warnings: list[str]) -> None:
         print(f"Warning: {warning}", file=sys.stderr)
 
 
+# Selection methods that read only SlimNode fields (no state, results or source freshness).
+_INDEX_METHODS = frozenset({"fqn", "tag", "path", "file", "package", "config", "resource_type", "source",
+                            "exposure", "metric", "semantic_model", "saved_query", "unit_test", "test_type",
+                            "test_name", "group", "access", "version"})
+
+
+def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[str]) -> Parsed | None:
+    """The last parse with slim nodes (mason.nodes.slim), for selecting and listing on an unchanged
+    project without loading the full cache; None when the project changed or the selection needs more."""
+    if not session.flags.partial_parse:
+        return None
+    for token in (*select, *exclude):
+        for word in token.replace(",", " ").split():
+            method = word.lstrip("+@0123456789").partition(":")[0].partition(".")[0] if ":" in word else "fqn"
+            if method not in _INDEX_METHODS:
+                return None
+    loaded = load(session)
+    if default_selector(loaded.selectors) is not None or not (loaded.target_dir / "manifest.json").is_file():
+        return None
+    path = loaded.target_dir / cache_mod.CACHE_FILE
+    if not cache_mod.is_current(path, cache_mod.project_key(loaded, session), cache_mod.file_states(loaded),
+                                session.env):
+        return None
+    manifest = cache_mod.load_index(path)
+    return Parsed(loaded, manifest, unchanged=True) if isinstance(manifest, Manifest) else None
+
+
 def parse_is_current(session: Session) -> bool:
     """True when partial parsing can tell, cheaply, that the last parse (and its manifest.json) still holds."""
     if not session.flags.partial_parse:

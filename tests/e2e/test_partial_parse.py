@@ -93,3 +93,23 @@ def test_patched_manifest_equals_a_full_parse(tmp_path: Path) -> None:
     assert patched["nodes"]["model.p.b"]["depends_on"]["nodes"] == ["model.p.a", "model.p.c"]
     assert run_mason(root, "parse", "--no-partial-parse").code == 0
     assert _without_times(patched) == _without_times(_manifest(root))
+
+
+def test_ls_on_an_unchanged_project_reads_the_selection_index(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/a.sql": "select 1 as id",
+        "models/b.sql": "{{ config(tags=['t']) }}select * from {{ ref('a') }}",
+        "models/schema.yml": "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n"
+                             "        data_tests: [unique]\n",
+    })
+    assert run_mason(root, "parse").code == 0
+    full = run_mason(root, "ls", "-s", "a+", "--no-partial-parse").stdout
+    assert "p.b" in full and "unique_b_id" in full
+    # without the full cache, only the slim index (written with it) can answer: same lines
+    (root / "target" / "partial_parse.mason").unlink()
+    res = run_mason(root, "ls", "-s", "a+")
+    assert res.code == 0 and res.stdout == full
+    assert run_mason(root, "ls", "-s", "tag:t", "--output", "name").stdout.split() == ["b", "unique_b_id"]
+    # a change means a real parse (the index is stale)
+    (root / "models" / "c.sql").write_text("select * from {{ ref('b') }}")
+    assert "p.c" in run_mason(root, "ls", "-s", "a+").stdout

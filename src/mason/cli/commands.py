@@ -167,9 +167,13 @@ def _ls_json(node: AnyNode, keys: tuple[str, ...], relation_names: dict[str, str
 
 
 def ls(session: Any, opts: dict[str, Any]) -> int:
-    parsed = parse_and_write(session)
-    ids = selected(parsed, session, opts, DEFAULT_LS_TYPES)
     output = opts.get("output") or "selector"
+    parsed = None
+    if output in ("selector", "name", "path") and not opts.get("selector"):
+        parsed = api.parse_from_index(session, opts.get("select") or (), opts.get("exclude") or ())
+    if parsed is None:
+        parsed = parse_and_write(session)
+    ids = selected(parsed, session, opts, DEFAULT_LS_TYPES)
     lines = []
     names: dict[str, str | None] | None = None
     for uid in sorted(ids):

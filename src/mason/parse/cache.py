@@ -11,12 +11,13 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mason import __version__
 from mason.background import read_lock, write_detached
+from mason.nodes.slim import SlimNode
 
 FORMAT = 3
 CACHE_FILE = "partial_parse.mason"
@@ -109,21 +110,48 @@ def save(path: Path, cache: ParseCache) -> None:
     write_detached(_lock_path(path), lambda: _save(path, cache))
 
 
+def _tmp(path: Path) -> Path:
+    return path.with_name(f"{path.name}.{os.getpid()}.tmp")
+
+
+def _index_path(path: Path) -> Path:
+    return path.with_name(path.name + ".index")
+
+
+def load_index(path: Path) -> Any:
+    """The manifest with SlimNode nodes (see mason.nodes.slim), as of the last parse; None if missing."""
+    try:
+        with read_lock(_lock_path(path)), _index_path(path).open("rb") as handle:
+            header = pickle.load(handle)
+            if header != (FORMAT, __version__):
+                return None
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
 def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
 def _save(path: Path, cache: ParseCache) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = _tmp(path)
     with tmp.open("wb") as handle:
         pickle.dump((FORMAT, __version__), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
-    state_tmp = _state_path(path).with_suffix(f".{os.getpid()}.tmp")
+    state_tmp = _tmp(_state_path(path))
     with state_tmp.open("wb") as handle:
         pickle.dump(((FORMAT, __version__), (cache.key, cache.files, cache.env_used)), handle,
                     protocol=pickle.HIGHEST_PROTOCOL)
+    index_tmp = _tmp(_index_path(path))
+    slim = replace(cache.manifest, nodes={uid: SlimNode.of(n) for uid, n in cache.manifest.nodes.items()})
+    with index_tmp.open("wb") as handle:
+        pickle.dump((FORMAT, __version__), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(slim, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(index_tmp, _index_path(path))
+    # the state file last: it is what says the cache (and its index) match the project files
     os.replace(state_tmp, _state_path(path))
 
 
