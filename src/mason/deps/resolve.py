@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mason.deps import fetch
-from mason.deps.semver import VersionError, VersionRange, best_match, latest, sort_versions
+from mason.deps.semver import Version, VersionError, VersionRange, best_match, latest, sort_versions
 from mason.deps.spec import DepsError, Origin, Renderer, Spec, parse_entry, read_packages
 from mason.errors import Span
 from mason.project.project import PROJECT_FILE
@@ -192,12 +192,15 @@ class Resolver:
             hidden = sorted(set(versions) - set(compatible))
             note = (f"\n  not considered (they require another dbt version): {', '.join(sort_versions(hidden))}"
                     if hidden else "")
-            offer = ", ".join(sort_versions(compatible)) or "none"
+            releases = [v for v in sort_versions(compatible) if prerelease or not Version.parse(v).is_prerelease]
+            held_back = best_match(compatible, wanted, True) if not prerelease else None
             raise DepsError(
-                f"no version of {name} satisfies {wanted}:\n{asks}\n  available: {offer}{note}", span,
+                f"no version of {name} satisfies {wanted}:\n{asks}\n  available: {', '.join(releases) or 'none'}"
+                f"{note}", span,
                 "change the version range in packages.yml"
-                + ("; pass --no-version-check to consider the hidden versions" if hidden else "")
-                + ("; prereleases need `install-prerelease: true`" if not prerelease else ""))
+                + ("; pass --no-version-check to consider the versions for other dbt versions" if hidden else "")
+                + (f"; prerelease {held_back} matches: add `install-prerelease: true` to use it"
+                   if held_back else ""))
         meta = versions[chosen] if isinstance(versions[chosen], dict) else {}
         downloads = meta.get("downloads") or {}
         if not downloads.get("tarball"):
@@ -215,7 +218,6 @@ class Resolver:
         if not required:
             return True
         from mason import DBT_COMPAT_VERSION
-        from mason.deps.semver import Version
 
         try:
             return VersionRange.parse(required).contains(Version.parse(DBT_COMPAT_VERSION))
@@ -307,11 +309,16 @@ class Resolver:
         return name
 
     def _deps_of(self, pin: Pinned) -> list[Spec]:
-        requester = f"{pin.display}@{pin.version or (pin.revision or '')[:12] or pin.kind}"
+        if pin.kind == "package":
+            requester = f"{pin.display}@{pin.version}"
+        elif pin.kind == "git":
+            requester = f"{pin.display}@{(pin.revision or '')[:10]}"
+        else:
+            requester = f"package {pin.name}"
         if pin.kind == "package":
             meta = self.hub.package(pin.spec.source, pin.spec.origin.span)["versions"].get(pin.version) or {}
             entries = meta.get("packages") if isinstance(meta, dict) else None
-            origin = Origin(f"hub metadata of {pin.display} {pin.version}", None, requester)
+            origin = Origin("", None, requester)
             return [parse_entry(entry, origin, self.root, self.renderer) for entry in entries or []]
         assert pin.path is not None
         declared = read_packages(pin.path, self.renderer, f"{pin.display}/", requester)

@@ -34,7 +34,8 @@ class Version:
         pre = match.group("pre")
         parts: tuple[int | str, ...] = ()
         if pre:
-            parts = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.-]", pre) if p)
+            # "b10" sorts after "b2": letters and digits are separate identifiers.
+            parts = tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|[A-Za-z]+", pre))
         return cls(int(match.group("major")), int(match.group("minor") or 0), int(match.group("patch") or 0),
                    parts, raw.strip())
 

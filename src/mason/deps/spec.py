@@ -49,12 +49,13 @@ class Origin:
     requester: str | None = None  # None: the root project; else e.g. "acme/parent@1.0.0"
 
     @property
-    def span(self) -> Span:
-        return Span(self.path, self.line)
+    def span(self) -> Span | None:
+        return Span(self.path, self.line) if self.path else None
 
     def describe(self) -> str:
-        where = str(self.span)
-        return where if self.requester is None else f"{self.requester} ({where})"
+        if self.requester is None:
+            return str(self.span)
+        return f"{self.requester} ({self.span})" if self.path else self.requester
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ class Renderer:
         ctx["project_name"] = project_name
         self.context = ctx
 
-    def render(self, value: Any, span: Span) -> Any:
+    def render(self, value: Any, span: Span | None) -> Any:
         from mason.jinja.native import has_jinja, render_native
 
         if isinstance(value, dict):
@@ -167,7 +168,7 @@ class Renderer:
             return [self.render(v, span) for v in value]
         if isinstance(value, str) and has_jinja(value):
             try:
-                return render_native(value, self.context, str(span.path))
+                return render_native(value, self.context, span.path if span else PACKAGES_FILE)
             except MasonError as exc:
                 if exc.span is None:
                     raise DepsError(exc.message, span, exc.hint) from exc
