@@ -8,7 +8,18 @@ import pytest
 
 from mason.deps.spec import DepsError
 
-from .conftest import deps, git, git_commit, git_repo, head, installed, lock_of, make_package, make_root, needs_git
+from .conftest import (
+    deps,
+    git,
+    git_commit,
+    git_repo,
+    head,
+    installed,
+    lock_of,
+    make_package,
+    make_root,
+    needs_git,
+)
 
 
 def test_local_package_is_linked_under_its_project_name(tmp_path: Path) -> None:

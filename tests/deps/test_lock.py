@@ -10,8 +10,18 @@ import yaml
 
 from mason.deps.spec import DepsError
 
-from .conftest import LocalHub, deps, git_commit, git_repo, head, installed, lock_of, make_package, make_root
-from .conftest import needs_git
+from .conftest import (
+    LocalHub,
+    deps,
+    git_commit,
+    git_repo,
+    head,
+    installed,
+    lock_of,
+    make_package,
+    make_root,
+    needs_git,
+)
 
 
 def _version_of(root: Path, name: str) -> str:
