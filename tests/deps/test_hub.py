@@ -39,7 +39,9 @@ def test_range_picks_newest_match_and_skips_prereleases(tmp_path: Path, hub: Loc
     assert lock_of(root)["packages"][0]["version"] == "1.4.2"
     (root / "packages.yml").write_text('packages:\n  - package: acme/utils\n    version: [">=1.0.0", "<2.0.0"]\n'
                                        "    install-prerelease: true\n")
-    out = deps(root, hub)
+    out = deps(root, hub)  # the lock's version still fits, so it stays, and we are told how to move
+    assert "Keeping acme/utils 1.4.2 from package-lock.yml (1.5.0-b1 matches too" in out.text
+    out = deps(root, hub, upgrade=True)
     assert lock_of(root)["packages"][0]["version"] == "1.5.0-b1"
     assert "1.5.0-b1" in (installed(root)["utils"] / "macros" / "version.sql").read_text()
     assert "Updated version available: 2.0.0" in out.lines

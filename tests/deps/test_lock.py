@@ -206,3 +206,42 @@ def test_damaged_lock_file_is_reported(tmp_path: Path) -> None:
         deps(root)
     deps(root, upgrade=True)
     assert list(installed(root)) == ["pkg_a"]
+
+
+def test_outdated_lock_keeps_versions_the_new_spec_still_allows(tmp_path: Path, hub: LocalHub) -> None:
+    _publish(hub, "1.0.0")
+    hub.publish("acme/extra", "1.0.0")
+    root = make_root(tmp_path / "root", 'packages:\n  - package: acme/core\n    version: [">=1.0.0"]\n')
+    deps(root, hub)
+    _publish(hub, "1.1.0")
+
+    # adding a package re-resolves, but acme/core stays where the lock had it
+    (root / "packages.yml").write_text('packages:\n  - package: acme/core\n    version: [">=1.0.0"]\n'
+                                       "  - package: acme/extra\n    version: 1.0.0\n")
+    out = deps(root, hub)
+    assert out.lines[0].startswith("Keeping acme/core 1.0.0 from package-lock.yml")
+    assert out.lines[1].startswith("Updating lock file")
+    assert _version_of(root, "core") == "1.0.0" and "extra" in installed(root)
+
+    # a lock written by another tool (another hash) is honoured the same way, and rewritten
+    lock_path = root / "package-lock.yml"
+    lock_path.write_text(lock_path.read_text().replace(lock_of(root)["sha1_hash"], "0" * 40))
+    deps(root, hub)
+    assert _version_of(root, "core") == "1.0.0" and lock_of(root)["sha1_hash"] != "0" * 40
+
+    # a range the locked version no longer meets moves it
+    (root / "packages.yml").write_text('packages:\n  - package: acme/core\n    version: [">=1.1.0"]\n')
+    deps(root, hub)
+    assert _version_of(root, "core") == "1.1.0" and list(installed(root)) == ["core"]
+
+
+def test_lock_pointing_at_a_vanished_folder_says_how_to_recover(tmp_path: Path) -> None:
+    make_package(tmp_path / "a", "pkg_a")
+    root = make_root(tmp_path / "root", "packages:\n  - local: ../a\n")
+    deps(root)
+    (tmp_path / "a").rename(tmp_path / "moved")
+    with pytest.raises(DepsError) as err:
+        deps(root)
+    text = err.value.render()
+    assert text.startswith("package-lock.yml:2: local package '../a': folder ")
+    assert "fix the path" in text and "`mason deps --upgrade` resolves packages.yml again" in text

@@ -15,7 +15,7 @@ from mason.deps.lock import read_lock, write_lock
 from mason.deps.resolve import Pinned, Resolver
 from mason.deps.semver import Version, VersionError
 from mason.deps.spec import LOCK_FILE, PACKAGES_FILE, DepsError, Renderer, read_packages
-from mason.errors import Span, UsageError
+from mason.errors import MasonError, Span, UsageError
 from mason.project.project import PROJECT_FILE, load_project
 
 
@@ -45,7 +45,7 @@ def run_deps(project_dir: Path, cli_vars: Mapping[str, Any], env: Mapping[str, s
     install = _install_path(root, project.packages_install_path)
     install.parent.mkdir(parents=True, exist_ok=True)
     wanted_hash = declared.sha1_hash
-    lock = None if options.upgrade else read_lock(root, renderer)
+    lock = None if options.upgrade else _read_lock(root, renderer)
     workdir = Path(tempfile.mkdtemp(dir=install.parent, prefix=f".{install.name}.mason-"))
     try:
         resolver = Resolver(root, project.name, renderer, hub, workdir, options.version_check, say)
@@ -54,8 +54,15 @@ def run_deps(project_dir: Path, cli_vars: Mapping[str, Any], env: Mapping[str, s
                 say(f"{LOCK_FILE} is up to date with {declared.display}; nothing to do "
                     "(run with --upgrade to resolve newer versions)")
                 return 0
-            pins = resolver.resolve(lock.specs, transitive=False)
+            try:
+                pins = resolver.resolve(lock.specs, transitive=False)
+            except DepsError as exc:
+                from_lock = exc.span is not None and exc.span.path == LOCK_FILE
+                hint = "; ".join(h for h in (exc.hint, _LOCK_HINT if from_lock else None) if h)
+                raise DepsError(exc.message, exc.span, hint or None) from exc
         else:
+            if lock is not None:
+                resolver.prefer(lock.specs)
             pins = resolver.resolve(declared.specs)
             path = write_lock(root, pins, wanted_hash)
             say(f"Updating lock file in file path: {path}")
@@ -65,6 +72,16 @@ def run_deps(project_dir: Path, cli_vars: Mapping[str, Any], env: Mapping[str, s
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+_LOCK_HINT = f"this entry comes from {LOCK_FILE}: `mason deps --upgrade` resolves packages.yml again"
+
+
+def _read_lock(root: Path, renderer: Renderer) -> Any:
+    try:
+        return read_lock(root, renderer)
+    except MasonError as exc:
+        raise DepsError(exc.message, exc.span, _LOCK_HINT) from exc
 
 
 def _scrubbed(echo: Callable[[str], None], env: Mapping[str, str]) -> Callable[[str], None]:

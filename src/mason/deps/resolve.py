@@ -66,6 +66,17 @@ class Resolver:
         self._fetched: dict[str, tuple[Path, Any]] = {}
         self._warned: set[str] = set()
         self._pins: dict[tuple[Any, ...], Pinned] = {}
+        # From an outdated package-lock.yml: key -> locked hub version or git commit, kept when still allowed.
+        self.preferred: dict[str, str] = {}
+
+    def prefer(self, locked: list[Spec]) -> None:
+        """Keep what an outdated lock pinned where the new spec still allows it, so editing packages.yml
+        does not move the other packages (--upgrade resolves everything afresh)."""
+        for spec in locked:
+            if spec.kind == "package" and spec.versions:
+                self.preferred[self.key_of(spec)] = spec.versions[0]
+            elif spec.kind == "git" and spec.revision:
+                self.preferred[self.key_of(spec)] = spec.revision
 
     # ------------------------------------------------------------------------------------ requests
 
@@ -188,6 +199,14 @@ class Resolver:
         compatible = [v for v, meta in versions.items() if self._dbt_compatible(meta)]
         prerelease = any(r.install_prerelease for r in specs)
         chosen = best_match(compatible, wanted, prerelease)
+        kept = self.preferred.get(key)
+        if (chosen is not None and kept is not None and kept != chosen and kept in compatible
+                and best_match([kept], wanted, prerelease) == kept):
+            if key not in self._warned:
+                self._warned.add(key)
+                self.warn(f"Keeping {name} {kept} from package-lock.yml ({chosen} matches too: run "
+                          "mason deps --upgrade to move to it)")
+            chosen = kept
         if chosen is None:
             hidden = sorted(set(versions) - set(compatible))
             note = (f"\n  not considered (they require another dbt version): {', '.join(sort_versions(hidden))}"
@@ -233,8 +252,9 @@ class Resolver:
                              for r in specs)
             raise DepsError(f"git package {display} is requested at different revisions:\n{asks}",
                             _root_span(specs), "use the same `revision:` everywhere this repository is listed")
-        revision = revisions.pop() if revisions else None
-        if revision is None and all(r.warn_unpinned for r in specs) and display not in self._warned:
+        requested = revisions.pop() if revisions else None
+        revision = requested or self.preferred.get(key)
+        if requested is None and all(r.warn_unpinned for r in specs) and display not in self._warned:
             self._warned.add(display)
             self.warn(f'Warning: the git package "{spec.source}" is not pinned, using the default branch '
                       f"(from {spec.origin.describe()}).\n  This can bring breaking changes into your project "
