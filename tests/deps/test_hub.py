@@ -175,3 +175,14 @@ def test_tarball_package(tmp_path: Path, hub: LocalHub) -> None:
     (root / "packages.yml").write_text(f"packages:\n  - tarball: {url}.missing\n    name: core_pkg\n")
     with pytest.raises(DepsError, match=r"packages.yml:2: tarball package core_pkg: .* was not found"):
         deps(root, hub)
+
+
+def test_hub_dependencies_come_from_the_download_when_metadata_lacks_them(tmp_path: Path,
+                                                                          hub: LocalHub) -> None:
+    hub.publish("acme/core", "1.0.0")
+    hub.publish("acme/reports", "1.0.0", deps=[{"package": "acme/core", "version": "1.0.0"}])
+    del hub.records["acme/reports"]["versions"]["1.0.0"]["packages"]
+    hub._write()
+    root = make_root(tmp_path / "root", "packages:\n  - package: acme/reports\n    version: 1.0.0\n")
+    deps(root, hub)
+    assert list(installed(root)) == ["core", "reports"]

@@ -336,10 +336,12 @@ class Resolver:
         else:
             requester = f"package {pin.name}"
         if pin.kind == "package":
-            meta = self.hub.package(pin.spec.source, pin.spec.origin.span)["versions"].get(pin.version) or {}
-            entries = meta.get("packages") if isinstance(meta, dict) else None
-            origin = Origin("", None, requester)
-            return [parse_entry(entry, origin, self.root, self.renderer) for entry in entries or []]
+            # The hub publishes each version's own packages; without that list, read the download.
+            meta = self.hub.package(pin.spec.source, pin.spec.origin.span)["versions"].get(pin.version)
+            if isinstance(meta, dict) and isinstance(meta.get("packages"), list):
+                origin = Origin("", None, requester)
+                return [parse_entry(entry, origin, self.root, self.renderer) for entry in meta["packages"]]
+            self.fetch_hub(pin)
         assert pin.path is not None
         declared = read_packages(pin.path, self.renderer, f"{pin.display}/", requester)
         return declared.specs
