@@ -340,7 +340,11 @@ def deps_cmd(**opts: Any) -> None:
         options = DepsOptions(upgrade=opts["upgrade"], lock_only=opts["lock_only"],
                               add_package=opts["add_package"], source=opts["source"], hub_url=opts["hub_url"],
                               version_check=opts.get("version_check") is not False)
-        return run_deps(session.project_dir, session.cli_vars, session.env, options, click.echo)
+        def echo(line: str) -> None:
+            if not session.flags.quiet or line.startswith("Warning"):
+                click.echo(line)
+
+        return run_deps(session.project_dir, session.cli_vars, session.env, options, echo)
 
     _invoke("deps", opts, body)
 

@@ -201,6 +201,9 @@ def find_packages_file(root: Path) -> tuple[Path | None, str]:
         path = root / name
         if path.is_file():
             raw = load_yaml_text(path.read_text(encoding="utf-8"), name)
+            if raw is not None and not isinstance(raw, dict):
+                raise DepsError(f"{name} must be a mapping with a `packages:` list", Span(name, 1),
+                                "e.g. packages:\n    - package: dbt-labs/dbt_utils\n      version: 1.3.0")
             if isinstance(raw, dict) and raw.get("packages") is not None:
                 found.append(path)
     if len(found) == 2:
