@@ -84,7 +84,7 @@ class Spec:
     @property
     def revision(self) -> str | None:
         value = self.fields.get("revision")
-        return _scalar_text(value) if value not in (None, "") else None
+        return str(value) if value not in (None, "") else None
 
     @property
     def subdirectory(self) -> str | None:
@@ -96,7 +96,7 @@ class Spec:
         value = self.fields.get("version")
         if value is None:
             return []
-        return [_scalar_text(v) for v in value] if isinstance(value, list) else [_scalar_text(value)]
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
     @property
     def install_prerelease(self) -> bool:
@@ -133,12 +133,6 @@ class PackagesFile:
 def spec_hash(specs: list[Spec]) -> str:
     lines = sorted(json.dumps(spec.hash_dict(), sort_keys=True) for spec in specs)
     return hashlib.sha1("\n".join(lines).encode("utf-8")).hexdigest()
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
-    return str(value)
 
 
 def _truthy(value: Any) -> bool:
