@@ -228,3 +228,27 @@ def test_git_same_repo_at_two_revisions_is_a_conflict(tmp_path: Path) -> None:
     assert text.startswith(f"packages.yml:2: git package {url} is requested at different revisions")
     assert "packages.yml:2 asks for revision v1" in text
     assert "package mid_pkg (../mid/packages.yml:2) asks for revision v2" in text
+
+
+@needs_git
+def test_monorepo_local_paths_inside_a_git_package_stay_in_that_repository(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "mono", {
+        "packages/core/dbt_project.yml": "name: core_pkg\nversion: '1.0'\n",
+        "packages/marts/dbt_project.yml": "name: marts_pkg\nversion: '1.0'\n",
+        "packages/marts/packages.yml": "packages:\n  - local: ../core\n",
+    })
+    git(repo, "tag", "v1")
+    url = repo.as_uri()
+    root = make_root(tmp_path / "root",
+                     f"packages:\n  - git: {url}\n    revision: v1\n    subdirectory: packages/marts\n")
+    deps(root)
+    pkgs = installed(root)
+    assert list(pkgs) == ["core_pkg", "marts_pkg"]
+    assert not pkgs["core_pkg"].is_symlink() and (pkgs["core_pkg"] / "dbt_project.yml").is_file()
+    sha = head(repo)
+    assert lock_of(root)["packages"][1] == {"git": url, "name": "core_pkg", "revision": sha,
+                                            "subdirectory": "packages/core"}
+    git_commit(repo, {"packages/core/new.sql": "select 1"})
+    deps(root)  # from the lock
+    assert list(installed(root)) == ["core_pkg", "marts_pkg"]
+    assert not (installed(root)["core_pkg"] / "new.sql").exists()

@@ -34,6 +34,7 @@ class Pinned:
     tarball_sha1: str | None = None
     revision: str | None = None  # git: the commit sha
     path: Path | None = None  # local: the folder; others: where the fetched project sits
+    checkout: Path | None = None  # git: the whole clone (path is inside it with a subdirectory)
     deps: list[Spec] = field(default_factory=list)
 
     @property
@@ -96,6 +97,8 @@ class Resolver:
         so that is tried too."""
         raw = Path(os.path.expanduser(spec.source))
         candidates = [raw] if raw.is_absolute() else [spec.base_dir / raw, self.root / raw]
+        # a download is temporary: a path into it cannot be linked (git packages turn those into git entries)
+        candidates = [c for c in candidates if not _inside(c, self.workdir)] or [self.root / raw]
         for candidate in candidates:
             if (candidate / PROJECT_FILE).is_file():
                 return Path(os.path.normpath(candidate.absolute()))
@@ -259,8 +262,10 @@ class Resolver:
             self.warn(f'Warning: the git package "{spec.source}" is not pinned, using the default branch '
                       f"(from {spec.origin.describe()}).\n  This can bring breaking changes into your project "
                       "without warning: set `revision:` to a tag or commit (or `warn-unpinned: false`).")
-        checkout, sha = self._fetch(f"git|{key}|{revision}",
+        repo = key.split("#", 1)[0]
+        checkout, sha = self._fetch(f"{repo}|{revision}",
                                     lambda dest: (dest, self._git(spec, revision, dest, display)))
+        self._fetched.setdefault(f"{repo}|{sha}", (checkout, sha))  # the same commit by its sha
         folder = checkout / spec.subdirectory if spec.subdirectory else checkout
         span = _root_span(specs)
         if not (folder / PROJECT_FILE).is_file():
@@ -268,7 +273,7 @@ class Resolver:
             raise DepsError(f"git package {display}: no {PROJECT_FILE} in {where}", span,
                             "point `subdirectory:` at the folder that holds the package's dbt_project.yml")
         return Pinned("git", key, spec, specs, name=self._project_name(folder, display, span), revision=sha,
-                      path=folder)
+                      path=folder, checkout=checkout)
 
     def _git(self, spec: Spec, revision: str | None, dest: Path, display: str) -> str:
         return fetch.git_checkout(spec.source, revision, dest, _root_span([spec]), display)
@@ -344,7 +349,26 @@ class Resolver:
             self.fetch_hub(pin)
         assert pin.path is not None
         declared = read_packages(pin.path, self.renderer, f"{pin.display}/", requester)
+        if pin.kind == "git":
+            return [self._same_repo(pin, spec) for spec in declared.specs]
         return declared.specs
+
+    def _same_repo(self, pin: Pinned, spec: Spec) -> Spec:
+        """A git package's `local:` path to another package in the same repository (a monorepo) becomes a
+        git entry for that folder at the same commit, so it can be installed and locked."""
+        if spec.kind != "local" or Path(spec.source).is_absolute() or pin.checkout is None:
+            return spec
+        assert pin.path is not None
+        target = Path(os.path.normpath(pin.path / spec.source))
+        checkout = Path(os.path.normpath(pin.checkout))
+        if not _inside(target, checkout) or not (target / PROJECT_FILE).is_file():
+            return spec
+        sub = target.relative_to(checkout).as_posix()
+        fields: dict[str, Any] = {"git": pin.spec.source, "revision": pin.revision}
+        raw: dict[str, Any] = {"git": pin.spec.raw.get("git", pin.spec.source), "revision": pin.revision}
+        if sub != ".":
+            fields["subdirectory"] = raw["subdirectory"] = sub
+        return Spec("git", raw, fields, spec.origin, spec.base_dir)
 
 
 def _root_span(specs: Iterable[Spec]) -> Span | None:
@@ -354,6 +378,11 @@ def _root_span(specs: Iterable[Spec]) -> Span | None:
         if spec.origin.requester is None:
             return spec.origin.span
     return specs[0].origin.span if specs else None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = Path(os.path.abspath(path)), Path(os.path.abspath(folder))
+    return path == folder or folder in path.parents
 
 
 def _signature(key: str, spec: Spec) -> tuple[str, ...]:
