@@ -323,6 +323,34 @@ def clean_cmd(**opts: Any) -> None:
     _invoke("clean", opts, body)
 
 
+@cli.command("deps")
+@_global_options
+@click.option("--upgrade", is_flag=True, default=False, help="Resolve again, ignoring package-lock.yml.")
+@click.option("--lock", "lock_only", is_flag=True, default=False,
+              help="Only resolve and write package-lock.yml; install nothing.")
+@click.option("--add-package", default=None, help="Add a package to packages.yml, e.g. dbt-labs/dbt_utils@1.3.0.")
+@click.option("--source", type=click.Choice(["hub", "git", "local"]), default="hub",
+              help="Where --add-package comes from.")
+@click.option("--hub-url", default=None, envvar="MASON_HUB_URL",
+              help="Package hub base URL (default https://hub.getdbt.com/).")
+def deps_cmd(**opts: Any) -> None:
+    """Install the packages in packages.yml / dependencies.yml into packages-install-path."""
+
+    def body(session: Any) -> int:
+        from mason.deps.command import DepsOptions, run_deps
+
+        options = DepsOptions(upgrade=opts["upgrade"], lock_only=opts["lock_only"],
+                              add_package=opts["add_package"], source=opts["source"], hub_url=opts["hub_url"],
+                              version_check=opts.get("version_check") is not False)
+        def echo(line: str) -> None:
+            if not session.flags.quiet or line.startswith("Warning"):
+                click.echo(line)
+
+        return run_deps(session.project_dir, session.cli_vars, session.env, options, echo)
+
+    _invoke("deps", opts, body)
+
+
 @cli.command("init")
 @click.argument("project_name", required=False)
 @click.option("--skip-profile-setup", "-s", is_flag=True, default=False)

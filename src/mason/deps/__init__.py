@@ -1,0 +1,1 @@
+"""`mason deps`: package installation (packages.yml / dependencies.yml, package-lock.yml)."""
