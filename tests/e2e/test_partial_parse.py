@@ -113,3 +113,15 @@ def test_ls_on_an_unchanged_project_reads_the_selection_index(tmp_path: Path) ->
     # a change means a real parse (the index is stale)
     (root / "models" / "c.sql").write_text("select * from {{ ref('b') }}")
     assert "p.c" in run_mason(root, "ls", "-s", "a+").stdout
+
+
+def test_an_edit_that_closes_a_cycle_is_reported(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/a.sql": "select 1 as id",
+        "models/b.sql": "select * from {{ ref('a') }}",
+        "models/c.sql": "select * from {{ ref('b') }}",
+    })
+    assert run_mason(root, "parse").code == 0
+    (root / "models" / "a.sql").write_text("select * from {{ ref('c') }}")
+    res = run_mason(root, "parse")
+    assert res.code == 1 and "cycle" in res.stderr and "model.p.a" in res.stderr

@@ -123,7 +123,7 @@ def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
     if errors:
         raise ParseErrors(errors) if len(errors) > 1 else errors[0]
     bound = replace(manifest, nodes=nodes, parent_map=parent_map, child_map=child_map)
-    check_cycles(bound)
+    check_cycles(bound, roots=sorted(replaced))  # a new cycle must pass through a re-parsed node
     return bound
 
 
@@ -171,10 +171,20 @@ def bind(manifest: Manifest) -> Manifest:
     return bound
 
 
-def check_cycles(manifest: Manifest) -> None:
-    parents = {uid: [p for p in n.depends_on_nodes if p in manifest.nodes] for uid, n in manifest.nodes.items()}
+def check_cycles(manifest: Manifest, roots: list[str] | None = None) -> None:
+    """Raise on a cycle among nodes; with `roots`, only cycles through those nodes are looked for."""
+    nodes = manifest.nodes
+
+    class _Parents(dict[str, list[str]]):
+        def __missing__(self, uid: str) -> list[str]:
+            node = nodes.get(uid)
+            found = [p for p in node.depends_on_nodes if p in nodes] if node is not None else []
+            self[uid] = found
+            return found
+
+    parents = _Parents()
     state: dict[str, int] = {}
-    for start in sorted(parents):
+    for start in (sorted(nodes) if roots is None else roots):
         if state.get(start):
             continue
         stack: list[tuple[str, int]] = [(start, 0)]
@@ -186,7 +196,7 @@ def check_cycles(manifest: Manifest) -> None:
                     continue
                 state[uid] = 1
                 path.append(uid)
-            deps = parents.get(uid, [])
+            deps = parents[uid]
             if idx < len(deps):
                 stack.append((uid, idx + 1))
                 dep = deps[idx]
