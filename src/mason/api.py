@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
-from mason.graph.dag import bind, rebind
 from mason.graph.selector import (
     Difference,
     Intersection,
@@ -20,8 +19,6 @@ from mason.graph.selector import (
 )
 from mason.nodes.manifest import Manifest
 from mason.parse import cache as cache_mod
-from mason.parse.files import SourceFile
-from mason.parse.parser import ProjectParser
 from mason.project.loader import LoadedProject, load
 from mason.session import Session
 
@@ -57,6 +54,9 @@ def parse(session: Session) -> Parsed:
                     cache_mod.save(cache_path, cache)
                     ids = frozenset(cache.file_nodes[path] for path in changed)
                     return Parsed(loaded, patched, patched=ids)
+    from mason.graph.dag import bind
+    from mason.parse.parser import ProjectParser  # imported here: `ls` on an unchanged project needs neither
+
     parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
     parsed = parser.parse()
     errors = list(parser.errors)
@@ -126,8 +126,12 @@ def parse_is_current(session: Session) -> bool:
 def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCache,
              changed: list[str]) -> Manifest | None:
     """Re-parse edited model files and re-bind just those nodes; None means do a full parse instead."""
+    from mason.graph.dag import rebind
+    from mason.parse.files import SourceFile
+    from mason.parse.parser import ProjectParser
+
     manifest: Manifest = cache.manifest
-    files: list[SourceFile] = []
+    files: list[Any] = []
     for path in changed:
         old = manifest.nodes.get(cache.file_nodes[path])
         if old is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,21 +50,13 @@ from mason.parse.yaml_fields import (
     _yaml_config,
 )
 from mason.project.configs import ConfigTree, default_config, merge_into
-from mason.project.project import ProjectConfig
+from mason.project.loader import Package
 from mason.session import Session
 
 BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
 _SNAPSHOT_BLOCK = __import__("re").compile(
     r"{%-?\s*snapshot\s+(\w+)\s*-?%}(.*?){%-?\s*endsnapshot\s*-?%}", __import__("re").S
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Package:
-    name: str
-    root: Path
-    config: ProjectConfig
-    is_root: bool
 
 
 class ProjectParser:

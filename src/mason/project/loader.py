@@ -7,11 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from mason.errors import ProjectError, Span
-from mason.parse.parser import Package
 from mason.project.profiles import Target, load_target
 from mason.project.project import PROJECT_FILE, ProjectConfig, load_project
 from mason.project.yamlio import load_yaml_file
 from mason.session import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """The root project or one installed package."""
+
+    name: str
+    root: Path
+    config: ProjectConfig
+    is_root: bool
 
 
 @dataclass(frozen=True, slots=True)
