@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +228,31 @@ def test_bad_value_under_column_types(adapter: DuckDBAdapter, tmp_path: Path) ->
     assert err.span is not None and err.span.line == 3
     assert "amount" in str(err)
     assert adapter.get_relation("warehouse", "main", "bad") is None
+
+
+def test_all_columns_typed_reads_the_file_once_and_reports_bad_values(adapter: DuckDBAdapter,
+                                                                       tmp_path: Path) -> None:
+    """Every column in column_types: loaded straight from the file (no staging table, no inference)."""
+    types = {"id": "integer", "amount": "decimal(10,2)", "day": "date"}
+    good = _write(tmp_path / "typed.csv", "id,amount,day\n1,10.5,2024-01-02\n2,,2024-02-03\n3,null,\n")
+    outcome = _load(adapter, "typed", good, column_types=types)
+    assert outcome.message == "INSERT 3"
+    _, table = adapter.execute("select id, amount, day from warehouse.main.typed order by id", fetch=True)
+    assert table is not None and [tuple(r) for r in table.rows] == [
+        (1, Decimal("10.50"), date(2024, 1, 2)), (2, None, date(2024, 2, 3)), (3, None, None)]
+    _, cols = adapter.execute("select data_type from information_schema.columns where table_name = 'typed' "
+                              "order by ordinal_position", fetch=True)
+    assert cols is not None and [r[0] for r in cols.rows] == ["INTEGER", "DECIMAL(10,2)", "DATE"]
+    bad = _write(tmp_path / "typed_bad.csv", "id,amount,day\n1,1,2024-01-02\n2,x,2024-01-03\n")
+    with pytest.raises(DatabaseError) as info:
+        _load(adapter, "typed_bad", bad, column_types=types)
+    assert info.value.span is not None and info.value.span.line == 3 and "amount" in str(info.value)
+    ragged = _write(tmp_path / "typed_rag.csv", "id,amount,day\n1,1,2024-01-02\n2\n")
+    with pytest.raises(ParseError) as rag:
+        _load(adapter, "typed_rag", ragged, column_types=types)
+    assert rag.value.span is not None and rag.value.span.line == 3
+    assert adapter.get_relation("warehouse", "main", "typed_bad") is None
+    assert adapter.get_relation("warehouse", "main", "typed_rag") is None
 
 
 def test_unknown_column_type(adapter: DuckDBAdapter, tmp_path: Path) -> None:

@@ -67,8 +67,16 @@ class DuckDBSeedSQL:
             f"columns = {{{cols}}})"
         )
 
-    def drop_stage(self, stage: str) -> str:
-        return f"drop table if exists {stage}"
+    def create_stage_view(self, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> str:
+        """The file as a view: for a seed whose every column has a configured type, read in one pass."""
+        return self.create_stage(stage, csv_path, header, delimiter).replace(
+            "create temp table", "create temp view", 1)
+
+    def drop_stage(self, stage: str, view: bool = False) -> str:
+        return f"drop {'view' if view else 'table'} if exists {stage}"
+
+    def count_rows(self, relation: Relation) -> str:
+        return f"select count(*) from {relation.render()}"
 
     # -- inference
     def _trimmed(self, name: str) -> str:
@@ -235,13 +243,20 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
 
     adapter.execute(sql.create_schema(relation))
     stage = sql.stage_name()
+    # every column typed by configuration: nothing to infer, so the file is read once, through a view
+    as_view = bool(header) and all(name in overrides for name in header)
+    if as_view:
+        stage = sql.quote(f"{_VIEW_MARK}{uuid.uuid4().hex[:16]}")
     try:
         try:
-            adapter.execute(sql.create_stage(stage, csv_path, header, delimiter))
+            make_stage = sql.create_stage_view if as_view else sql.create_stage
+            adapter.execute(make_stage(stage, csv_path, header, delimiter))
         except DatabaseError as exc:
             raise _csv_error(exc, csv_path, label) from exc
-        columns, rows = _infer(adapter, sql, stage, header, overrides)
-        loaded = 0 if empty else rows
+        if as_view:
+            columns, rows = [_Column(name, st.OVERRIDE, overrides[name]) for name in header], -1
+        else:
+            columns, rows = _infer(adapter, sql, stage, header, overrides)
 
         existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
         if existing is not None and not full_refresh and existing.type != "view":
@@ -249,9 +264,13 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
         else:
             _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
                     quote_columns)
+        if rows < 0 and not empty:
+            _, counted = adapter.execute(sql.count_rows(relation), fetch=True)
+            rows = int(counted.rows[0][0]) if counted is not None else 0
+        loaded = 0 if empty else rows
     finally:
         try:
-            adapter.execute(sql.drop_stage(stage))
+            adapter.execute(sql.drop_stage(stage, as_view))
         except DatabaseError:
             pass
     message = f"INSERT {loaded}"
@@ -425,9 +444,31 @@ def _csv_error(exc: DatabaseError, csv_path: Path, label: str) -> MasonError:
                       hint="every row needs as many fields as the header; quote fields containing the delimiter")
 
 
+_VIEW_MARK = "mason_seed_view_"
+
+
+def _stage_readable(adapter: Any, stage: str) -> DatabaseError | None:
+    """None if the stage reads cleanly; else the error reading it (a malformed file behind a view)."""
+    try:
+        adapter.execute(f"select count(*) from {stage}", fetch=True)
+    except DatabaseError as exc:
+        return exc
+    return None
+
+
 def _value_error(adapter: Any, sql: DuckDBSeedSQL, stage: str, checks: Iterable[tuple[_Column, str, str]],
                  exc: DatabaseError, csv_path: Path, delimiter: str, label: str) -> MasonError:
     """The first value that does not fit its column's type, with its line, else the database's error."""
+    if _VIEW_MARK in stage:  # the file behind a view: malformed, or materialize it to find the row
+        bad_file = _stage_readable(adapter, stage)
+        if bad_file is not None:
+            return _csv_error(bad_file, csv_path, label)
+        table_stage = sql.stage_name()
+        adapter.execute(sql.create_stage(table_stage, csv_path, _read_header(csv_path, delimiter), delimiter))
+        try:
+            return _value_error(adapter, sql, table_stage, checks, exc, csv_path, delimiter, label)
+        finally:
+            adapter.execute(sql.drop_stage(table_stage))
     for col, expr, sql_type in checks:
         try:
             _, table = adapter.execute(sql.first_bad_value(stage, col, expr, sql_type), fetch=True)
