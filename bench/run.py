@@ -116,6 +116,19 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: 
     return Sample(True, wall, rss, rc, log)
 
 
+def settle(project: Path) -> None:
+    """Wait for Mason's background write of its parse cache (a detached process holding
+    target/partial_parse.mason.lock, about a second at 10,000 models) so that every operation is timed
+    from a steady state, not while the previous one's write competes for the CPU."""
+    lock = project / "target" / "partial_parse.mason.lock"
+    if not lock.exists():
+        return
+    import fcntl
+
+    with lock.open("rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+
+
 def summarize(samples: list[Sample], command: str) -> dict:
     res: dict = {"command": command, "reps": len(samples)}
     bad = next((s for s in samples if not s.ok), None)
@@ -396,6 +409,7 @@ class ToolBench:
         for i in range(self.reps):
             if before:
                 before(i)
+            settle(self.project)
             s = measure(self.cmd(*sub), self.project, self.env, self.logs / f"{op}_r{i}.log", self.timeout)
             if s.ok and check:
                 err = check()
