@@ -29,12 +29,15 @@ class Parsed:
     manifest: Manifest
     unchanged: bool = False  # the manifest is exactly the last parse's (its artifacts need no rewrite)
     patched: frozenset[str] | None = None  # after a partial re-parse: the ids of the re-parsed nodes
+    light: bool = False  # nodes other than the patched ones are SlimNodes (see parse(light=True))
 
 
-def parse(session: Session) -> Parsed:
+def parse(session: Session, light: bool = False) -> Parsed:
     """Load and parse the project; with partial parsing on, reuse or patch the last parse when possible.
 
     The cyclic garbage collector should be paused around this (see mason.memory): the CLI does so.
+    With `light`, a partial re-parse works from the cache's slim index (mason.nodes.slim): the result's
+    unchanged nodes are SlimNodes, which is enough to write the artifacts (`mason parse`), not to run.
     """
     loaded = load(session)
     cache_path = loaded.target_dir / cache_mod.CACHE_FILE
@@ -42,7 +45,10 @@ def parse(session: Session) -> Parsed:
     if session.flags.partial_parse:
         key = cache_mod.project_key(loaded, session)
         states = cache_mod.file_states(loaded)
-        cache = cache_mod.load(cache_path)
+        cache = cache_mod.load_light(cache_path) if light else None
+        if cache is None or cache.key != key or not cache.env_matches(session.env) or \
+                cache_mod.changed_model_files(cache, states) in ([], None):
+            cache, light = cache_mod.load(cache_path), False
         if cache is not None and cache.key == key and cache.env_matches(session.env):
             changed = cache_mod.changed_model_files(cache, states)
             if changed == []:
@@ -50,10 +56,13 @@ def parse(session: Session) -> Parsed:
             if changed:
                 patched = _reparse(session, loaded, cache, changed)
                 if patched is not None:
-                    cache.manifest, cache.files = patched, states
-                    cache_mod.save(cache_path, cache)
                     ids = frozenset(cache.file_nodes[path] for path in changed)
-                    return Parsed(loaded, patched, patched=ids)
+                    cache.manifest, cache.files = patched, states
+                    if light:
+                        cache_mod.save_patch(cache_path, cache, {uid: patched.nodes[uid] for uid in ids})
+                    else:
+                        cache_mod.save(cache_path, cache)
+                    return Parsed(loaded, patched, patched=ids, light=light)
     from mason.graph.dag import bind
     from mason.parse.parser import ProjectParser  # imported here: `ls` on an unchanged project needs neither
 

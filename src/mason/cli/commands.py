@@ -25,8 +25,8 @@ def _echo(text: str) -> None:
     click.echo(text)
 
 
-def parse_and_write(session: Any) -> api.Parsed:
-    parsed = api.parse(session)
+def parse_and_write(session: Any, light: bool = False) -> api.Parsed:
+    parsed = api.parse(session, light=light)
     register_secrets(parsed.loaded.target.secrets)
     if not (parsed.unchanged and (parsed.loaded.target_dir / "manifest.json").is_file()):
         write_artifacts(session, parsed)
@@ -57,6 +57,10 @@ def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[s
     if reuse is not None:
         needed = set(parsed.patched or ()) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
         names = relation_names(parsed, needed)
+    elif parsed.light:  # slim nodes cannot be serialized: read the (patched) full cache and write it all
+        parsed = api.parse(session)
+        manifest = parsed.manifest
+        names = relation_names(parsed)
     else:
         names = relation_names(parsed)
     data = manifest_dict(manifest, names, session.invocation_id, session.started_at,
@@ -74,7 +78,7 @@ def parse(session: Any) -> int:
             _echo(f"Nothing changed since the last parse; target/manifest.json is current "
                   f"({time.perf_counter() - start:.2f}s)")
         return 0
-    parsed = parse_and_write(session)
+    parsed = parse_and_write(session, light=True)
     n = len(parsed.manifest.nodes)
     if not session.flags.quiet:
         _echo(f"Parsed {n} nodes, {len(parsed.manifest.sources)} sources and {len(parsed.manifest.macros)} macros "

@@ -1,4 +1,4 @@
-"""A node with only what selection and `ls` read: the selection index of the partial-parse cache.
+"""A node with only what selection, `ls` and a partial re-parse read: the index of the partial-parse cache.
 
 `mason ls -s ...` on an unchanged 10,000-model project has to load the nodes to select from; unpickling
 full nodes (code, columns, docs) took most of its time. The index keeps these fields on a plain slotted
@@ -13,7 +13,7 @@ from mason.nodes.nodes import Node
 
 SLIM_FIELDS = ("unique_id", "resource_type", "package_name", "name", "path", "original_file_path", "fqn",
                "config", "tags", "version", "latest_version", "access", "group", "patch_path", "test_metadata",
-               "depends_on_nodes")
+               "depends_on_nodes", "database", "schema", "alias")
 
 
 class SlimNode:
@@ -35,6 +35,9 @@ class SlimNode:
     patch_path: Any
     test_metadata: Any
     depends_on_nodes: tuple[str, ...]
+    database: str | None
+    schema: str | None
+    alias: str | None
 
     @classmethod
     def of(cls, node: Node) -> SlimNode:
