@@ -125,3 +125,22 @@ def test_an_edit_that_closes_a_cycle_is_reported(tmp_path: Path) -> None:
     (root / "models" / "a.sql").write_text("select * from {{ ref('c') }}")
     res = run_mason(root, "parse")
     assert res.code == 1 and "cycle" in res.stderr and "model.p.a" in res.stderr
+
+
+def test_edit_after_manifest_json_was_removed_writes_it_whole(tmp_path: Path) -> None:
+    """The edit path reads slim nodes; without a manifest.json to patch it must still write a full one."""
+    root = make_project(tmp_path / "p", {
+        "models/a.sql": "select 1 as id",
+        "models/b.sql": "select * from {{ ref('a') }}",
+    })
+    assert run_mason(root, "parse").code == 0
+    (root / "target" / "manifest.json").unlink()
+    (root / "models" / "b.sql").write_text("select 2 as id")
+    assert run_mason(root, "parse").code == 0
+    manifest = _manifest(root)
+    assert set(manifest["nodes"]) == {"model.p.a", "model.p.b"}
+    assert manifest["nodes"]["model.p.a"]["raw_code"] == "select 1 as id"
+    assert manifest["nodes"]["model.p.b"]["depends_on"]["nodes"] == []
+    # and the cache the background writer patched serves the next command
+    res = run_mason(root, "ls", "-s", "a+")
+    assert res.code == 0 and res.stdout.split() == ["p.a"]
