@@ -590,6 +590,58 @@ def _ratio(a: dict | None, b: dict | None) -> str:
     return f"{a['median_s'] / b['median_s']:.2f}×"
 
 
+# The performance issue's targets: (label, models, operation, against, how): `how` is "ratio<=x" (Mason's
+# median over the other's), "speedup>=x" (the other's over Mason's), "abs<=seconds" or "rss_ratio<=x".
+TARGETS: list[tuple[str, int, str, str, str]] = [
+    ("parse cold, 10,000 models: >= 20x faster than dbt-core", 10000, "parse_cold", "dbt-core", "speedup>=20"),
+    ("parse cold, 10,000 models: no slower than Fusion", 10000, "parse_cold", "fusion", "ratio<=1"),
+    ("parse warm (nothing changed), 10,000 models: <= 0.5 s", 10000, "parse_warm", "", "abs<=0.5"),
+    ("parse after one model changed, 10,000 models: <= 1 s", 10000, "parse_changed", "", "abs<=1"),
+    ("ls --select <model>+, 10,000 models: <= 1 s", 10000, "ls_select", "", "abs<=1"),
+    ("run 1,000 models, 1 thread: <= 1.5x the floor", 1000, "run_t1", "floor", "ratio<=1.5"),
+    ("run 1,000 models, 4 threads: <= 1.5x the floor", 1000, "run_t4", "floor", "ratio<=1.5"),
+    ("run 5,000 models, 1 thread: <= 1.5x the floor", 5000, "run_t1", "floor", "ratio<=1.5"),
+    ("run 5,000 models, 4 threads: <= 1.5x the floor", 5000, "run_t4", "floor", "ratio<=1.5"),
+    ("seed of a 1M-row CSV: >= 20x faster than dbt-core", 1000, "seed_big", "dbt-core", "speedup>=20"),
+    ("peak memory, 10,000 models (parse cold): <= half of dbt-core's", 10000, "parse_cold", "dbt-core",
+     "rss_ratio<=0.5"),
+]
+# `--targets`: the sizes and operations the targets need (others would take hours on dbt-core).
+TARGET_PLAN = {1000: list(OPS), 5000: ["run_t1", "run_t4"],
+               10000: ["parse_cold", "parse_warm", "parse_changed", "ls_select"]}
+
+
+def target_rows(data: dict) -> list[list[str]]:
+    rows = []
+    for label, n, op, other, how in TARGETS:
+        block = data["results"].get(str(n))
+        mason = block["ops"].get(op, {}).get("mason") if block else None
+        if other == "floor":
+            ref = block.get("floor") if block else None
+        else:
+            ref = block["ops"].get(op, {}).get(other) if block and other else None
+        kind, _, limit_s = how.partition("<=") if "<=" in how else how.partition(">=")
+        limit = float(limit_s)
+        measured, met = "not measured", "–"
+        ok = mason and mason.get("status") == "ok"
+        if ok and kind == "abs":
+            value = mason["median_s"]
+            measured, met = f"{value:.2f} s", "yes" if value <= limit else "NO"
+        elif ok and ref and ref.get("status") == "ok" and ref.get("median_s"):
+            if kind == "ratio":
+                value = mason["median_s"] / ref["median_s"]
+                measured, met = f"{value:.2f}x", "yes" if value <= limit else "NO"
+            elif kind == "speedup":
+                value = ref["median_s"] / mason["median_s"]
+                measured, met = f"{value:.1f}x faster", "yes" if value >= limit else "NO"
+            elif kind == "rss_ratio" and mason.get("peak_rss_mb") and ref.get("peak_rss_mb"):
+                value = mason["peak_rss_mb"] / ref["peak_rss_mb"]
+                measured = f"{mason['peak_rss_mb']:.0f} MiB vs {ref['peak_rss_mb']:.0f} MiB ({value:.2f}x)"
+                met = "yes" if value <= limit else "NO"
+        rows.append([label, measured, met])
+    return rows
+
+
 def write_report(data: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
@@ -618,6 +670,9 @@ def write_report(data: dict, out_dir: Path) -> None:
         "The floor is the same compiled SQL run by DuckDB in one Python process, in DAG order "
         "(no tests, no seeds).",
     ]
+    if data["config"].get("targets"):
+        lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+        lines += ["| " + " | ".join(row) + " |" for row in target_rows(data)]
     tool_cols = [t for t in ("mason", "dbt-core", "fusion") if t in data["tools"]]
     for n, block in data["results"].items():
         p = block["project"]
@@ -692,6 +747,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--reps", type=int, default=3, help="repetitions per operation and tool (default 3)")
     ap.add_argument(
+        "--targets",
+        action="store_true",
+        help="measure what the performance targets need (1,000 models: every operation; 5,000: runs; "
+        "10,000: parse and ls) and report each target as met or not; overrides --models and --ops",
+    )
+    ap.add_argument(
         "--tools",
         nargs="+",
         default=list(ALL_TOOLS),
@@ -706,6 +767,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=BENCH / ".cache", help="installs and work files")
     ap.add_argument("--out-dir", type=Path, default=BENCH / "results", help="where latest.md/json go")
     args = ap.parse_args(argv)
+    plan = {n: list(args.ops) for n in args.models}
+    if args.targets:
+        plan = {n: list(ops) for n, ops in TARGET_PLAN.items()}
+        args.models = list(plan)
+        args.ops = list(OPS)
 
     cache: Path = args.cache_dir.resolve()
     cache.mkdir(parents=True, exist_ok=True)
@@ -745,20 +811,23 @@ def main(argv: list[str] | None = None) -> int:
             "reps": args.reps,
             "big_seed_rows": args.big_seed_rows,
             "seed": args.seed,
+            "targets": args.targets,
+            "plan": {str(n): ops for n, ops in plan.items()},
         },
         "operations": OPS,
         "results": {},
     }
 
     for n in args.models:
+        ops = plan[n]
         print(f"[bench] N = {n}: generating project ...", flush=True)
         work = cache / "work" / f"n{n}"
         shutil.rmtree(work, ignore_errors=True)
         project = work / "project"
-        big = args.big_seed_rows if "seed_big" in args.ops else 0
+        big = args.big_seed_rows if "seed_big" in ops else 0
         meta = generate.generate(project, n, seed=args.seed, big_seed_rows=big)
         logs = logs_root / f"n{n}"
-        block: dict = {"project": meta, "ops": {op: {} for op in args.ops}, "notes": []}
+        block: dict = {"project": meta, "ops": {op: {} for op in ops}, "notes": []}
         data["results"][str(n)] = block
         benches: dict[str, ToolBench] = {}
         for tool in tools:
@@ -769,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
                 tb.prepare()
             except Exception as e:  # noqa: BLE001
                 tb.notes.append(f"preparing the DuckDB templates failed: {e!r}")
-            for op in args.ops:
+            for op in ops:
                 try:
                     block["ops"][op][tool.name] = tb.run_op(op)
                 except Exception as e:  # noqa: BLE001 - a harness error fails this cell, not the run
@@ -784,7 +853,7 @@ def main(argv: list[str] | None = None) -> int:
             data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
             write_report(data, args.out_dir)  # partial results survive an interrupted run
 
-        if "floor" in args.tools and any(op in args.ops for op in FLOOR_OPS):
+        if "floor" in args.tools and any(op in ops for op in FLOOR_OPS):
             source = None
             for name in ("mason", "dbt-core", "fusion"):
                 tb = benches.get(name)
