@@ -50,10 +50,7 @@ def _free_port() -> int:
 
 def _reachable_by_others(path: Path) -> bool:
     """Every folder from / down to `path` can be traversed by any user."""
-    for part in [path, *path.parents]:
-        if not part.stat().st_mode & stat.S_IXOTH:
-            return False
-    return True
+    return all(part.stat().st_mode & stat.S_IXOTH for part in [path, *path.parents])
 
 
 @dataclass

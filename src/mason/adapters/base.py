@@ -15,11 +15,20 @@ from mason.adapters.table import Table
 class Capabilities:
     transactional_ddl: bool = True
     atomic_rename: bool = True
-    merge: bool = True
+    merge: bool = True  # a native MERGE statement (without it, merge runs as delete+insert)
+    # `create or replace table|view` swaps in a relation of any shape atomically; without it a rebuild creates
+    # the new relation under a temporary name and swaps it in with renames, in one transaction
     create_or_replace_table: bool = False
+    create_or_replace_view: bool = False
     schemas_have_databases: bool = True
     incremental_strategies: tuple[str, ...] = ("append", "delete+insert", "merge")
     default_incremental_strategy: str = "delete+insert"
+    max_identifier_length: int | None = None  # in bytes; longer temporary names are shortened
+    indexes: bool = False  # the `indexes` config (PostgreSQL)
+    grants: bool = False  # the `grants` config
+    materialized_views: bool = False
+    unlogged_tables: bool = False
+    copy_csv: bool = False  # the adapter has copy_csv(table_sql, path, delimiter) for seeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,12 @@ class ColumnInfo:
 
     @property
     def data_type(self) -> str:
+        """The full type, size included (`character varying(32)`, `numeric(10,2)`), for DDL."""
+        if "(" not in self.dtype:
+            if self.char_size is not None and self.is_string():
+                return f"{self.dtype}({self.char_size})"
+            if self.numeric_precision is not None and self.is_numeric():
+                return f"{self.dtype}({self.numeric_precision},{self.numeric_scale or 0})"
         return self.dtype
 
     @property
