@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from mason.adapters.base import AdapterResponse
 from mason.adapters.relation import Relation
 from mason.errors import DatabaseError, MasonError, ParseError, Span
+from mason.execute import relation_ops as ops
 from mason.execute import seed_types as st
 from mason.execute.outcome import NodeOutcome
 
@@ -67,8 +68,19 @@ class DuckDBSeedSQL:
             f"columns = {{{cols}}})"
         )
 
+    def load_stage(self, adapter: Any, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> None:
+        """Create the all-text staging table `stage` holding the file's rows."""
+        adapter.execute(self.create_stage(stage, csv_path, header, delimiter))
+
     def drop_stage(self, stage: str) -> str:
         return f"drop table if exists {stage}"
+
+    # the line number in the warehouse's CSV reader errors
+    CSV_ERROR_LINE = re.compile(r"Line:\s*(\d+)")
+
+    def sql_type(self, duckdb_type: str) -> str:
+        """The warehouse's name for a type seed inference picked (given in DuckDB's spelling)."""
+        return duckdb_type
 
     # -- inference
     def _trimmed(self, name: str) -> str:
@@ -181,7 +193,7 @@ class DuckDBSeedSQL:
     def cast(self, expr: str, sql_type: str) -> str:
         return f"cast({expr} as {sql_type})"
 
-    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str:
+    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str | None:
         return (f"select rowid, {self.quote(col.name)} from {stage} "
                 f"where {expr} is not null and try_cast({expr} as {sql_type}) is null order by rowid limit 1")
 
@@ -205,6 +217,10 @@ _DIALECTS: dict[str, type[DuckDBSeedSQL]] = {"duckdb": DuckDBSeedSQL}
 
 
 def seed_sql_for(adapter: Any) -> DuckDBSeedSQL:
+    if getattr(adapter, "type", "") == "postgres":
+        from mason.execute.seeds_postgres import PostgresSeedSQL
+
+        return PostgresSeedSQL(adapter)
     cls = _DIALECTS.get(str(getattr(adapter, "type", "")))
     if cls is None:
         raise DatabaseError(f"loading seeds is not supported on the {adapter.type!r} adapter yet")
@@ -229,6 +245,7 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     csv_path = Path(csv_path)
     label = f"seed {node.name!r} ({csv_path})"
     sql = seed_sql_for(adapter)
+    ops.check_identifier(adapter, relation, node)
 
     header = _read_header(csv_path, delimiter)
     overrides = st.match_column_types(header, dict(cfg.get("column_types") or {}))
@@ -237,18 +254,20 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     stage = sql.stage_name()
     try:
         try:
-            adapter.execute(sql.create_stage(stage, csv_path, header, delimiter))
+            sql.load_stage(adapter, stage, csv_path, header, delimiter)
         except DatabaseError as exc:
-            raise _csv_error(exc, csv_path, label) from exc
+            raise _csv_error(exc, csv_path, label, sql.CSV_ERROR_LINE) from exc
         columns, rows = _infer(adapter, sql, stage, header, overrides)
         loaded = 0 if empty else rows
 
         existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
         if existing is not None and not full_refresh and existing.type != "view":
-            _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label, quote_columns)
+            _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label, quote_columns,
+                    after=lambda: ops.apply_grants(adapter, adapter.execute, node, relation, replaced=False))
         else:
             _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
-                    quote_columns)
+                    quote_columns, after=lambda: ops.after_build(adapter, adapter.execute, node, relation, "table",
+                                                                 created=True, replaced=True))
     finally:
         try:
             adapter.execute(sql.drop_stage(stage))
@@ -288,11 +307,11 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         if not ok:
             retry.append(name)
         elif kind == st.INTEGER:
-            chosen[name] = _Column(name, kind, st.integer_type(first, second))
+            chosen[name] = _Column(name, kind, sql.sql_type(st.integer_type(first, second)))
         elif kind == st.ISO_DATETIME:
-            chosen[name] = _Column(name, kind, "TIMESTAMP", bool(first))
+            chosen[name] = _Column(name, kind, sql.sql_type("TIMESTAMP"), bool(first))
         else:
-            chosen[name] = _Column(name, kind, st.infer_column_type(_ONLY[kind]).sql_type)
+            chosen[name] = _Column(name, kind, sql.sql_type(st.infer_column_type(_ONLY[kind]).sql_type))
     if retry:
         _, table = adapter.execute(sql.facts_query(stage, retry), fetch=True)
         assert table is not None
@@ -300,7 +319,7 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         for i, name in enumerate(retry):
             facts, offset = sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])
             picked = st.infer_column_type(facts)
-            chosen[name] = _Column(name, picked.kind, picked.sql_type, offset)
+            chosen[name] = _Column(name, picked.kind, sql.sql_type(picked.sql_type), offset)
     columns = [
         _Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header
     ]
@@ -327,7 +346,7 @@ _SAMPLE_ROWS = 5000
 
 def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation | None,
             columns: list[_Column], stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
-            quote_columns: bool | None) -> None:
+            quote_columns: bool | None, after: Callable[[], None] = lambda: None) -> None:
     select_list = ", ".join(
         f"{sql.cast(sql.value(c), c.sql_type)} as {sql.column_name(c.name, quote_columns)}" for c in columns)
     adapter.begin()
@@ -335,6 +354,7 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
         if existing is not None:
             adapter.drop_relation(existing)
         adapter.execute(sql.create_table(relation, select_list, stage, empty))
+        after()
         adapter.commit()
     except DatabaseError as exc:
         adapter.rollback()
@@ -347,7 +367,7 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
 
 def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation, columns: list[_Column],
             stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
-            quote_columns: bool | None) -> None:
+            quote_columns: bool | None, after: Callable[[], None] = lambda: None) -> None:
     table_cols = adapter.get_columns(existing)
     by_name = {c.name.lower(): c for c in table_cols}
     csv_names = [c.name for c in columns]
@@ -359,13 +379,14 @@ def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
     targets = []
     for c in columns:
         # the value as inferred now (a column_types column: its text), cast to the table's existing type
-        targets.append((c, sql.value(c), by_name[c.name.lower()].dtype))
+        targets.append((c, sql.value(c), by_name[c.name.lower()].data_type))
     names = ", ".join(sql.column_name(by_name[c.name.lower()].name, quote_columns) for c in columns)
     select_list = ", ".join(sql.cast(expr, dtype) for _, expr, dtype in targets)
     adapter.begin()
     try:
         for statement in sql.replace_rows(relation, names, select_list, stage, empty):
             adapter.execute(statement)
+        after()
         adapter.commit()
     except DatabaseError as exc:
         adapter.rollback()
@@ -405,12 +426,9 @@ def _read_header(csv_path: Path, delimiter: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ errors
-_CSV_LINE = re.compile(r"Line:\s*(\d+)")
-
-
-def _csv_error(exc: DatabaseError, csv_path: Path, label: str) -> MasonError:
+def _csv_error(exc: DatabaseError, csv_path: Path, label: str, line_re: re.Pattern[str]) -> MasonError:
     text = exc.message
-    m = _CSV_LINE.search(text)
+    m = line_re.search(text)
     line = int(m.group(1)) if m else None
     keep: list[str] = []
     for raw in text.splitlines():
@@ -429,8 +447,11 @@ def _value_error(adapter: Any, sql: DuckDBSeedSQL, stage: str, checks: Iterable[
                  exc: DatabaseError, csv_path: Path, delimiter: str, label: str) -> MasonError:
     """The first value that does not fit its column's type, with its line, else the database's error."""
     for col, expr, sql_type in checks:
+        query = sql.first_bad_value(stage, col, expr, sql_type)
+        if query is None:  # the warehouse cannot test values one by one: its own error names the value
+            continue
         try:
-            _, table = adapter.execute(sql.first_bad_value(stage, col, expr, sql_type), fetch=True)
+            _, table = adapter.execute(query, fetch=True)
         except DatabaseError as inner:
             if "type" in inner.message.lower() and "exist" in inner.message.lower():
                 return DatabaseError(f"{label}: column {col.name!r} has an unknown type {sql_type!r}: "

@@ -204,10 +204,24 @@ class DuckDBSnapshotDialect:
         return f"update {relation}\nset {assignments}\nfrom {source}\nwhere {where}"
 
 
+class PostgresSnapshotDialect(DuckDBSnapshotDialect):
+    """PostgreSQL spells everything the snapshot needs like DuckDB, except reading a table's columns."""
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        literal = "'" + name.replace("'", "''") + "'"
+        _, table = self.adapter.execute(
+            "select attname, pg_catalog.format_type(atttypid, atttypmod) from pg_catalog.pg_attribute "
+            f"where attrelid = to_regclass({literal}) and attnum > 0 and not attisdropped order by attnum",
+            fetch=True)
+        return [(str(r[0]), str(r[1])) for r in (table.rows if table else ())]
+
+
 def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
     kind = getattr(adapter, "type", "duckdb")
     if kind == "duckdb":
         return DuckDBSnapshotDialect(adapter)
+    if kind == "postgres":
+        return PostgresSnapshotDialect(adapter)
     raise NotImplementedError(f"snapshots are not implemented for the {kind} adapter yet")
 
 
