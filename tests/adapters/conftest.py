@@ -51,6 +51,9 @@ class Warehouse:
         """Relation name -> 'table' | 'view' for every relation in `schema`."""
         raise NotImplementedError
 
+    def execute(self, root: Path, sql: str) -> None:
+        raise NotImplementedError
+
     def columns(self, root: Path, schema: str, name: str) -> dict[str, str]:
         """Column name -> type family (one of TYPE_FAMILIES, or the raw type lowercased)."""
         raise NotImplementedError
@@ -178,6 +181,9 @@ class PostgresWarehouse(Warehouse):
     def query(self, root: Path, sql: str) -> list[tuple[Any, ...]]:
         with self.server.connect(self.database(root)) as conn:
             return conn.execute(sql).fetchall()
+
+    def execute(self, root: Path, sql: str) -> None:
+        self.server.execute(sql, self.database(root))
 
     def relations(self, root: Path, schema: str) -> dict[str, str]:
         rows = self.query(root, "select c.relname, c.relkind from pg_class c join pg_namespace n "
@@ -341,6 +347,10 @@ class Project:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self.warehouse.query(self.root, sql)
+
+    def query_commit(self, sql: str) -> None:
+        """Run a statement that changes the warehouse (outside Mason)."""
+        self.warehouse.execute(self.root, sql)
 
     def relations(self, schema: str | None = None) -> dict[str, str]:
         return self.warehouse.relations(self.root, schema or self.schema)
