@@ -151,6 +151,14 @@ def test_materialized_view_create_refresh_and_configuration_change(
     assert "on_configuration_change" in failed.results[model("mv")]["message"]
     project.run("run", "--select", "mv", "--full-refresh", "--vars", "{n: 4, occ: fail}")
     assert indexes(project, "mv") == []
+    # docs generate sees materialized views (information_schema does not list them)
+    project.run("docs", "generate", "--vars", "n: 4")
+    import json
+
+    catalog = json.loads((project.root / "target" / "catalog.json").read_text())
+    entry = catalog["nodes"][model("mv")]
+    assert entry["metadata"]["type"] == "MATERIALIZED VIEW"
+    assert entry["columns"]["n"]["type"] == "bigint"
 
 
 def test_materialized_view_refused_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> None:

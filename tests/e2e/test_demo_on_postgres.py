@@ -69,9 +69,12 @@ def built(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                 cur = conn.execute(f'select * from "{schema}"."{name}"')
                 rows = cur.fetchall()
                 tables["postgres"][f"{schema}.{name}"] = _rows([d.name for d in cur.description or []], rows)
+        more = {args: run_mason(pg_project, *args, "--target", "postgres", env=env)
+                for args in (("docs", "generate"), ("source", "freshness"), ("show", "--select", "customers"),
+                             ("build", "--select", "fct_orders"))}
     finally:
         pg_server.drop_database(database)
-    return {"duck": duck, "pg": pg, "tables": tables}
+    return {"duck": duck, "pg": pg, "tables": tables, "more": more, "pg_project": pg_project}
 
 
 def test_builds_succeed_on_both(built: dict[str, Any]) -> None:
@@ -93,3 +96,23 @@ def test_same_rows_per_relation(built: dict[str, Any]) -> None:
     details = {name: (tables["duckdb"][name][:3], (tables["postgres"].get(name) or [])[:3]) for name in different}
     assert not different, details
     assert any(rows for rows in tables["postgres"].values())
+
+
+def test_docs_freshness_show_and_incremental_rerun_on_postgres(built: dict[str, Any]) -> None:
+    import json
+
+    from dbt_artifacts_parser.parser import parse_catalog, parse_sources
+
+    for args, result in built["more"].items():
+        assert result.code == 0, (args, result.stdout[-3000:], result.stderr[-2000:])
+    target = built["pg_project"] / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
+    parse_catalog(catalog)
+    customers = catalog["nodes"]["model.shop.customers"]
+    assert customers["metadata"]["type"] == "BASE TABLE"
+    assert customers["columns"]["customer_id"]["type"] == "integer"
+    assert catalog["nodes"]["model.shop.customer_segments"]["metadata"]["type"] == "VIEW"
+    sources = json.loads((target / "sources.json").read_text())
+    parse_sources(sources)
+    assert [(r["unique_id"], r["status"]) for r in sources["results"]] == [("source.shop.jaffle.raw_orders", "pass")]
+    assert "customer_id" in built["more"][("show", "--select", "customers")].stdout

@@ -255,6 +255,18 @@ class PostgresAdapter:
             out.setdefault(str(privilege), set()).add(str(grantee))
         return out
 
+    def catalog_query(self, database: str | None, schema: str) -> str:
+        """docs generate: (relation, type, column, position, type) for every relation of a schema, materialized
+        views included (information_schema leaves them out), types as format_type() spells them."""
+        self._check_database(database)
+        return (
+            "select c.relname, case c.relkind when 'v' then 'VIEW' when 'm' then 'MATERIALIZED VIEW' "
+            "else 'BASE TABLE' end, a.attname, a.attnum, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+            "from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            "join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+            f"where n.nspname = {_literal(schema)} and c.relkind in ('r', 'p', 'f', 'v', 'm') "
+            "order by c.relname, a.attnum")
+
     def create_schema(self, database: str | None, schema: str) -> None:
         self._check_database(database)
         rel = self._make(database or self.database, schema, None)
