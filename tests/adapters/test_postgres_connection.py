@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,3 +138,53 @@ def test_profile_rendering_keeps_numbers(pg: PostgresWarehouse, project: Project
     ok = run(project.root, "run", env={"MASON_TEST_PG_PORT": str(pg.server.port)})
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert project.rows("one") == [(1,)]
+
+
+def test_role_search_path_and_application_name(pg: PostgresWarehouse, project: Project) -> None:
+    role = f"builder_{uuid.uuid4().hex[:6]}"
+    pg.server.execute(f"create role {role}")
+    pg.server.execute(f"grant {role} to {pg.server.user}")
+    db = pg.database(project.root)
+    pg.server.execute(f"grant create on database {db} to {role}")
+    try:
+        write_profile(project.root, **base_fields(pg, project), password=f'"{pg.server.password}"', role=role,
+                      search_path='"analytics, public"', application_name="mason-tests")
+        project.write({"models/session.sql": (
+            "{{ config(materialized='table') }}\n"
+            "select current_user::text as usr, current_setting('search_path') as sp, "
+            "current_setting('application_name') as app")})
+        result = run(project.root, "run", "--select", "session")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert project.rows("session") == [(role, "analytics, public", "mason-tests")]
+        owner = project.query("select tableowner from pg_tables where tablename = 'session'")
+        assert owner == [(role,)]
+    finally:
+        pg.cleanup()
+        pg.server.execute(f"drop role {role}")
+
+
+def test_get_columns_types_like_dbt_postgres(pg: PostgresWarehouse, project: Project) -> None:
+    from mason.adapters.postgres.adapter import PostgresAdapter
+    from mason.project.profiles import Target
+
+    db = pg.database(project.root)
+    pg.server.execute("create schema s; create table s.t (a varchar(32), b numeric(10,2), c timestamp(3), "
+                      "d text, e integer[], f character(3), g timestamptz, h numeric); "
+                      "create materialized view s.mv as select * from s.t", db)
+    s = pg.server
+    adapter = PostgresAdapter(Target("p", "dev", "postgres", 1, db, "s", {
+        "host": s.host, "port": s.port, "user": s.user, "password": s.password, "dbname": db}))
+    try:
+        for name in ("t", "mv"):
+            cols = adapter.get_columns(adapter.make_relation(db, "s", name))
+            assert [(c.name, c.dtype, c.data_type) for c in cols] == [
+                ("a", "character varying", "character varying(32)"), ("b", "numeric", "numeric(10,2)"),
+                ("c", "timestamp without time zone", "timestamp without time zone"), ("d", "text", "text"),
+                ("e", "integer[]", "integer[]"), ("f", "character", "character(3)"),
+                ("g", "timestamp with time zone", "timestamp with time zone"), ("h", "numeric", "numeric")]
+            assert cols[0].is_string() and cols[0].string_size() == 32 and cols[1].is_numeric()
+        rel = adapter.get_relation(db, "s", "mv")
+        assert rel is not None and rel.type == "materialized_view"
+        assert adapter.get_relation(db, "s", "nope") is None
+    finally:
+        adapter.close()

@@ -250,7 +250,7 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     header = _read_header(csv_path, delimiter)
     overrides = st.match_column_types(header, dict(cfg.get("column_types") or {}))
 
-    adapter.execute(sql.create_schema(relation))
+    adapter.create_schema(relation.database, relation.schema or "")
     stage = sql.stage_name()
     try:
         try:

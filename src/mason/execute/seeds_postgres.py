@@ -218,9 +218,6 @@ class PostgresSeedSQL(DuckDBSeedSQL):
                 f"not pg_input_is_valid(cast({expr} as text), {_lit(sql_type)}) order by {row} limit 1")
 
     # -- writing
-    def create_schema(self, relation: Relation) -> str:
-        return f"create schema if not exists {relation.include(database=False, identifier=False).render()}"
-
     def create_table(self, relation: Relation, select_list: str, stage: str, empty: bool) -> str:
         where = " where false" if empty else ""
         return f"create table {relation.render()} as select {select_list} from {self._source(stage)}{where}"

@@ -271,7 +271,11 @@ class PostgresAdapter:
         self._check_database(database)
         rel = self._make(database or self.database, schema, None)
         with self._schema_lock:  # two sessions creating one schema at once collide in the catalog
-            self.execute(f"create schema if not exists {rel.include(database=False, identifier=False).render()}")
+            # an existing schema is left alone: `create schema if not exists` needs the CREATE privilege even then
+            _, found = self.execute(f"select 1 from pg_catalog.pg_namespace where nspname = {_literal(schema)}",
+                                    fetch=True)
+            if not (found and found.rows):
+                self.execute(f"create schema if not exists {rel.include(database=False, identifier=False).render()}")
 
     def drop_schema(self, database: str | None, schema: str) -> None:
         self._check_database(database)
