@@ -305,3 +305,15 @@ def test_merge_falls_back_to_delete_insert_before_postgres_15(pg: PostgresWareho
     assert any(s.lstrip().lower().startswith("delete") for s in sent)
     with server.connect(db) as conn:
         assert sorted(conn.execute("select id, v from s.t").fetchall()) == [(1, "a"), (2, "B"), (3, "c")]
+
+
+def test_unquoted_identifiers_rebuild(pg: PostgresWarehouse, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With quoting.identifier false, PostgreSQL folds names to lower case; rebuilds must find and swap them."""
+    project = Project(tmp_path_factory.mktemp("pg_unquoted"), pg, {
+        "models/CamelTable.sql": "{{ config(materialized='table') }}\nselect {{ var('v', 1) }} as id",
+        "models/CamelView.sql": "select id from {{ ref('CamelTable') }}",
+    }, project_yml="quoting:\n  identifier: false\n")
+    project.run("run")
+    project.run("run", "--vars", "v: 2")
+    assert project.relations() == {"cameltable": "table", "camelview": "view"}
+    assert project.rows("cameltable") == [(2,)] and project.rows("camelview") == [(2,)]

@@ -66,10 +66,13 @@ def swap_in(adapter: Any, execute: Any, node: Node, target: Relation, old: Relat
         if found is not None:
             execute(f"drop {ddl_kind(found.type)} if exists {found.render()} cascade")
             adapter.cache.drop(found)
+    def name(identifier: str) -> str:  # as the relation's quoting config renders it
+        return adapter.quote(identifier) if target.quote_policy.identifier else identifier
+
     response, _ = execute(create_as(adapter, node, kind, tmp, sql))
     if old is not None:
-        execute(f"alter {ddl_kind(old.type)} {old.render()} rename to {adapter.quote(backup_name)}")
-    execute(f"alter {ddl_kind(kind)} {tmp.render()} rename to {adapter.quote(ident)}")
+        execute(f"alter {ddl_kind(old.type)} {old.render()} rename to {name(backup_name)}")
+    execute(f"alter {ddl_kind(kind)} {tmp.render()} rename to {name(ident)}")
     if old is not None:
         backup = old.incorporate(path={"identifier": backup_name})
         execute(f"drop {ddl_kind(old.type)} if exists {backup.render()} cascade")

@@ -223,7 +223,8 @@ class PostgresAdapter:
         return [column_from_pg_type(name, display) for name, _, display in oids]
 
     def _regclass(self, relation: Relation) -> str:
-        name = relation.include(database=False).quote(schema=True, identifier=True).render()
+        """The relation's oid (NULL when it does not exist), named as DDL names it (quoting config included)."""
+        name = relation.incorporate(type="table").include(database=False).render()
         return f"to_regclass({_literal(name)})"
 
     def list_indexes(self, relation: Relation) -> list[dict[str, Any]]:
@@ -290,7 +291,8 @@ class PostgresAdapter:
 
     def rename_relation(self, from_relation: Relation, to_identifier: str) -> None:
         kind = _DDL_KIND.get(from_relation.type or "", "table")
-        self.execute(f"alter {kind} {from_relation.render()} rename to {self.quote(to_identifier)}")
+        new_name = self.quote(to_identifier) if from_relation.quote_policy.identifier else to_identifier
+        self.execute(f"alter {kind} {from_relation.render()} rename to {new_name}")
         self.cache.rename(from_relation, to_identifier)
 
     def quote(self, identifier: str) -> str:
