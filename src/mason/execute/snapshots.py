@@ -231,8 +231,11 @@ def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
 def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, *,
                  now_sql: str = "now()") -> NodeOutcome:
     """Build or update the snapshot table `relation` from `source_sql`, atomically."""
+    from mason.execute.relation_ops import check_identifier
+
     cfg = snapshot_config(node)
     dialect = dialect_for(adapter)
+    check_identifier(adapter, relation, node)
     sql = _TRAILING.sub("", source_sql)
     relation = relation.incorporate(type="table")
     schema = relation.schema or ""

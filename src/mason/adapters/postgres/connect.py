@@ -150,7 +150,8 @@ def connect(settings: ConnectionSettings, psycopg: Any) -> Any:
     attempt = 0
     while True:
         try:
-            conn = psycopg.connect(autocommit=True, **settings.kwargs())
+            # no server-side prepared statements: they break behind transaction-pooling proxies (pgbouncer)
+            conn = psycopg.connect(autocommit=True, prepare_threshold=None, **settings.kwargs())
             break
         except psycopg.OperationalError as exc:
             text = str(exc)
