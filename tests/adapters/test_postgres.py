@@ -317,3 +317,28 @@ def test_unquoted_identifiers_rebuild(pg: PostgresWarehouse, tmp_path_factory: p
     project.run("run", "--vars", "v: 2")
     assert project.relations() == {"cameltable": "table", "camelview": "view"}
     assert project.rows("cameltable") == [(2,)] and project.rows("camelview") == [(2,)]
+
+
+def test_seed_kinds_hold_beyond_the_first_rows(pg: PostgresWarehouse, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Types are guessed from the first rows and checked while loading; a later surprise redoes the load."""
+    n = 6000
+    lines = ["id,code,big,ts"]
+    for i in range(n):
+        code = "abc" if i == n - 1 else str(i)          # text, but only the last row says so
+        big = "5000000000" if i == n - 2 else str(i)    # bigint, but only near the end
+        ts = "2024-01-01T10:00:00+01:00" if i == n - 3 else "2024-01-01T10:00:00"
+        lines.append(f"{i},{code},{big},{ts}")
+    project = Project(tmp_path_factory.mktemp("pg_seed_late"), pg, {
+        "seeds/late.csv": "\n".join(lines) + "\n",
+        "seeds/easy.csv": "\n".join(["id,v"] + [f"{i},{i * 2}" for i in range(n)]) + "\n",
+    })
+    run = project.run("seed")
+    assert run.results["seed.conformance.late"]["adapter_response"]["rows_affected"] == n
+    assert run.results["seed.conformance.easy"]["adapter_response"]["rows_affected"] == n
+    types = dict(project.query("select attname, format_type(atttypid, atttypmod) from pg_attribute "
+                               "where attrelid = 'analytics.late'::regclass and attnum > 0"))
+    assert types == {"id": "integer", "code": "text", "big": "bigint", "ts": "timestamp without time zone"}
+    assert project.query("select code, big, ts from analytics.late where id >= 5997 order by id") == [
+        ("5997", 5997, dt.datetime(2024, 1, 1, 9)), ("5998", 5000000000, dt.datetime(2024, 1, 1, 10)),
+        ("abc", 5999, dt.datetime(2024, 1, 1, 10))]
+    assert project.query("select count(*), sum(v) from analytics.easy") == [(n, sum(i * 2 for i in range(n)))]

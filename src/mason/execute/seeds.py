@@ -34,6 +34,7 @@ class _Column:
     kind: str  # a seed_types kind
     sql_type: str  # the type the column gets on create
     has_offset: bool = False  # ISO datetimes carrying a UTC offset
+    guarded: bool = False  # kind inferred from the first rows only: a value of another kind must fail the load
 
 
 # ----------------------------------------------------------------------------------------------- DuckDB SQL
@@ -68,9 +69,15 @@ class DuckDBSeedSQL:
             f"columns = {{{cols}}})"
         )
 
-    def load_stage(self, adapter: Any, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> None:
-        """Create the all-text staging table `stage` holding the file's rows."""
+    # Load with the kinds inferred from the first rows, each value checked as it is converted (one pass over
+    # the rows); only when that load fails are the kinds verified over every row and the load repeated.
+    OPTIMISTIC = False
+
+    def load_stage(self, adapter: Any, stage: str, csv_path: Path, header: Sequence[str],
+                   delimiter: str) -> int | None:
+        """Create the all-text staging table `stage` holding the file's rows; the row count when known."""
         adapter.execute(self.create_stage(stage, csv_path, header, delimiter))
+        return None
 
     def drop_stage(self, stage: str) -> str:
         return f"drop table if exists {stage}"
@@ -254,20 +261,33 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     stage = sql.stage_name()
     try:
         try:
-            sql.load_stage(adapter, stage, csv_path, header, delimiter)
+            copied = sql.load_stage(adapter, stage, csv_path, header, delimiter)
         except DatabaseError as exc:
             raise _csv_error(exc, csv_path, label, sql.CSV_ERROR_LINE) from exc
-        columns, rows = _infer(adapter, sql, stage, header, overrides)
-        loaded = 0 if empty else rows
 
-        existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
-        if existing is not None and not full_refresh and existing.type != "view":
-            _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label, quote_columns,
-                    after=lambda: ops.apply_grants(adapter, adapter.execute, node, relation, replaced=False))
-        else:
-            _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
-                    quote_columns, after=lambda: ops.after_build(adapter, adapter.execute, node, relation, "table",
-                                                                 created=True, replaced=True))
+        def write(columns: list[_Column], explain: bool) -> None:
+            existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
+            if existing is not None and not full_refresh and existing.type != "view":
+                _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
+                        quote_columns, explain=explain,
+                        after=lambda: ops.apply_grants(adapter, adapter.execute, node, relation, replaced=False))
+            else:
+                _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
+                        quote_columns, explain=explain,
+                        after=lambda: ops.after_build(adapter, adapter.execute, node, relation, "table",
+                                                      created=True, replaced=True))
+
+        done = False
+        if sql.OPTIMISTIC and copied is not None:
+            try:
+                write(_sampled(adapter, sql, stage, header, overrides), explain=False)
+                rows, done = copied, True
+            except DatabaseError:
+                pass  # a value the first rows did not predict (or a bad column_types value): the careful way
+        if not done:
+            columns, rows = _infer(adapter, sql, stage, header, overrides)
+            write(columns, explain=True)
+        loaded = 0 if empty else rows
     finally:
         try:
             adapter.execute(sql.drop_stage(stage))
@@ -276,6 +296,23 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     message = f"INSERT {loaded}"
     return NodeOutcome(status="success", message=message, response=AdapterResponse(message, "INSERT", loaded),
                        relation_name=relation.render())
+
+
+def _sampled(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
+             overrides: dict[str, str]) -> list[_Column]:
+    """The columns as the first rows type them, each value to be checked while it is converted."""
+    inferred = [name for name in header if name not in overrides]
+    width = sql.FACTS_PER_COLUMN
+    _, table = adapter.execute(sql.facts_query(stage, inferred, sample=_SAMPLE_ROWS), fetch=True)
+    assert table is not None
+    row = list(table.rows[0])
+    chosen = {}
+    for i, name in enumerate(inferred):
+        picked = st.infer_column_type(sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])[0])
+        # later rows may carry a UTC offset the first ones did not: handle both
+        chosen[name] = _Column(name, picked.kind, sql.sql_type(picked.sql_type), picked.kind == st.ISO_DATETIME,
+                               guarded=True)
+    return [_Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header]
 
 
 def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
@@ -346,7 +383,7 @@ _SAMPLE_ROWS = 5000
 
 def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation | None,
             columns: list[_Column], stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
-            quote_columns: bool | None, after: Callable[[], None] = lambda: None) -> None:
+            quote_columns: bool | None, after: Callable[[], None] = lambda: None, explain: bool = True) -> None:
     select_list = ", ".join(
         f"{sql.cast(sql.value(c), c.sql_type)} as {sql.column_name(c.name, quote_columns)}" for c in columns)
     adapter.begin()
@@ -360,6 +397,8 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
         adapter.rollback()
         if existing is not None:
             adapter.cache.add(existing)
+        if not explain:
+            raise
         checks = [(c, sql.value(c), c.sql_type) for c in columns if c.kind == st.OVERRIDE]
         raise _value_error(adapter, sql, stage, checks, exc, csv_path, delimiter, label) from exc
     adapter.cache.add(relation.incorporate(type="table"))
@@ -367,7 +406,7 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
 
 def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation, columns: list[_Column],
             stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
-            quote_columns: bool | None, after: Callable[[], None] = lambda: None) -> None:
+            quote_columns: bool | None, after: Callable[[], None] = lambda: None, explain: bool = True) -> None:
     table_cols = adapter.get_columns(existing)
     by_name = {c.name.lower(): c for c in table_cols}
     csv_names = [c.name for c in columns]
@@ -390,6 +429,8 @@ def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
         adapter.commit()
     except DatabaseError as exc:
         adapter.rollback()
+        if not explain:
+            raise
         raise _value_error(adapter, sql, stage, targets, exc, csv_path, delimiter, label) from exc
 
 
