@@ -163,7 +163,11 @@ class PostgresServer:
                 time.sleep(0.2)
 
     def __enter__(self) -> PostgresServer:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
