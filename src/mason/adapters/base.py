@@ -28,7 +28,6 @@ class Capabilities:
     grants: bool = False  # the `grants` config
     materialized_views: bool = False
     unlogged_tables: bool = False
-    copy_csv: bool = False  # the adapter has copy_csv(table_sql, path, delimiter) for seeds
 
 
 @dataclass(frozen=True, slots=True)

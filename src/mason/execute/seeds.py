@@ -220,15 +220,19 @@ class DuckDBSeedSQL:
         ]
 
 
-_DIALECTS: dict[str, type[DuckDBSeedSQL]] = {"duckdb": DuckDBSeedSQL}
+def _postgres() -> type[DuckDBSeedSQL]:
+    from mason.execute.seeds_postgres import PostgresSeedSQL
+
+    return PostgresSeedSQL
+
+
+# adapter type -> the seed SQL dialect (imported when first used)
+_DIALECTS: dict[str, Callable[[], type[DuckDBSeedSQL]]] = {"duckdb": lambda: DuckDBSeedSQL, "postgres": _postgres}
 
 
 def seed_sql_for(adapter: Any) -> DuckDBSeedSQL:
-    if getattr(adapter, "type", "") == "postgres":
-        from mason.execute.seeds_postgres import PostgresSeedSQL
-
-        return PostgresSeedSQL(adapter)
-    cls = _DIALECTS.get(str(getattr(adapter, "type", "")))
+    found = _DIALECTS.get(str(getattr(adapter, "type", "")))
+    cls = found() if found is not None else None
     if cls is None:
         raise DatabaseError(f"loading seeds is not supported on the {adapter.type!r} adapter yet")
     return cls(adapter)

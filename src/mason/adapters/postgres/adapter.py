@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ _CAPABILITIES = Capabilities(
     incremental_strategies=("append", "delete+insert", "merge"),
     default_incremental_strategy="delete+insert",
     max_identifier_length=MAX_IDENTIFIER_LENGTH,
-    indexes=True, grants=True, materialized_views=True, unlogged_tables=True, copy_csv=True,
+    indexes=True, grants=True, materialized_views=True, unlogged_tables=True,
 )
 
 
@@ -64,8 +65,6 @@ class PostgresAdapter:
         first = self.connection  # connect now: a bad profile fails before any work starts
         self.server_version_num = int(first.info.server_version)
         # native MERGE arrived in PostgreSQL 15; older servers run merge as delete+insert
-        from dataclasses import replace
-
         self.capabilities = replace(_CAPABILITIES, merge=self.server_version_num >= 150000)
 
     # -- connections
@@ -212,15 +211,6 @@ class PostgresAdapter:
             fetch=True,
         )
         return [column_from_pg_type(r[0], r[1]) for r in (table.rows if table else ())]
-
-    def get_columns_in_query(self, sql: str) -> list[ColumnInfo]:
-        conn = self.connection
-        try:
-            cur = conn.execute(self._with_comment(f"select * from (\n{sql}\n) as mason_columns_probe limit 0"))
-            oids = [(d.name, d.type_code, d.type_display) for d in cur.description or []]
-        except self._psycopg.Error as exc:
-            raise self._error(exc) from exc
-        return [column_from_pg_type(name, display) for name, _, display in oids]
 
     def _regclass(self, relation: Relation) -> str:
         """The relation's oid (NULL when it does not exist), named as DDL names it (quoting config included)."""
