@@ -100,6 +100,12 @@ class ColumnInfo:
 
 
 class Adapter(Protocol):
+    """What every adapter provides. Optional methods, looked up with getattr where a capability needs them:
+    `set_query_comment(comment, append)`, `lookup_relation(relation)` (uncached, for warehouses whose
+    rebuilds drop dependent views), `list_indexes(relation)` / `current_grants(relation)` (the `indexes` and
+    `grants` capabilities), `copy_csv(table_sql, path, delimiter)` (PostgreSQL seeds),
+    `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`)."""
+
     type: str
     capabilities: Capabilities
 
