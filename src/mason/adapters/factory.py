@@ -21,3 +21,13 @@ def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = 
         f"adapter type {target.type!r} is not supported yet",
         hint="Mason supports type: duckdb and type: postgres today; spark is coming",
     )
+
+
+def connection_fields(target: Target) -> list[tuple[str, str]]:
+    """The target's connection settings worth showing in `mason debug` (never secrets), read without
+    connecting, so they are shown even when the connection fails."""
+    if target.type == "postgres":
+        from mason.adapters.postgres.connect import ConnectionSettings
+
+        return [(k, v) for k, v in ConnectionSettings.from_target(target).describe() if k != "database"]
+    return []

@@ -256,9 +256,9 @@ def debug(opts: dict[str, Any]) -> int:
         target = loaded.target
         for key in ("type", "database", "schema"):
             _echo(f"  {key}: {getattr(target, key)}")
-        from mason.adapters.factory import open_adapter
+        from mason.adapters.factory import connection_fields, open_adapter
 
-        for key, value in _connection_fields(target):
+        for key, value in connection_fields(target):
             _echo(f"  {key}: {value}")
         adapter = open_adapter(target, session)
         try:
@@ -276,15 +276,6 @@ def debug(opts: dict[str, Any]) -> int:
         _echo(f"  [ERROR] {type(exc).__name__}: {exc}")
     _echo("All checks passed!" if ok else "Some checks failed; see above.")
     return 0 if ok else 1
-
-
-def _connection_fields(target: Any) -> list[tuple[str, str]]:
-    """The adapter's connection settings worth showing (never secrets)."""
-    if target.type == "postgres":
-        from mason.adapters.postgres.connect import ConnectionSettings
-
-        return [(k, v) for k, v in ConnectionSettings.from_target(target).describe() if k != "database"]
-    return []
 
 
 def init(project_name: str | None, skip_profile: bool, profiles_dir: str | None) -> int:
