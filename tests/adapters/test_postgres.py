@@ -342,3 +342,25 @@ def test_seed_kinds_hold_beyond_the_first_rows(pg: PostgresWarehouse, tmp_path_f
         ("5997", 5997, dt.datetime(2024, 1, 1, 9)), ("5998", 5000000000, dt.datetime(2024, 1, 1, 10)),
         ("abc", 5999, dt.datetime(2024, 1, 1, 10))]
     assert project.query("select count(*), sum(v) from analytics.easy") == [(n, sum(i * 2 for i in range(n)))]
+
+
+def test_store_failures_as_table_and_view_rerun(pg: PostgresWarehouse, tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = Project(tmp_path_factory.mktemp("pg_store_failures"), pg, {
+        "models/m.sql": "{{ config(materialized='table') }}\nselect 1 as id union all select 1 union all select null",
+        "models/m.yml": """
+            models:
+              - name: m
+                columns:
+                  - name: id
+                    data_tests:
+                      - unique: {config: {store_failures: true}}
+                      - not_null: {config: {store_failures_as: view}}
+            """,
+    })
+    project.run("run")
+    for _ in range(2):  # the second run replaces the audit relations
+        project.run("test", expect=1)
+    audit = f"{project.schema}_dbt_test__audit"
+    assert project.relations(audit) == {"unique_m_id": "table", "not_null_m_id": "view"}
+    assert project.rows("unique_m_id", schema=audit) == [(1, 2)]
+    assert project.rows("not_null_m_id", schema=audit) == [(None,)]
