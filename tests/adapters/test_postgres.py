@@ -364,3 +364,44 @@ def test_store_failures_as_table_and_view_rerun(pg: PostgresWarehouse, tmp_path_
     assert project.relations(audit) == {"unique_m_id": "table", "not_null_m_id": "view"}
     assert project.rows("unique_m_id", schema=audit) == [(1, 2)]
     assert project.rows("not_null_m_id", schema=audit) == [(None,)]
+
+
+@pytest.mark.parametrize("version", [150000, 180000])
+def test_seed_inference_before_and_after_postgres_16(pg: PostgresWarehouse, tmp_path_factory: pytest.TempPathFactory,
+                                                     version: int) -> None:
+    """Before 16 (no pg_input_is_valid) types are checked with patterns and calendar arithmetic: same result."""
+    from mason.adapters.postgres.adapter import PostgresAdapter
+    from mason.execute.seeds import load_seed
+    from mason.project.profiles import Target
+
+    root = tmp_path_factory.mktemp(f"pg_seed_v{version}")
+    csv_path = root / "typed.csv"
+    # 2023-02-29 is no date, 25:00:00 no time: those columns are text
+    csv_path.write_text(TYPED + "4,5,1e3,2024-12-31,2024-12-31 23:59:59,2024-12-31T23:59,TRUE,x,,7\n")
+    bad = root / "bad.csv"
+    bad.write_text("d,t,n\n2023-02-29,2024-01-01 25:00:00,1.5.1\n2024-01-01,2024-01-01 10:00:00,2\n")
+    s = pg.server
+    db = pg.database(root)
+    adapter = PostgresAdapter(Target("p", "dev", "postgres", 1, db, "s", {
+        "host": s.host, "port": s.port, "user": s.user, "password": s.password, "dbname": db}))
+    adapter.server_version_num = version
+    node = SimpleNamespace(name="typed", config={}, unique_id="seed.p.typed", original_file_path="seeds/typed.csv")
+    try:
+        for path in (csv_path, bad):
+            node.name = path.stem
+            outcome = load_seed(adapter, node, adapter.make_relation(db, "s", path.stem, "table"), path,
+                                full_refresh=False)
+            assert outcome.status == "success"
+    finally:
+        adapter.close()
+    with s.connect(db) as conn:
+        def types(name: str) -> dict[str, str]:
+            return dict(conn.execute("select attname, format_type(atttypid, atttypmod) from pg_attribute "
+                                     f"where attrelid = 's.{name}'::regclass and attnum > 0").fetchall())
+
+        assert types("typed") == {"id": "integer", "big": "bigint", "ratio": "double precision", "day": "date",
+                                  "at": "timestamp without time zone", "iso": "timestamp without time zone",
+                                  "flag": "boolean", "note": "text", "empty": "integer", "zip": "integer"}
+        assert types("bad") == {"d": "text", "t": "text", "n": "text"}
+        assert conn.execute("select ratio, iso from s.typed where id = 4").fetchall() == [
+            (1000.0, dt.datetime(2024, 12, 31, 23, 59))]
