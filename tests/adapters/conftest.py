@@ -51,6 +51,9 @@ class Warehouse:
         """Relation name -> 'table' | 'view' for every relation in `schema`."""
         raise NotImplementedError
 
+    def execute(self, root: Path, sql: str) -> None:
+        raise NotImplementedError
+
     def columns(self, root: Path, schema: str, name: str) -> dict[str, str]:
         """Column name -> type family (one of TYPE_FAMILIES, or the raw type lowercased)."""
         raise NotImplementedError
@@ -60,6 +63,11 @@ class Warehouse:
 
     def cleanup(self) -> None:
         """Called once per test module: drop whatever server-side databases/schemas `profile` created."""
+
+    @classmethod
+    def create(cls, request: pytest.FixtureRequest) -> Warehouse:
+        """A warehouse for one test module (server-backed ones ask `request` for their server fixture)."""
+        return cls()
 
 
 class DuckDBWarehouse(Warehouse):
@@ -126,8 +134,95 @@ def _duckdb_family(kind: str) -> str:
     return kind.lower()
 
 
-# Add PostgreSQL / Spark here: each entry is a Warehouse subclass.
-WAREHOUSES: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse}
+class PostgresWarehouse(Warehouse):
+    """A database of its own per project folder on the session's PostgreSQL server, dropped at cleanup."""
+
+    name = "postgres"
+    capabilities = frozenset({
+        "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+    })
+    types = {"text": "text", "integer": "integer", "bigint": "bigint", "decimal": "numeric(10,2)",
+             "date": "date", "timestamp": "timestamp"}
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.databases: dict[Path, str] = {}
+
+    @classmethod
+    def create(cls, request: pytest.FixtureRequest) -> Warehouse:
+        return cls(request.getfixturevalue("pg_server"))
+
+    def database(self, root: Path) -> str:
+        if root not in self.databases:
+            import uuid
+
+            name = f"mason_{root.name[:30].lower()}_{uuid.uuid4().hex[:8]}"
+            self.databases[root] = self.server.create_database(name)
+        return self.databases[root]
+
+    def profile(self, root: Path, threads: int = 2) -> str:
+        s = self.server
+        return textwrap.dedent(f"""\
+            conformance:
+              target: dev
+              outputs:
+                dev:
+                  type: postgres
+                  host: {s.host}
+                  port: {s.port}
+                  user: {s.user}
+                  password: "{s.password}"
+                  dbname: {self.database(root)}
+                  schema: {self.schema}
+                  threads: {threads}
+            """)
+
+    def query(self, root: Path, sql: str) -> list[tuple[Any, ...]]:
+        with self.server.connect(self.database(root)) as conn:
+            return conn.execute(sql).fetchall()
+
+    def execute(self, root: Path, sql: str) -> None:
+        self.server.execute(sql, self.database(root))
+
+    def relations(self, root: Path, schema: str) -> dict[str, str]:
+        rows = self.query(root, "select c.relname, c.relkind from pg_class c join pg_namespace n "
+                                f"on n.oid = c.relnamespace where n.nspname = '{schema}' "
+                                "and c.relkind in ('r', 'p', 'v', 'm')")
+        return {name: {"v": "view", "m": "materialized_view"}.get(kind, "table") for name, kind in rows}
+
+    def columns(self, root: Path, schema: str, name: str) -> dict[str, str]:
+        rows = self.query(root, "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+                                f"where a.attrelid = to_regclass('\"{schema}\".\"{name}\"') and a.attnum > 0 "
+                                "and not a.attisdropped order by a.attnum")
+        return {col: _postgres_family(kind) for col, kind in rows}
+
+    def cleanup(self) -> None:
+        for name in self.databases.values():
+            self.server.drop_database(name)
+        self.databases.clear()
+
+
+def _postgres_family(kind: str) -> str:
+    k = kind.lower()
+    if k in {"smallint", "integer", "bigint"}:
+        return "integer"
+    if k.startswith("numeric"):
+        return "decimal"
+    if k in {"real", "double precision"}:
+        return "float"
+    if k in {"text"} or k.startswith(("character varying", "character(")):
+        return "text"
+    if k == "boolean":
+        return "boolean"
+    if k == "date":
+        return "date"
+    if k.startswith("timestamp"):
+        return "timestamp"
+    return k
+
+
+WAREHOUSES: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse}
 # MASON_CONFORMANCE_ADAPTERS=duckdb,postgres picks a subset (e.g. in CI jobs that have a server running).
 SELECTED = [a.strip() for a in os.environ.get("MASON_CONFORMANCE_ADAPTERS", ",".join(WAREHOUSES)).split(",") if a.strip()]
 
@@ -141,7 +236,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     if request.param not in WAREHOUSES:
         pytest.fail(f"unknown adapter {request.param!r} in MASON_CONFORMANCE_ADAPTERS; known: {sorted(WAREHOUSES)}")
-    wh = WAREHOUSES[request.param]()
+    wh = WAREHOUSES[request.param].create(request)
     marker_caps = {c for m in request.node.iter_markers("requires") for c in m.args}
     unknown = marker_caps - ALL_CAPABILITIES
     assert not unknown, f"unknown capabilities in requires marker: {sorted(unknown)}"
@@ -252,6 +347,10 @@ class Project:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self.warehouse.query(self.root, sql)
+
+    def query_commit(self, sql: str) -> None:
+        """Run a statement that changes the warehouse (outside Mason)."""
+        self.warehouse.execute(self.root, sql)
 
     def relations(self, schema: str | None = None) -> dict[str, str]:
         return self.warehouse.relations(self.root, schema or self.schema)

@@ -15,11 +15,19 @@ from mason.adapters.table import Table
 class Capabilities:
     transactional_ddl: bool = True
     atomic_rename: bool = True
-    merge: bool = True
+    merge: bool = True  # a native MERGE statement (without it, merge runs as delete+insert)
+    # `create or replace table|view` swaps in a relation of any shape atomically; without it a rebuild creates
+    # the new relation under a temporary name and swaps it in with renames, in one transaction
     create_or_replace_table: bool = False
+    create_or_replace_view: bool = False
     schemas_have_databases: bool = True
     incremental_strategies: tuple[str, ...] = ("append", "delete+insert", "merge")
     default_incremental_strategy: str = "delete+insert"
+    max_identifier_length: int | None = None  # in bytes; longer temporary names are shortened
+    indexes: bool = False  # the `indexes` config (PostgreSQL)
+    grants: bool = False  # the `grants` config
+    materialized_views: bool = False
+    unlogged_tables: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,12 @@ class ColumnInfo:
 
     @property
     def data_type(self) -> str:
+        """The full type, size included (`character varying(32)`, `numeric(10,2)`), for DDL."""
+        if "(" not in self.dtype:
+            if self.char_size is not None and self.is_string():
+                return f"{self.dtype}({self.char_size})"
+            if self.numeric_precision is not None and self.is_numeric():
+                return f"{self.dtype}({self.numeric_precision},{self.numeric_scale or 0})"
         return self.dtype
 
     @property
@@ -86,6 +100,12 @@ class ColumnInfo:
 
 
 class Adapter(Protocol):
+    """What every adapter provides. Optional methods, looked up with getattr where a capability needs them:
+    `set_query_comment(comment, append)`, `lookup_relation(relation)` (uncached, for warehouses whose
+    rebuilds drop dependent views), `list_indexes(relation)` / `current_grants(relation)` (the `indexes` and
+    `grants` capabilities), `copy_csv(table_sql, path, delimiter)` (PostgreSQL seeds),
+    `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`)."""
+
     type: str
     capabilities: Capabilities
 

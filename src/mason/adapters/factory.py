@@ -13,7 +13,21 @@ def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = 
         from mason.adapters.duckdb.adapter import DuckDBAdapter
 
         return DuckDBAdapter(target, session.project_dir, quoting)
+    if target.type == "postgres":
+        from mason.adapters.postgres.adapter import PostgresAdapter
+
+        return PostgresAdapter(target, session.project_dir, quoting)
     raise ProjectError(
         f"adapter type {target.type!r} is not supported yet",
-        hint="Mason supports type: duckdb today; postgres and spark are coming",
+        hint="Mason supports type: duckdb and type: postgres today; spark is coming",
     )
+
+
+def connection_fields(target: Target) -> list[tuple[str, str]]:
+    """The target's connection settings worth showing in `mason debug` (never secrets), read without
+    connecting, so they are shown even when the connection fails."""
+    if target.type == "postgres":
+        from mason.adapters.postgres.connect import ConnectionSettings
+
+        return [(k, v) for k, v in ConnectionSettings.from_target(target).describe() if k != "database"]
+    return []

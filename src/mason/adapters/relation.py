@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +33,8 @@ class Relation:
     limit: int | None = None  # dbt's `--empty` renders refs as zero-row subqueries
     event_time_filter: Any = None
     render_override: str | None = None
+    # PostgreSQL before 16 needs an alias on a subquery in FROM: --empty / event-time wrappers get one
+    subquery_alias: bool = False
 
     Table = "table"
     View = "view"
@@ -94,10 +97,11 @@ class Relation:
 
     def render_limited(self) -> str:
         rendered = self.render()
+        alias = f" _dbt_limit_subq_{self._alias_name()}" if self.subquery_alias else ""
         if self.limit == 0:
-            return f"(select * from {rendered} where false limit 0)"
+            return f"(select * from {rendered} where false limit 0){alias}"
         if self.limit is not None:
-            return f"(select * from {rendered} limit {self.limit})"
+            return f"(select * from {rendered} limit {self.limit}){alias}"
         if self.event_time_filter is not None:
             col, start, end = self.event_time_filter
             conds = []
@@ -105,8 +109,12 @@ class Relation:
                 conds.append(f"{col} >= '{start}'")
             if end is not None:
                 conds.append(f"{col} < '{end}'")
-            return f"(select * from {rendered} where {' and '.join(conds)})"
+            alias = f" _dbt_et_filter_subq_{self._alias_name()}" if self.subquery_alias else ""
+            return f"(select * from {rendered} where {' and '.join(conds)}){alias}"
         return rendered
+
+    def _alias_name(self) -> str:
+        return re.sub(r"\W", "_", self.identifier or "")
 
     def __str__(self) -> str:
         return self.render_limited()
@@ -173,9 +181,12 @@ def relation_factory(adapter_type: str, quoting: dict[str, Any] | None = None): 
         ip = Policy()
         qc = '"'
 
+    alias = adapter_type == "postgres"
+
     def create(database: str | None = None, schema: str | None = None, identifier: str | None = None,
                type: str | None = None, **kwargs: Any) -> Relation:
-        rel = Relation(database if adapter_type != "spark" else None, schema, identifier, type, qc, qp, ip)
+        rel = Relation(database if adapter_type != "spark" else None, schema, identifier, type, qc, qp, ip,
+                       subquery_alias=alias)
         if kwargs.get("quote_policy") or kwargs.get("include_policy"):
             rel = rel.incorporate(**kwargs)
         return rel

@@ -278,8 +278,10 @@ def debug(opts: dict[str, Any]) -> int:
         target = loaded.target
         for key in ("type", "database", "schema"):
             _echo(f"  {key}: {getattr(target, key)}")
-        from mason.adapters.factory import open_adapter
+        from mason.adapters.factory import connection_fields, open_adapter
 
+        for key, value in connection_fields(target):
+            _echo(f"  {key}: {value}")
         adapter = open_adapter(target, session)
         try:
             version = adapter.server_version()

@@ -8,6 +8,7 @@ from mason.adapters.base import AdapterResponse
 from mason.errors import CompileError, Span
 from mason.execute.materializations import clean_sql
 from mason.execute.outcome import NodeOutcome
+from mason.execute.relation_ops import swap_in
 from mason.nodes.nodes import Node
 
 
@@ -41,15 +42,39 @@ def should_store_failures(node: Node, flag: bool) -> bool:
     return flag or node.config.get("store_failures_as") in ("table", "view")
 
 
-def run_test(adapter: Any, node: Node, sql: str, *, store_failures: bool, audit_relation: Any = None,
-             record_sql: Any = None) -> NodeOutcome:
-    if store_failures and audit_relation is not None:
-        kind = "view" if node.config.get("store_failures_as") == "view" else "table"
-        adapter.create_schema(audit_relation.database, audit_relation.schema or "")
+def _store_failures(adapter: Any, node: Node, sql: str, audit_relation: Any, record_sql: Any) -> None:
+    """Replace the audit relation with the test's failing rows."""
+    kind = "view" if node.config.get("store_failures_as") == "view" else "table"
+    adapter.create_schema(audit_relation.database, audit_relation.schema or "")
+    caps = adapter.capabilities
+    if caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table:
         stmt = f"create or replace {kind} {audit_relation.render()} as (\n{clean_sql(sql)}\n)"
         if record_sql:
             record_sql(stmt)
         adapter.execute(stmt)
+        return
+
+    def execute(stmt: str) -> Any:
+        if record_sql:
+            record_sql(stmt)
+        return adapter.execute(stmt)
+
+    target = audit_relation.incorporate(type=kind)
+    adapter.begin()
+    try:
+        old = adapter.get_relation(target.database, target.schema or "", target.identifier or "")
+        swap_in(adapter, execute, node, target, old, kind, clean_sql(sql))
+        adapter.commit()
+    except BaseException:
+        adapter.rollback()
+        adapter.cache.clear()
+        raise
+
+
+def run_test(adapter: Any, node: Node, sql: str, *, store_failures: bool, audit_relation: Any = None,
+             record_sql: Any = None) -> NodeOutcome:
+    if store_failures and audit_relation is not None:
+        _store_failures(adapter, node, sql, audit_relation, record_sql)
         sql = f"select * from {audit_relation.render()}"
     query = test_query(node, sql)
     if record_sql:

@@ -15,6 +15,7 @@ from typing import Any
 from mason.adapters.base import AdapterResponse, ColumnInfo
 from mason.adapters.relation import Relation
 from mason.errors import CompileError, DatabaseError, Span
+from mason.execute import relation_ops as ops
 from mason.execute.outcome import NodeOutcome
 from mason.nodes.nodes import Node
 
@@ -82,38 +83,59 @@ def _in_transaction(ctx: BuildContext, body: Callable[[], AdapterResponse], sing
 
 
 def _existing(ctx: BuildContext) -> Relation | None:
+    """The relation as it is now. Adapters whose rebuilds drop dependent views (PostgreSQL's `drop ... cascade`
+    of a replaced table) look it up afresh: the cache may still list a view dropped that way."""
+    adapter = ctx.adapter
+    lookup = getattr(adapter, "lookup_relation", None)
+    if lookup is not None:
+        return lookup(ctx.relation)  # type: ignore[no-any-return]
     rel = ctx.relation
-    return ctx.adapter.get_relation(rel.database, rel.schema or "", rel.identifier or "")
+    return adapter.get_relation(rel.database, rel.schema or "", rel.identifier or "")
+
+
+def _execute(ctx: BuildContext) -> Callable[[str], tuple[AdapterResponse, Any]]:
+    return lambda sql: ctx.execute(sql)
+
+
+def _build(ctx: BuildContext, old: Relation | None, kind: str) -> AdapterResponse:
+    """(Re)build the relation as `kind` from the model's SQL, inside the caller's transaction."""
+    adapter = ctx.adapter
+    caps = adapter.capabilities
+    target = ctx.relation.incorporate(type=kind)
+    sql = clean_sql(ctx.sql)
+    in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
+    if in_place:
+        if old is not None and old.type != kind:
+            ctx.execute(f"drop {ops.ddl_kind(old.type)} if exists {target.render()} cascade")
+        response, _ = ctx.execute(ops.create_as(adapter, ctx.node, kind, target, sql, replace=True))
+    else:
+        response = ops.swap_in(adapter, _execute(ctx), ctx.node, target, old, kind, sql)
+    ops.after_build(adapter, _execute(ctx), ctx.node, target, kind, created=True, replaced=True)
+    return response
+
+
+def _single(ctx: BuildContext, old: Relation | None, kind: str) -> bool:
+    """Whether the build is one statement (atomic by itself, no transaction needed)."""
+    caps = ctx.adapter.capabilities
+    in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
+    extras = caps.grants and ctx.node.config.get("grants") or caps.indexes and ctx.node.config.get("indexes")
+    return bool(in_place and not extras and (old is None or old.type == kind))
 
 
 def materialize_view(ctx: BuildContext) -> NodeOutcome:
     _ensure_schema(ctx)
+    ops.check_identifier(ctx.adapter, ctx.relation, ctx.node)
     old = _existing(ctx)
-    target = ctx.relation.incorporate(type="view")
-
-    def body() -> AdapterResponse:
-        if old is not None and old.type != "view":
-            ctx.execute(f"drop table if exists {target.render()} cascade")
-        response, _ = ctx.execute(f"create or replace view {target.render()} as (\n{clean_sql(ctx.sql)}\n)")
-        return response
-
-    response = _in_transaction(ctx, body, single=old is None or old.type == "view")
-    ctx.adapter.cache.add(target)
+    response = _in_transaction(ctx, lambda: _build(ctx, old, "view"), single=_single(ctx, old, "view"))
+    ctx.adapter.cache.add(ctx.relation.incorporate(type="view"))
     return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
-
-
-def _create_table(ctx: BuildContext, old: Relation | None) -> AdapterResponse:
-    target = ctx.relation.incorporate(type="table")
-    if old is not None and old.type == "view":
-        ctx.execute(f"drop view if exists {target.render()} cascade")
-    response, _ = ctx.execute(f"create or replace table {target.render()} as (\n{clean_sql(ctx.sql)}\n)")
-    return response
 
 
 def materialize_table(ctx: BuildContext) -> NodeOutcome:
     _ensure_schema(ctx)
+    ops.check_identifier(ctx.adapter, ctx.relation, ctx.node)
     old = _existing(ctx)
-    response = _in_transaction(ctx, lambda: _create_table(ctx, old), single=old is None or old.type != "view")
+    response = _in_transaction(ctx, lambda: _build(ctx, old, "table"), single=_single(ctx, old, "table"))
     ctx.adapter.cache.add(ctx.relation.incorporate(type="table"))
     return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
 
@@ -158,7 +180,7 @@ def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[
     added = [c for c in tmp_cols if c.name.lower() not in target_names]
     removed = [c for c in target_cols if c.name.lower() not in tmp_names]
     changed = [c for c in tmp_cols if c.name.lower() in target_names
-               and c.dtype.lower() != target_names[c.name.lower()].dtype.lower()]
+               and c.data_type.lower() != target_names[c.name.lower()].data_type.lower()]
     if not (added or removed or changed) or mode == "ignore":
         return target_cols
     if mode == "fail":
@@ -168,7 +190,7 @@ def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[
         if removed:
             parts.append("missing columns " + ", ".join(c.name for c in removed))
         if changed:
-            parts.append("changed types " + ", ".join(f"{c.name} ({target_names[c.name.lower()].dtype} -> {c.dtype})"
+            parts.append("changed types " + ", ".join(f"{c.name} ({target_names[c.name.lower()].data_type} -> {c.data_type})"
                                                       for c in changed))
         raise CompileError(
             f"the schema of {ctx.node.unique_id} changed: {'; '.join(parts)}",
@@ -177,12 +199,12 @@ def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[
         )
     rendered = target.render()
     for col in added:
-        ctx.execute(f"alter table {rendered} add column {_quote(ctx, col.name)} {col.dtype}")
+        ctx.execute(f"alter table {rendered} add column {_quote(ctx, col.name)} {col.data_type}")
     if mode == "sync_all_columns":
         for col in removed:
             ctx.execute(f"alter table {rendered} drop column {_quote(ctx, col.name)}")
         for col in changed:
-            ctx.execute(f"alter table {rendered} alter column {_quote(ctx, col.name)} type {col.dtype}")
+            ctx.execute(f"alter table {rendered} alter column {_quote(ctx, col.name)} type {col.data_type}")
     adapter.cache.clear()
     return adapter.get_columns(target)
 
@@ -209,6 +231,9 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
                       + f"){extra}")
         del key_list
         return [delete, f"insert into {t} ({col_list}) select {col_list} from {s}"]
+    if strategy == "merge" and not ctx.adapter.capabilities.merge:
+        # no native MERGE (PostgreSQL before 15): replace the matching rows instead
+        return _incremental_sql(ctx, "delete+insert", target, tmp, columns)
     if strategy == "merge":
         insert = (f"when not matched then insert ({col_list}) values "
                   f"({', '.join('DBT_INTERNAL_SOURCE.' + n for n in names)})")
@@ -229,14 +254,17 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
 
 def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
     _ensure_schema(ctx)
+    ops.check_identifier(ctx.adapter, ctx.relation, ctx.node)
     old = _existing(ctx)
     if old is None or old.type != "table" or ctx.full_refresh:
-        response = _in_transaction(ctx, lambda: _create_table(ctx, old), single=old is None or old.type != "view")
+        response = _in_transaction(ctx, lambda: _build(ctx, old, "table"), single=_single(ctx, old, "table"))
         ctx.adapter.cache.add(ctx.relation.incorporate(type="table"))
         return NodeOutcome("success", "OK", AdapterResponse("OK", "OK", response.rows_affected))
     strategy = _strategy(ctx)
     target = ctx.relation.incorporate(type="table")
-    tmp_name = f"{ctx.relation.identifier}__dbt_tmp_{uuid.uuid4().hex[:8]}"
+    suffix = f"__dbt_tmp_{uuid.uuid4().hex[:8]}"
+    tmp_name = ops.intermediate_name(ctx.relation.identifier or "", suffix,
+                                     ctx.adapter.capabilities.max_identifier_length)
     tmp = ctx.adapter.make_relation(None, None, tmp_name, "table")
     ctx.execute(f"create temporary table {tmp.render()} as (\n{clean_sql(ctx.sql)}\n)")
     rows = -1
@@ -248,6 +276,7 @@ def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
             for stmt in _incremental_sql(ctx, strategy, target, tmp, columns):
                 response, _ = ctx.execute(stmt)
             rows = response.rows_affected
+            ops.after_build(ctx.adapter, _execute(ctx), ctx.node, target, "table", created=False, replaced=False)
             return response
 
         _in_transaction(ctx, body)
@@ -263,4 +292,11 @@ MATERIALIZATIONS: dict[str, Callable[[BuildContext], NodeOutcome]] = {
     "view": materialize_view,
     "table": materialize_table,
     "incremental": materialize_incremental,
+    "materialized_view": lambda ctx: _materialized_view(ctx),
 }
+
+
+def _materialized_view(ctx: BuildContext) -> NodeOutcome:
+    from mason.execute.materialized_view import materialize_materialized_view
+
+    return materialize_materialized_view(ctx)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from mason.adapters.base import AdapterResponse
 from mason.adapters.relation import Relation
 from mason.errors import DatabaseError, MasonError, ParseError, Span
+from mason.execute import relation_ops as ops
 from mason.execute import seed_types as st
 from mason.execute.outcome import NodeOutcome
 
@@ -33,6 +34,7 @@ class _Column:
     kind: str  # a seed_types kind
     sql_type: str  # the type the column gets on create
     has_offset: bool = False  # ISO datetimes carrying a UTC offset
+    guarded: bool = False  # kind inferred from the first rows only: a value of another kind must fail the load
 
 
 # ----------------------------------------------------------------------------------------------- DuckDB SQL
@@ -67,16 +69,38 @@ class DuckDBSeedSQL:
             f"columns = {{{cols}}})"
         )
 
+    # Load with the kinds inferred from the first rows, each value checked as it is converted (one pass over
+    # the rows); only when that load fails are the kinds verified over every row and the load repeated.
+    OPTIMISTIC = False
+    # A seed whose every column has a configured type can be read straight from the file through a view.
+    VIEW_STAGE = True
+
+    def load_stage(self, adapter: Any, stage: str, csv_path: Path, header: Sequence[str],
+                   delimiter: str) -> int | None:
+        """Create the all-text staging table `stage` holding the file's rows; the row count when known."""
+        adapter.execute(self.create_stage(stage, csv_path, header, delimiter))
+        return None
+
     def create_stage_view(self, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> str:
         """The file as a view: for a seed whose every column has a configured type, read in one pass."""
         return self.create_stage(stage, csv_path, header, delimiter).replace(
             "create temp table", "create temp view", 1)
 
-    def drop_stage(self, stage: str, view: bool = False) -> str:
-        return f"drop {'view' if view else 'table'} if exists {stage}"
+    def drop_stage(self, stage: str) -> str:
+        return f"drop table if exists {stage}"
+
+    def drop_stage_view(self, stage: str) -> str:
+        return f"drop view if exists {stage}"
 
     def count_rows(self, relation: Relation) -> str:
         return f"select count(*) from {relation.render()}"
+
+    # the line number in the warehouse's CSV reader errors
+    CSV_ERROR_LINE = re.compile(r"Line:\s*(\d+)")
+
+    def sql_type(self, duckdb_type: str) -> str:
+        """The warehouse's name for a type seed inference picked (given in DuckDB's spelling)."""
+        return duckdb_type
 
     # -- inference
     def _trimmed(self, name: str) -> str:
@@ -189,7 +213,7 @@ class DuckDBSeedSQL:
     def cast(self, expr: str, sql_type: str) -> str:
         return f"cast({expr} as {sql_type})"
 
-    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str:
+    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str | None:
         return (f"select rowid, {self.quote(col.name)} from {stage} "
                 f"where {expr} is not null and try_cast({expr} as {sql_type}) is null order by rowid limit 1")
 
@@ -209,11 +233,19 @@ class DuckDBSeedSQL:
         ]
 
 
-_DIALECTS: dict[str, type[DuckDBSeedSQL]] = {"duckdb": DuckDBSeedSQL}
+def _postgres() -> type[DuckDBSeedSQL]:
+    from mason.execute.seeds_postgres import PostgresSeedSQL
+
+    return PostgresSeedSQL
+
+
+# adapter type -> the seed SQL dialect (imported when first used)
+_DIALECTS: dict[str, Callable[[], type[DuckDBSeedSQL]]] = {"duckdb": lambda: DuckDBSeedSQL, "postgres": _postgres}
 
 
 def seed_sql_for(adapter: Any) -> DuckDBSeedSQL:
-    cls = _DIALECTS.get(str(getattr(adapter, "type", "")))
+    found = _DIALECTS.get(str(getattr(adapter, "type", "")))
+    cls = found() if found is not None else None
     if cls is None:
         raise DatabaseError(f"loading seeds is not supported on the {adapter.type!r} adapter yet")
     return cls(adapter)
@@ -237,45 +269,81 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     csv_path = Path(csv_path)
     label = f"seed {node.name!r} ({csv_path})"
     sql = seed_sql_for(adapter)
+    ops.check_identifier(adapter, relation, node)
 
     header = _read_header(csv_path, delimiter)
     overrides = st.match_column_types(header, dict(cfg.get("column_types") or {}))
 
-    adapter.execute(sql.create_schema(relation))
+    adapter.create_schema(relation.database, relation.schema or "")
     stage = sql.stage_name()
     # every column typed by configuration: nothing to infer, so the file is read once, through a view
-    as_view = bool(header) and all(name in overrides for name in header)
+    as_view = sql.VIEW_STAGE and bool(header) and all(name in overrides for name in header)
     if as_view:
         stage = sql.quote(f"{_VIEW_MARK}{uuid.uuid4().hex[:16]}")
     try:
         try:
-            make_stage = sql.create_stage_view if as_view else sql.create_stage
-            adapter.execute(make_stage(stage, csv_path, header, delimiter))
+            if as_view:
+                adapter.execute(sql.create_stage_view(stage, csv_path, header, delimiter))
+                copied = None
+            else:
+                copied = sql.load_stage(adapter, stage, csv_path, header, delimiter)
         except DatabaseError as exc:
-            raise _csv_error(exc, csv_path, label) from exc
-        if as_view:
-            columns, rows = [_Column(name, st.OVERRIDE, overrides[name]) for name in header], -1
-        else:
-            columns, rows = _infer(adapter, sql, stage, header, overrides)
+            raise _csv_error(exc, csv_path, label, sql.CSV_ERROR_LINE) from exc
 
-        existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
-        if existing is not None and not full_refresh and existing.type != "view":
-            _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label, quote_columns)
-        else:
-            _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
-                    quote_columns)
-        if rows < 0 and not empty:
-            _, counted = adapter.execute(sql.count_rows(relation), fetch=True)
-            rows = int(counted.rows[0][0]) if counted is not None else 0
+        def write(columns: list[_Column], explain: bool) -> None:
+            existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
+            if existing is not None and not full_refresh and existing.type != "view":
+                _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
+                        quote_columns, explain=explain,
+                        after=lambda: ops.apply_grants(adapter, adapter.execute, node, relation, replaced=False))
+            else:
+                _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
+                        quote_columns, explain=explain,
+                        after=lambda: ops.after_build(adapter, adapter.execute, node, relation, "table",
+                                                      created=True, replaced=True))
+
+        done = False
+        if as_view:  # nothing to infer
+            write([_Column(name, st.OVERRIDE, overrides[name]) for name in header], explain=True)
+            rows, done = 0, True
+            if not empty:
+                _, counted = adapter.execute(sql.count_rows(relation), fetch=True)
+                rows = int(counted.rows[0][0]) if counted is not None else 0
+        elif sql.OPTIMISTIC and copied is not None:
+            try:
+                write(_sampled(adapter, sql, stage, header, overrides), explain=False)
+                rows, done = copied, True
+            except DatabaseError:
+                pass  # a value the first rows did not predict (or a bad column_types value): the careful way
+        if not done:
+            columns, rows = _infer(adapter, sql, stage, header, overrides)
+            write(columns, explain=True)
         loaded = 0 if empty else rows
     finally:
         try:
-            adapter.execute(sql.drop_stage(stage, as_view))
+            adapter.execute(sql.drop_stage_view(stage) if as_view else sql.drop_stage(stage))
         except DatabaseError:
             pass
     message = f"INSERT {loaded}"
     return NodeOutcome(status="success", message=message, response=AdapterResponse(message, "INSERT", loaded),
                        relation_name=relation.render())
+
+
+def _sampled(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
+             overrides: dict[str, str]) -> list[_Column]:
+    """The columns as the first rows type them, each value to be checked while it is converted."""
+    inferred = [name for name in header if name not in overrides]
+    width = sql.FACTS_PER_COLUMN
+    _, table = adapter.execute(sql.facts_query(stage, inferred, sample=_SAMPLE_ROWS), fetch=True)
+    assert table is not None
+    row = list(table.rows[0])
+    chosen = {}
+    for i, name in enumerate(inferred):
+        picked = st.infer_column_type(sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])[0])
+        # later rows may carry a UTC offset the first ones did not: handle both
+        chosen[name] = _Column(name, picked.kind, sql.sql_type(picked.sql_type), picked.kind == st.ISO_DATETIME,
+                               guarded=True)
+    return [_Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header]
 
 
 def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
@@ -307,11 +375,11 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         if not ok:
             retry.append(name)
         elif kind == st.INTEGER:
-            chosen[name] = _Column(name, kind, st.integer_type(first, second))
+            chosen[name] = _Column(name, kind, sql.sql_type(st.integer_type(first, second)))
         elif kind == st.ISO_DATETIME:
-            chosen[name] = _Column(name, kind, "TIMESTAMP", bool(first))
+            chosen[name] = _Column(name, kind, sql.sql_type("TIMESTAMP"), bool(first))
         else:
-            chosen[name] = _Column(name, kind, st.infer_column_type(_ONLY[kind]).sql_type)
+            chosen[name] = _Column(name, kind, sql.sql_type(st.infer_column_type(_ONLY[kind]).sql_type))
     if retry:
         _, table = adapter.execute(sql.facts_query(stage, retry), fetch=True)
         assert table is not None
@@ -319,7 +387,7 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         for i, name in enumerate(retry):
             facts, offset = sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])
             picked = st.infer_column_type(facts)
-            chosen[name] = _Column(name, picked.kind, picked.sql_type, offset)
+            chosen[name] = _Column(name, picked.kind, sql.sql_type(picked.sql_type), offset)
     columns = [
         _Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header
     ]
@@ -346,7 +414,7 @@ _SAMPLE_ROWS = 5000
 
 def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation | None,
             columns: list[_Column], stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
-            quote_columns: bool | None) -> None:
+            quote_columns: bool | None, after: Callable[[], None] = lambda: None, explain: bool = True) -> None:
     select_list = ", ".join(
         f"{sql.cast(sql.value(c), c.sql_type)} as {sql.column_name(c.name, quote_columns)}" for c in columns)
     adapter.begin()
@@ -354,11 +422,14 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
         if existing is not None:
             adapter.drop_relation(existing)
         adapter.execute(sql.create_table(relation, select_list, stage, empty))
+        after()
         adapter.commit()
     except DatabaseError as exc:
         adapter.rollback()
         if existing is not None:
             adapter.cache.add(existing)
+        if not explain:
+            raise
         checks = [(c, sql.value(c), c.sql_type) for c in columns if c.kind == st.OVERRIDE]
         raise _value_error(adapter, sql, stage, checks, exc, csv_path, delimiter, label) from exc
     adapter.cache.add(relation.incorporate(type="table"))
@@ -366,7 +437,7 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
 
 def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation, columns: list[_Column],
             stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
-            quote_columns: bool | None) -> None:
+            quote_columns: bool | None, after: Callable[[], None] = lambda: None, explain: bool = True) -> None:
     table_cols = adapter.get_columns(existing)
     by_name = {c.name.lower(): c for c in table_cols}
     csv_names = [c.name for c in columns]
@@ -378,16 +449,19 @@ def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
     targets = []
     for c in columns:
         # the value as inferred now (a column_types column: its text), cast to the table's existing type
-        targets.append((c, sql.value(c), by_name[c.name.lower()].dtype))
+        targets.append((c, sql.value(c), by_name[c.name.lower()].data_type))
     names = ", ".join(sql.column_name(by_name[c.name.lower()].name, quote_columns) for c in columns)
     select_list = ", ".join(sql.cast(expr, dtype) for _, expr, dtype in targets)
     adapter.begin()
     try:
         for statement in sql.replace_rows(relation, names, select_list, stage, empty):
             adapter.execute(statement)
+        after()
         adapter.commit()
     except DatabaseError as exc:
         adapter.rollback()
+        if not explain:
+            raise
         raise _value_error(adapter, sql, stage, targets, exc, csv_path, delimiter, label) from exc
 
 
@@ -424,12 +498,9 @@ def _read_header(csv_path: Path, delimiter: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ errors
-_CSV_LINE = re.compile(r"Line:\s*(\d+)")
-
-
-def _csv_error(exc: DatabaseError, csv_path: Path, label: str) -> MasonError:
+def _csv_error(exc: DatabaseError, csv_path: Path, label: str, line_re: re.Pattern[str]) -> MasonError:
     text = exc.message
-    m = _CSV_LINE.search(text)
+    m = line_re.search(text)
     line = int(m.group(1)) if m else None
     keep: list[str] = []
     for raw in text.splitlines():
@@ -462,7 +533,7 @@ def _value_error(adapter: Any, sql: DuckDBSeedSQL, stage: str, checks: Iterable[
     if _VIEW_MARK in stage:  # the file behind a view: malformed, or materialize it to find the row
         bad_file = _stage_readable(adapter, stage)
         if bad_file is not None:
-            return _csv_error(bad_file, csv_path, label)
+            return _csv_error(bad_file, csv_path, label, sql.CSV_ERROR_LINE)
         table_stage = sql.stage_name()
         adapter.execute(sql.create_stage(table_stage, csv_path, _read_header(csv_path, delimiter), delimiter))
         try:
@@ -470,8 +541,11 @@ def _value_error(adapter: Any, sql: DuckDBSeedSQL, stage: str, checks: Iterable[
         finally:
             adapter.execute(sql.drop_stage(table_stage))
     for col, expr, sql_type in checks:
+        query = sql.first_bad_value(stage, col, expr, sql_type)
+        if query is None:  # the warehouse cannot test values one by one: its own error names the value
+            continue
         try:
-            _, table = adapter.execute(sql.first_bad_value(stage, col, expr, sql_type), fetch=True)
+            _, table = adapter.execute(query, fetch=True)
         except DatabaseError as inner:
             if "type" in inner.message.lower() and "exist" in inner.message.lower():
                 return DatabaseError(f"{label}: column {col.name!r} has an unknown type {sql_type!r}: "

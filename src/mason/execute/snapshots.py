@@ -204,10 +204,24 @@ class DuckDBSnapshotDialect:
         return f"update {relation}\nset {assignments}\nfrom {source}\nwhere {where}"
 
 
+class PostgresSnapshotDialect(DuckDBSnapshotDialect):
+    """PostgreSQL spells everything the snapshot needs like DuckDB, except reading a table's columns."""
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        literal = "'" + name.replace("'", "''") + "'"
+        _, table = self.adapter.execute(
+            "select attname, pg_catalog.format_type(atttypid, atttypmod) from pg_catalog.pg_attribute "
+            f"where attrelid = to_regclass({literal}) and attnum > 0 and not attisdropped order by attnum",
+            fetch=True)
+        return [(str(r[0]), str(r[1])) for r in (table.rows if table else ())]
+
+
 def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
     kind = getattr(adapter, "type", "duckdb")
     if kind == "duckdb":
         return DuckDBSnapshotDialect(adapter)
+    if kind == "postgres":
+        return PostgresSnapshotDialect(adapter)
     raise NotImplementedError(f"snapshots are not implemented for the {kind} adapter yet")
 
 
@@ -217,8 +231,11 @@ def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
 def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, *,
                  now_sql: str = "now()") -> NodeOutcome:
     """Build or update the snapshot table `relation` from `source_sql`, atomically."""
+    from mason.execute.relation_ops import check_identifier
+
     cfg = snapshot_config(node)
     dialect = dialect_for(adapter)
+    check_identifier(adapter, relation, node)
     sql = _TRAILING.sub("", source_sql)
     relation = relation.incorporate(type="table")
     schema = relation.schema or ""

@@ -1,7 +1,8 @@
 {{ config(
     pre_hook="select 1 as pre_hook_ran",
     post_hook=[
-        "create or replace table {{ this.schema }}.order_status_counts_audit as select count(*) as row_count from {{ this }}"
+        "drop table if exists {{ this.schema }}.order_status_counts_audit",
+        "create table {{ this.schema }}.order_status_counts_audit as select count(*) as row_count from {{ this }}"
     ]
 ) }}
 

@@ -19,6 +19,7 @@ class DuckDBAdapter:
     type = "duckdb"
     capabilities = Capabilities(
         transactional_ddl=True, atomic_rename=True, merge=True,
+        create_or_replace_table=True, create_or_replace_view=True,
         incremental_strategies=("append", "delete+insert", "merge", "microbatch"),
         default_incremental_strategy="delete+insert",
     )

@@ -3,7 +3,7 @@
 {%- set methods = get_payment_methods() %}
 
 select
-    date_trunc('month', order_date) as order_month,
+    cast(date_trunc('month', order_date) as date) as order_month,
     {% for payment_method in methods -%}
     sum({{ payment_method }}_amount) as {{ payment_method }}_revenue,
     {% endfor -%}
