@@ -26,6 +26,7 @@ ALL_CAPABILITIES = frozenset({
     "append", "delete+insert", "merge",   # incremental strategies
     "merge_update_columns", "incremental_predicates",
     "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+    "microbatch",
 })
 
 TYPE_FAMILIES = ("integer", "decimal", "float", "text", "boolean", "date", "timestamp")
@@ -74,7 +75,7 @@ class DuckDBWarehouse(Warehouse):
     name = "duckdb"
     capabilities = frozenset({
         "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
-        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty", "microbatch",
     })
     types = {"text": "varchar", "integer": "integer", "bigint": "bigint", "decimal": "decimal(10,2)",
              "date": "date", "timestamp": "timestamp"}
@@ -140,7 +141,7 @@ class PostgresWarehouse(Warehouse):
     name = "postgres"
     capabilities = frozenset({
         "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
-        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty", "microbatch",
     })
     types = {"text": "text", "integer": "integer", "bigint": "bigint", "decimal": "numeric(10,2)",
              "date": "date", "timestamp": "timestamp"}

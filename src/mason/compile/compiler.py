@@ -89,7 +89,8 @@ class Compiler:
             return None
         return self.relation(node).render()
 
-    def _source_relation(self, node: Node | None, source_name: str, table_name: str) -> Relation:
+    def _source_relation(self, node: Node | None, source_name: str, table_name: str,
+                         window: tuple[str, str] | None = None) -> Relation:
         uid = self.resolver.resolve_source(source_name, table_name)
         if uid is None:
             raise CompileError(f"source {source_name}.{table_name} was not found",
@@ -102,9 +103,12 @@ class Compiler:
             from dataclasses import replace
 
             rel = replace(rel, limit=0)
+        elif window is not None and (src.config or {}).get("event_time"):
+            rel = _windowed(rel, str(src.config["event_time"]), window)
         return rel
 
-    def _make_ref(self, node: Node, ctes: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    def _make_ref(self, node: Node, ctes: list[tuple[str, str]],  # type: ignore[no-untyped-def]
+                  window: tuple[str, str] | None = None):
         def ref(*args: Any, **kwargs: Any) -> Relation:
             version = kwargs.get("version", kwargs.get("v"))
             if len(args) == 1:
@@ -132,6 +136,8 @@ class Compiler:
                 from dataclasses import replace
 
                 rel = replace(rel, limit=0)
+            elif window is not None and target.config.get("event_time"):
+                rel = _windowed(rel, str(target.config["event_time"]), window)
             return rel
 
         return ref
@@ -219,6 +225,31 @@ class Compiler:
 
         return {k: value_of(v) for k, v in node.test_metadata.kwargs.items()}
 
+    def compile_batch(self, node: Node, window: tuple[str, str], batch: dict[str, Any]) -> CompiledNode:
+        """A microbatch model's SQL for one batch: refs and sources that declare `event_time` read only
+        [start, end); `model.batch` (id, event_time_start, event_time_end) is in the Jinja context."""
+        ctes: list[tuple[str, str]] = []
+        this = self.relation(node)
+        sql = None
+        if not node.rendered_at_parse:
+            sql = render_static(node.raw_code, self._make_ref(node, ctes, window),
+                                lambda s, t: self._source_relation(node, s, t, window), this,
+                                self.factory.target, lambda: self._is_incremental(node),
+                                lambda name, args, kwargs: self._pure_call(node, name, args, kwargs))
+        if sql is None:
+            extra = {"ref": self._make_ref(node, ctes, window),
+                     "source": lambda s, t: self._source_relation(node, s, t, window)}
+            runtime = self.factory.runtime(node, extra)
+            model = runtime.base.get("model")
+            if isinstance(model, dict):
+                model["batch"] = batch
+            sql = self._render(node, runtime)
+        path = self.compiled_path(node)
+        stem, dot, ext = path.rpartition(".")
+        batch_path = f"{stem}/{node.name}_{batch['id']}.{ext}" if dot else f"{path}_{batch['id']}"
+        return CompiledNode(node, inject_ctes(sql, ctes) if ctes else sql, tuple(ctes),
+                            self.relation_name(node), batch_path)
+
     def compile_node(self, node: Node) -> CompiledNode:
         cached = self._cache.get(node.unique_id)
         if cached is not None:
@@ -287,3 +318,9 @@ def inject_ctes(sql: str, ctes: list[tuple[str, str]]) -> str:
     if match:
         return f"{sql[:match.end()]}{joined}, {sql[match.end():].lstrip()}"
     return f"with{joined}\n{sql}"
+
+
+def _windowed(rel: Relation, column: str, window: tuple[str, str]) -> Relation:
+    from dataclasses import replace
+
+    return replace(rel, event_time_filter=(column, window[0], window[1]))

@@ -160,7 +160,7 @@ class Runner:
             outcome = NodeOutcome("no-op", "NO-OP")
         self._write_run_sql(compiled.compiled_path, statements)
         return (NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures, sql,
-                            compiled.relation_name), t1 - t0, time.perf_counter() - t1, statements,
+                            compiled.relation_name, outcome.extra), t1 - t0, time.perf_counter() - t1, statements,
                 compiled.compiled_path)
 
     def _set_query_comment(self, node: Any) -> None:
@@ -210,6 +210,8 @@ class Runner:
                                Span(node.original_file_path),
                                f"use one of: {', '.join(sorted(MATERIALIZATIONS))}, ephemeral")
         runtime = self.compiler.runtime_for(node, [])
+        if materialized == "incremental" and node.config.get("incremental_strategy") == "microbatch":
+            return self._microbatch(node, runtime, record)
         ctx = BuildContext(
             adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
             full_refresh=self._full_refresh(node),
@@ -217,6 +219,37 @@ class Runner:
             record_sql=record,
         )
         return builder(ctx)
+
+    def _microbatch(self, node: Node, runtime: Any, record: Callable[[str], None]) -> NodeOutcome:
+        from mason.execute import microbatch as mb
+
+        if "microbatch" not in self.adapter.capabilities.incremental_strategies:
+            raise CompileError(f"the microbatch strategy is not supported on {self.adapter.type}",
+                               Span(node.original_file_path))
+        cfg = mb.MicrobatchConfig.of(node)
+        relation = self.compiler.relation(node)
+        span = Span(node.original_file_path)
+        start = self.opts.get("event_time_start")
+        end = self.opts.get("event_time_end")
+        only = (self.opts.get("_retry_batches") or {}).get(node.unique_id)
+        full_refresh = self._full_refresh(node)
+        exists = mb.relation_exists_as_table(self.adapter, relation)
+        built = set() if full_refresh else mb.built_batches(self.adapter, mb.ledger_relation(self.adapter, node), node)
+        batches = mb.plan_batches(
+            cfg, mb.now_utc(), exists, full_refresh, built,
+            mb.parse_time(start, "--event-time-start", span) if start else None,
+            mb.parse_time(end, "--event-time-end", span) if end else None,
+            [(mb.parse_time(s, "batch", span), mb.parse_time(e, "batch", span)) for s, e in only] if only else None)
+
+        def compile_batch(batch: tuple[Any, Any], info: dict[str, Any]) -> str:
+            compiled = self.compiler.compile_batch(node, (mb._fmt(batch[0]), mb._fmt(batch[1])), info)
+            self.compiler.write(compiled)
+            return compiled.compiled_code
+
+        run = mb.MicrobatchRun(self.adapter, node, relation, compile_batch,
+                               lambda which, inside: self._run_hooks(node, which, inside, runtime, record),
+                               record, self.session.invocation_id)
+        return run.run(cfg, batches, fresh=not exists or full_refresh)
 
     def _custom_materialization(self, node: Node) -> Any:
         macro = self.index.materialization(node.materialized, node.package_name)
@@ -306,7 +339,7 @@ class Runner:
                 uid, outcome.status, scrub(outcome.message) if outcome.message else outcome.message,
                 outcome.failures, elapsed, thread, response, timing,
                 scrub(outcome.compiled_code) if outcome.compiled_code else None, outcome.relation_name,
-                outcome.compiled_code is not None)
+                outcome.compiled_code is not None, outcome.extra.get("batch_results"))
 
         def work(uid: str) -> tuple[NodeOutcome, float, float, list[str], str, str, str]:
             start_iso = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -434,7 +467,7 @@ def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any
         elif r.status == "warn":
             counts["WARN"] += 1
             warns.append(r)
-        elif r.status in ("error", "fail"):
+        elif r.status in ("error", "fail", "partial success"):  # some microbatch batches failed
             counts["ERROR"] += 1
             errors.append(r)
         elif r.status == "skipped":
@@ -473,6 +506,7 @@ def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any
 def _args_dict(session: Any, opts: dict[str, Any], which: str) -> dict[str, Any]:
     args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items() if v not in (None, (), False)}
     args.pop("vars_", None)
+    args.pop("_retry_batches", None)
     args["which"] = which
     args["vars"] = {k: v for k, v in session.cli_vars.items() if not str(k).startswith("DBT_ENV_SECRET")}
     return args
@@ -689,6 +723,9 @@ def retry(session: Any, opts: dict[str, Any]) -> int:
     if not todo:
         print("Nothing to retry: the previous run had no failures.")
         return 0
-    return run_command(session, dict(previous.get("args") or {}), which if which != "retry" else "build", only=todo)
+    args = dict(previous.get("args") or {})
+    args["_retry_batches"] = {r["unique_id"]: r["batch_results"]["failed"] for r in previous.get("results", [])
+                              if r.get("status") == "partial success" and (r.get("batch_results") or {}).get("failed")}
+    return run_command(session, args, which if which != "retry" else "build", only=todo)
 
 

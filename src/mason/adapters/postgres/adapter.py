@@ -24,7 +24,7 @@ _TIME_PRECISION = re.compile(r"^(timestamp|time)\(\d+\)( with(?:out)? time zone)
 _CAPABILITIES = Capabilities(
     transactional_ddl=True, atomic_rename=True, merge=True,
     create_or_replace_table=False, create_or_replace_view=False,
-    incremental_strategies=("append", "delete+insert", "merge"),
+    incremental_strategies=("append", "delete+insert", "merge", "microbatch"),
     default_incremental_strategy="delete+insert",
     max_identifier_length=MAX_IDENTIFIER_LENGTH,
     indexes=True, grants=True, materialized_views=True, unlogged_tables=True,
