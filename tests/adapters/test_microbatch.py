@@ -98,6 +98,9 @@ def test_batches_lookback_gaps_and_backfill(tmp_path: object, warehouse: Warehou
     missed = M[-2].strftime("%Y-%m-%d %H:%M:%S")
     _exec(project, f"delete from {ledger} where batch_start = '{missed}'")
     _exec(project, f"delete from {target} where id = 4")
+    shown = json.loads(project.run("batches", "-s", "monthly", "--output", "json").stdout)
+    assert [b[0][:7] for b in shown[0]["missing"]] == [M[-2].strftime("%Y-%m")]
+    assert len(shown[0]["built"]) == 3
     third = project.run("run", "-s", "monthly")
     assert M[-2].strftime("%Y-%m") in _batches(third, "successful")
     assert _ids(project) == [2, 3, 4, 5, 6, 7]

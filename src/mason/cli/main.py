@@ -284,6 +284,21 @@ def show_cmd(**opts: Any) -> None:
     _invoke("show", opts, body)
 
 
+@cli.command("batches")
+@_global_options
+@_selection_options
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+def batches_cmd(**opts: Any) -> None:
+    """Show the built and missing batches of microbatch models (from Mason's batch ledger)."""
+
+    def body(session: Any) -> int:
+        from mason.execute.microbatch import report
+
+        return report(session, opts)
+
+    _invoke("batches", opts, body)
+
+
 @cli.command("run-operation")
 @_global_options
 @click.argument("macro")
