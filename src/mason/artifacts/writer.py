@@ -41,6 +41,35 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
+_pending: list[Any] = []
+_pool: Any = None
+_pool_lock = __import__("threading").Lock()
+
+
+def write_text_soon(path: Path, text: str) -> None:
+    """Write in a background thread: for the compiled/run SQL files written per node, whose I/O would
+    otherwise sit between one model's query and the next (about a millisecond each on slow disks).
+    `flush_writes` waits for them (the CLI calls it before exiting)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import atexit
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mason-writer")
+            atexit.register(flush_writes)
+        _pending.append(_pool.submit(write_text, path, text))
+
+
+def flush_writes() -> None:
+    """Wait for every `write_text_soon`; raise the first failure."""
+    with _pool_lock:
+        pending = list(_pending)
+        _pending.clear()
+    for future in pending:
+        future.result()
+
+
 def dumps(data: Any) -> str:
     """Compact JSON; msgspec's encoder is several times faster than the standard library's on large manifests."""
     try:

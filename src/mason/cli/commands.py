@@ -11,7 +11,7 @@ import click
 
 from mason import api
 from mason.artifacts.manifest import manifest_dict, previous_nodes, semantic_manifest, write_manifest
-from mason.artifacts.writer import register_secrets, write_json
+from mason.artifacts.writer import flush_writes, register_secrets, write_json
 from mason.errors import UsageError
 from mason.nodes.manifest import AnyNode
 
@@ -218,6 +218,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
     if not opts.get("select") and not opts.get("selector"):
         ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
     results = compiler.compile_selected(ids)
+    flush_writes()
     pause_collector()
     write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})
     if not session.flags.quiet:

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from mason.adapters.relation import Relation
-from mason.artifacts.writer import write_text
+from mason.artifacts.writer import write_text_soon
 from mason.errors import CompileError, MasonError, Span
 from mason.graph.dag import RefResolver
 from mason.jinja.environment import MacroException, _finalize, template_line
@@ -278,7 +278,7 @@ class Compiler:
     def write(self, compiled: CompiledNode, kind: str = "compiled", text: str | None = None) -> Path:
         rel = compiled.compiled_path.split("/compiled/", 1)[1]
         path = self.target_dir / kind / rel
-        write_text(path, compiled.compiled_code if text is None else text)
+        write_text_soon(path, compiled.compiled_code if text is None else text)
         return path
 
     def compile_selected(self, ids: set[str]) -> dict[str, CompiledNode]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from mason import api
 from mason.artifacts.run_results import NodeResult, write_run_results
-from mason.artifacts.writer import register_secrets, scrub, write_text
+from mason.artifacts.writer import flush_writes, register_secrets, scrub, write_text_soon
 from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, DatabaseError, MasonError, Span, UsageError
 from mason.execute import data_tests
@@ -98,7 +98,7 @@ class Runner:
         if not statements:
             return
         rel = compiled_path.split("/compiled/", 1)[1]
-        write_text(self.target_dir / "run" / rel, "\n\n".join(s.rstrip() + ";" for s in statements) + "\n")
+        write_text_soon(self.target_dir / "run" / rel, "\n\n".join(s.rstrip() + ";" for s in statements) + "\n")
 
     def _run_hooks(self, node: Node, which: str, inside: bool, runtime: Any, record: Callable[[str], None]) -> None:
         key = "pre-hook" if which == "pre" else "post-hook"
@@ -582,6 +582,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
                     for uid, r in runner.state.results.items() if r.compiled_code is not None}
         t_art = time.perf_counter()
         pause_collector()
+        flush_writes()
         write_artifacts(session, parsed, compiled)
         sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
         t_close = time.perf_counter()
