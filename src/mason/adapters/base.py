@@ -99,6 +99,24 @@ class ColumnInfo:
         return f"<Column {self.name} ({self.dtype})>"
 
 
+class QueryComments:
+    """dbt's query-comment, per thread: mixed into adapters that keep a `threading.local` as `_local`."""
+
+    _local: threading.local
+
+    def set_query_comment(self, comment: str | None, append: bool = False) -> None:
+        """A comment added to every statement this thread sends (dbt's query-comment)."""
+        self._local.comment = (comment, append) if comment else None
+
+    def _with_comment(self, sql: str) -> str:
+        found = getattr(self._local, "comment", None)
+        if not found:
+            return sql
+        comment, append = found
+        text = "/* " + comment.replace("*/", "* /").replace("/*", "/ *") + " */"
+        return f"{sql}\n{text}" if append else f"{text}\n{sql}"
+
+
 class Adapter(Protocol):
     """What every adapter provides. Optional methods, looked up with getattr where a capability needs them:
     `set_query_comment(comment, append)`, `lookup_relation(relation)` (uncached, for warehouses whose

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, RelationCache
+from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, QueryComments, RelationCache
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
 from mason.errors import DatabaseError, ProjectError
@@ -15,7 +15,7 @@ from mason.project.profiles import Target
 _TYPES = {"BASE TABLE": "table", "VIEW": "view", "LOCAL TEMPORARY": "table"}
 
 
-class DuckDBAdapter:
+class DuckDBAdapter(QueryComments):
     type = "duckdb"
     capabilities = Capabilities(
         transactional_ddl=True, atomic_rename=True, merge=True,
@@ -93,18 +93,6 @@ class DuckDBAdapter:
             with self._cursor_lock:
                 self._cursors.append(cur)
         return cur
-
-    def set_query_comment(self, comment: str | None, append: bool = False) -> None:
-        """A comment added to every statement this thread sends (dbt's query-comment)."""
-        self._local.comment = (comment, append) if comment else None
-
-    def _with_comment(self, sql: str) -> str:
-        found = getattr(self._local, "comment", None)
-        if not found:
-            return sql
-        comment, append = found
-        text = "/* " + comment.replace("*/", "* /").replace("/*", "/ *") + " */"
-        return f"{sql}\n{text}" if append else f"{text}\n{sql}"
 
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
         cur = self.cursor

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, RelationCache
+from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, QueryComments, RelationCache
 from mason.adapters.postgres.connect import ConnectionSettings, connect
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
@@ -46,7 +46,7 @@ def column_from_pg_type(name: str, formatted: str) -> ColumnInfo:
     return ColumnInfo(name, formatted)
 
 
-class PostgresAdapter:
+class PostgresAdapter(QueryComments):
     type = "postgres"
 
     def __init__(self, target: Target, project_root: Path | None = None, quoting: dict[str, Any] | None = None) -> None:
@@ -78,18 +78,6 @@ class PostgresAdapter:
             with self._conn_lock:
                 self._connections.append(conn)
         return conn
-
-    def set_query_comment(self, comment: str | None, append: bool = False) -> None:
-        """A comment added to every statement this thread sends (dbt's query-comment)."""
-        self._local.comment = (comment, append) if comment else None
-
-    def _with_comment(self, sql: str) -> str:
-        found = getattr(self._local, "comment", None)
-        if not found:
-            return sql
-        comment, append = found
-        text = "/* " + comment.replace("*/", "* /").replace("/*", "/ *") + " */"
-        return f"{sql}\n{text}" if append else f"{text}\n{sql}"
 
     def _error(self, exc: Exception) -> DatabaseError:
         return DatabaseError(error_text(exc))
