@@ -606,9 +606,11 @@ TARGETS: list[tuple[str, int, str, str, str]] = [
     ("peak memory, 10,000 models (parse cold): <= half of dbt-core's", 10000, "parse_cold", "dbt-core",
      "rss_ratio<=0.5"),
 ]
-# `--targets`: the sizes and operations the targets need (others would take hours on dbt-core).
+# `--targets`: the sizes, operations and tools the targets need (others would take hours on dbt-core: the
+# 5,000-model targets compare Mason with the floor only).
 TARGET_PLAN = {1000: list(OPS), 5000: ["run_t1", "run_t4"],
                10000: ["parse_cold", "parse_warm", "parse_changed", "ls_select"]}
+TARGET_TOOLS = {1000: ALL_TOOLS, 5000: ("mason", "floor"), 10000: ("mason", "dbt-core", "fusion")}
 
 
 def target_rows(data: dict) -> list[list[str]]:
@@ -747,6 +749,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--reps", type=int, default=3, help="repetitions per operation and tool (default 3)")
     ap.add_argument(
+        "--sizes", type=int, nargs="+", default=None,
+        help="with --targets: only these of its sizes (e.g. to finish a run in parts, see --combine)")
+    ap.add_argument(
+        "--combine", type=Path, nargs="+", default=None, metavar="JSON",
+        help="write one report from several latest.json files (later files win per size) and stop")
+    ap.add_argument(
         "--targets",
         action="store_true",
         help="measure what the performance targets need (1,000 models: every operation; 5,000: runs; "
@@ -767,9 +775,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=BENCH / ".cache", help="installs and work files")
     ap.add_argument("--out-dir", type=Path, default=BENCH / "results", help="where latest.md/json go")
     args = ap.parse_args(argv)
+    if args.combine:
+        return combine(args.combine, args.out_dir)
     plan = {n: list(args.ops) for n in args.models}
+    tools_for: dict[int, tuple[str, ...]] = {n: tuple(args.tools) for n in args.models}
     if args.targets:
-        plan = {n: list(ops) for n, ops in TARGET_PLAN.items()}
+        sizes = args.sizes or list(TARGET_PLAN)
+        plan = {n: list(TARGET_PLAN[n]) for n in sizes}
+        tools_for = {n: TARGET_TOOLS[n] for n in sizes}
         args.models = list(plan)
         args.ops = list(OPS)
 
@@ -831,6 +844,8 @@ def main(argv: list[str] | None = None) -> int:
         data["results"][str(n)] = block
         benches: dict[str, ToolBench] = {}
         for tool in tools:
+            if tool.name not in tools_for[n]:
+                continue
             print(f"[bench] N = {n}: {tool.name}", flush=True)
             tb = ToolBench(tool, project, meta, work, logs, args.reps, args.timeout)
             benches[tool.name] = tb
@@ -853,7 +868,7 @@ def main(argv: list[str] | None = None) -> int:
             data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
             write_report(data, args.out_dir)  # partial results survive an interrupted run
 
-        if "floor" in args.tools and any(op in ops for op in FLOOR_OPS):
+        if "floor" in tools_for[n] and any(op in ops for op in FLOOR_OPS):
             source = None
             for name in ("mason", "dbt-core", "fusion"):
                 tb = benches.get(name)
@@ -888,6 +903,23 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"[bench] wrote {args.out_dir / 'latest.md'} and latest.json", flush=True)
     print((args.out_dir / "latest.md").read_text())
+    return 0
+
+
+def combine(paths: list[Path], out_dir: Path) -> int:
+    """One report from several runs' JSON: results per size from the last file that has the size."""
+    runs = [json.loads(p.read_text()) for p in paths]
+    data = dict(runs[-1])
+    data["results"] = {}
+    for run in runs:
+        data["results"].update(run["results"])
+        for name, info in run["tools"].items():
+            data["tools"].setdefault(name, info)
+    data["results"] = dict(sorted(data["results"].items(), key=lambda kv: int(kv[0])))
+    data["command"] = " + ".join(r["command"] for r in runs)
+    data["config"] = {**data["config"], "targets": any(r["config"].get("targets") for r in runs)}
+    write_report(data, out_dir)
+    print((out_dir / "latest.md").read_text())
     return 0
 
 
