@@ -243,9 +243,21 @@ def base_functions(log: Callable[[str, bool], None]) -> dict[str, Any]:
             "after_commit": _after_commit,
             "in_transaction": _in_transaction,
             "diff_of_two_dicts": _diff_of_two_dicts,
+            "validation": _Validation(),
         }
     )
     return funcs
+
+
+class _AnyType:
+    def __getitem__(self, _types: Any) -> None:
+        return None
+
+
+class _Validation:
+    """`validation.any[...]` builds validators for `config.get(..., validator=...)`; Mason accepts any value."""
+
+    any = _AnyType()
 
 
 def _before_begin(sql: str) -> dict[str, Any]:

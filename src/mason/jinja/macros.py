@@ -170,6 +170,8 @@ class Namespace(dict[str, Any]):
         self._package = package
 
     def _resolve(self, key: str) -> Any:
+        if key == "context":  # dbt's `context`: this namespace, macros included
+            return self
         index = self._runtime.index
         macro = index.find(key, self._package)
         if macro is not None:

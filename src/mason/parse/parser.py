@@ -134,6 +134,7 @@ class ProjectParser:
             cli_vars=self.session.cli_vars, root_vars=root_vars, package_vars=package_vars,
             env=self.session.env, make_relation=self.make_relation, recorder=recorder,
             known_config=known, node_info=node_info, flags=self.flags, env_used=self.env_used,
+            invocation_id=self.session.invocation_id, run_started_at=self.session.started_at,
         )
 
     def _yaml_context(self) -> dict[str, Any]:
