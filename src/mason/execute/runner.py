@@ -197,18 +197,14 @@ class Runner:
         return bool(configured) if configured is not None else self.full_refresh
 
     def _materialize(self, node: Node, sql: str, record: Callable[[str], None]) -> NodeOutcome:
-        materialized = node.materialized
-        custom = self._custom_materialization(node)
-        if custom is not None:
-            raise CompileError(
-                f"{node.unique_id} uses the custom materialization {materialized!r} "
-                f"({custom.original_file_path}), which Mason cannot run yet",
-                Span(node.original_file_path), "use view, table, incremental or ephemeral for now")
-        builder = MATERIALIZATIONS.get(materialized)
+        from mason.execute import custom_materialization as custom
+
+        found = custom.find_materialization(self.index, node)
+        if found is not None:
+            return custom.run_materialization(self, node, sql, record, found)
+        builder = MATERIALIZATIONS.get(node.materialized)
         if builder is None:
-            raise CompileError(f"materialization {materialized!r} is not available on {self.adapter.type}",
-                               Span(node.original_file_path),
-                               f"use one of: {', '.join(sorted(MATERIALIZATIONS))}, ephemeral")
+            raise custom.unknown_materialization(self.index, node, self.adapter.type)
         runtime = self.compiler.runtime_for(node, [])
         ctx = BuildContext(
             adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
@@ -217,12 +213,6 @@ class Runner:
             record_sql=record,
         )
         return builder(ctx)
-
-    def _custom_materialization(self, node: Node) -> Any:
-        macro = self.index.materialization(node.materialized, node.package_name)
-        if macro is None or macro.package_name == "dbt":
-            return None
-        return macro
 
     # ------------------------------------------------------------------ hooks around the run
     def run_project_hooks(self, kind: str, results: list[NodeResult]) -> list[NodeResult]:
@@ -510,6 +500,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
     sink.info("")
     runner = Runner(session, parsed, which, opts, sink)
+    runner.compiler.factory.selected_resources = sorted(ids)
+    runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
     results: list[NodeResult] = []
     code = 0
     try:

@@ -68,10 +68,16 @@ class JinjaAdapter:
         return self.list_relations(schema_relation.database, schema_relation.schema or "")
 
     def _existing(self, relation: Relation) -> Relation | None:
-        """The relation with its real type, when the caller did not know it."""
+        """The relation with its real type, when the caller did not know it (looked up afresh if the
+        cache does not know it: raw SQL in a macro may have created it)."""
         if relation.type is not None or not relation.schema:
             return relation
-        return self.get_relation(relation.database, relation.schema, relation.identifier or "")
+        found = self.get_relation(relation.database, relation.schema, relation.identifier or "")
+        if found is None and self._adapter is not None:
+            cache = self._adapter.cache
+            cache.schemas.pop(cache.key(relation.database, relation.schema), None)
+            found = self.get_relation(relation.database, relation.schema, relation.identifier or "")
+        return found
 
     def drop_relation(self, relation: Relation) -> str:
         found = self._existing(relation)

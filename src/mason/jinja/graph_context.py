@@ -4,7 +4,6 @@ invocation on first use. Packages walk `graph.nodes.values()` and read keys such
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -47,5 +46,13 @@ def graph_dict(manifest: Manifest, relation_name: Callable[[Node], str | None]) 
         "functions": {},
     }
     # The serializers share lists and dicts with the frozen nodes; a macro that edits what it reads
-    # (`do node.config.update(...)`) must not change the project.
-    return copy.deepcopy(graph)
+    # (`do node.config.update(...)`) must not change the project. Tuples become lists, as in the JSON.
+    return _plain(graph)  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

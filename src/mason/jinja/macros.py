@@ -61,20 +61,6 @@ class MacroIndex:
     def all_names(self) -> set[str]:
         return {n for macros in self.by_package.values() for n in macros}
 
-    def materialization(self, name: str, package: str | None = None) -> Macro | None:
-        """Adapter-specific first, then default; project and package before the built-ins."""
-        search = [self.root_package] + ([package] if package and package != self.root_package else [])
-        for prefix in (*self.adapter_prefixes, "default"):
-            macro_name = f"materialization_{name}_{prefix}"
-            for pkg in search:
-                found = self.by_package.get(pkg, {}).get(macro_name)
-                if found is not None:
-                    return found
-            found = self.by_package.get(INTERNAL_PACKAGE, {}).get(macro_name)
-            if found is not None:
-                return found
-        return None
-
     def dispatch_candidates(self, macro_name: str, macro_namespace: str | None) -> list[tuple[str, str]]:
         """(package, macro name) pairs to try, in dbt's dispatch order."""
         if macro_namespace is not None and macro_namespace in self.dispatch_orders:

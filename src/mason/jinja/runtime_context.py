@@ -68,8 +68,9 @@ class StatementResults:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def store(self, name: str, response: Any, table: Table | None) -> None:
-        self.results[name] = {"response": response, "data": [tuple(r) for r in table.rows] if table else [],
-                              "table": table}
+        if table is None:
+            table = Table([], [])
+        self.results[name] = {"response": response, "data": [tuple(r) for r in table.rows], "table": table}
 
     def load(self, name: str) -> dict[str, Any] | None:
         return self.results.get(name)
