@@ -483,6 +483,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         ids = only
     else:
         ids = selected(parsed, session, opts, types)
+    selected_resources = sorted(ids)
     ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_ephemeral)}
     extra_noops: list[str] = []
     if which == "build" and only is None:
@@ -500,7 +501,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
     sink.info("")
     runner = Runner(session, parsed, which, opts, sink)
-    runner.compiler.factory.selected_resources = sorted(ids)
+    runner.compiler.factory.selected_resources = selected_resources
     runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
     results: list[NodeResult] = []
     code = 0

@@ -198,6 +198,9 @@ class PackageNamespace:
     def __getattr__(self, name: str) -> Any:
         macro = self._runtime.index.find_in(self._package, name)
         if macro is None:
+            # dbt's own context functions are reachable as `dbt.is_incremental()`, `dbt.run_query(...)`
+            if self._package == INTERNAL_PACKAGE and name in self._runtime.base and not name.startswith("_"):
+                return self._runtime.base[name]
             raise AttributeError(f"macro {self._package}.{name} not found")
         return self._runtime.bind(macro)
 
@@ -205,6 +208,8 @@ class PackageNamespace:
         return self.__getattr__(name)
 
     def __contains__(self, name: str) -> bool:
+        if self._package == INTERNAL_PACKAGE and name in self._runtime.base:
+            return True
         return self._runtime.index.find_in(self._package, name) is not None
 
 
