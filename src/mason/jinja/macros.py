@@ -18,6 +18,7 @@ from mason.jinja.environment import (
 from mason.nodes.nodes import Macro
 
 INTERNAL_PACKAGE = "dbt"
+MASKABLE_BUILTINS = ("ref", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,13 @@ class MacroIndex:
 
     def all_names(self) -> set[str]:
         return {n for macros in self.by_package.values() for n in macros}
+
+    def masked_builtins(self, package: str | None) -> tuple[str, ...]:
+        """Context functions (`ref`, `source`) that a macro of the same name in the root project or in
+        `package` replaces; the originals stay reachable as `builtins.ref`, `builtins.source`."""
+        return tuple(name for name in MASKABLE_BUILTINS
+                     if name in self.by_package.get(self.root_package, {})
+                     or (package is not None and name in self.by_package.get(package, {})))
 
     def dispatch_candidates(self, macro_name: str, macro_namespace: str | None) -> list[tuple[str, str]]:
         """(package, macro name) pairs to try, in dbt's dispatch order."""

@@ -173,6 +173,8 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
     base["adapter"] = ParseAdapter(runtime, index.adapter_type, make_relation)
     base["api"] = Api(make_relation)
     base["builtins"] = dict(base)
+    for name in index.masked_builtins(package):
+        del base[name]
     return runtime
 
 

@@ -218,6 +218,8 @@ class ContextFactory:
         if extra:
             base.update(extra)
         base["builtins"] = dict(base)
+        for name in self.index.masked_builtins(package):
+            del base[name]
         runtime = MacroRuntime(self.index, base)
 
         def render(text: Any) -> str:

@@ -237,7 +237,8 @@ class ProjectParser:
         if version_data:
             patch_data = _merge_version_patch(patch_data, version_data)
         yaml_config = _yaml_config(patch_data)
-        result = static.extract(sql)
+        # a project masking `ref`/`source` with its own macro needs every call rendered through it
+        result = None if self._index().masked_builtins(file.package) else static.extract(sql)
         if result is not None and result.calls:
             result = self._static_calls(result, file.package)
         if result is not None:
