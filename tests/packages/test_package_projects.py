@@ -84,7 +84,7 @@ def test_first_build_matches_dbt(app: Path) -> None:
     # generic tests from the package: the warn-severity one warns, the rest pass
     by_name = {uid.split(".")[2]: status for uid, status in statuses(app).items() if uid.startswith("test.")}
     assert by_name.pop("big_orders_only") == "warn"
-    assert set(by_name.values()) == {"pass"} and len(by_name) == 20
+    assert set(by_name.values()) == {"pass"} and len(by_name) == 21
     # a dispatch search_order putting the project first overrides sqlgen; one naming only calendar does not
     assert rows(app, "select order_id, amount_per_item, order_day from order_ratios where order_id in (4, 5) "
                      "order by 1") == [(4, pytest.approx(100.4 / 6), "Monday"), (5, 0.0, "Tuesday")]
@@ -93,7 +93,10 @@ def test_first_build_matches_dbt(app: Path) -> None:
                      "from main_calendar.dim_calendar") == [("2024-01-29", "2024-02-04", 7)]
     # graph and selected_resources as packages read them
     assert rows(app, "select * from graph_report order by 1") == [
-        ("graph_report", "table", 19), ("log_model", "append_log", 19), ("swap_model", "swap_table", 19)]
+        ("graph_report", "table", 24), ("log_model", "append_log", 24), ("swap_model", "swap_table", 24)]
+    assert rows(app, "select kind, unique_id, detail, n from graph_resources order by 1 desc") == [
+        ("source", "source.app.shop.raw_customers", "shop.raw_customers", 1),
+        ("exposure", "exposure.app.revenue_dashboard", "dashboard:Finance", 2)]
     # the package materializations: hooks in and out of the transaction, docs persisted, no leftovers
     assert rows(app, "select phase, seq from hook_log order by seq, phase") == [
         ("pre", 0), ("after_commit", 2), ("post", 4)]
@@ -117,6 +120,9 @@ def test_second_build_appends_and_swaps_like_dbt(app: Path) -> None:
     assert rows(app, "select * from log_model order by _matkit_run, order_id") == [
         (1, "placed", "first", None), (2, "shipped", "first", None),
         (1, "placed", "second", 12.5), (2, "shipped", "second", 30.0)]
+    # the built-in incremental materialization with a package macro in the model
+    assert rows(app, "select loaded_in, count(*) from orders_incremental group by 1 order by 1") == [
+        ("first", 4), ("second", 2)]
     # swap_table renamed the old table away and dropped it after the commit
     assert rows(app, "select count(*) from swap_model") == [(4,)]
     assert rows(app, "select table_name from information_schema.tables where table_name like '%__dbt_%'") == []
