@@ -126,3 +126,15 @@ def test_second_build_appends_and_swaps_like_dbt(app: Path) -> None:
     # swap_table renamed the old table away and dropped it after the commit
     assert rows(app, "select count(*) from swap_model") == [(4,)]
     assert rows(app, "select table_name from information_schema.tables where table_name like '%__dbt_%'") == []
+
+
+def test_full_refresh_of_a_selection_like_dbt(app: Path) -> None:
+    built = mason(app, "build", "--profiles-dir", ".", "--full-refresh", "--select", "log_model", "graph_report",
+                  "--vars", "{run_label: third}")
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert statuses(app) == expected("pkg_app", "run3.statuses.json")
+    assert_same_tables(dump_tables(app / "warehouse.duckdb"), expected("pkg_app", "run3.tables.json"))
+    # should_full_refresh() in the package materialization: the log starts over
+    assert rows(app, "select _matkit_run, count(*) from log_model group by 1") == [("third", 2)]
+    # selected_resources is the selection: two models
+    assert rows(app, "select distinct selected_app_models from graph_report") == [(2,)]

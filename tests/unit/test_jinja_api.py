@@ -63,6 +63,16 @@ def test_relation_create_and_methods(h: Harness) -> None:
                    '"db".INFORMATION_SCHEMA|"db".INFORMATION_SCHEMA.tables|"db"."s"."i"|view|i|True')
 
 
+def test_relations_are_mappings_as_packages_check(h: Harness) -> None:
+    # how dbt_utils-style packages tell a relation from a string before using it
+    check = ("{% set r = OBJ %}{{ r is mapping and r.get('metadata', {}).get('type', '').endswith('Relation') }}")
+    assert h.render(check.replace("OBJ", "api.Relation.create('d', 's', 'i')")) == "True"
+    assert h.render(check.replace("OBJ", "adapter.get_relation('memory', 'main', 'people')")) == "True"
+    assert h.render(check.replace("OBJ", "'\"d\".\"s\".\"i\"'")) == "False"
+    assert h.render("{{ api.Relation.create('d', 's', 'i', 'view')['type'] }}|"
+                    "{{ api.Relation.create('d', 's', 'i').get('schema') }}") == "view|s"
+
+
 def test_relations_from_the_adapter_compare_equal_to_created_ones(h: Harness) -> None:
     assert h.value("adapter.get_relation('memory', 'main', 'people') == "
                    "api.Relation.create('memory', 'main', 'people', 'table')") is True

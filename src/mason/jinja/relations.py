@@ -6,7 +6,7 @@ The adapter layer's `Relation` carries the data; this subclass adds the methods 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
@@ -59,6 +59,41 @@ class JinjaRelation(Relation):
 
     def get_ddl_prefix_for_alter(self) -> str:
         return ""
+
+    # dbt's relations are mappings (`relation is mapping`), and packages tell them from other values by
+    # `relation.get('metadata', {}).get('type', '').endswith('Relation')`.
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "metadata":
+            return {"type": "SparkRelation" if self.quote_char == "`" else "DuckDBRelation"}
+        data = self.to_dict()
+        if key in data:
+            return data[key]
+        return getattr(self, key, default) if not key.startswith("_") else default
+
+    def to_dict(self, omit_none: bool = True) -> dict[str, Any]:
+        return {"path": self.path, "type": self.type, "quote_character": self.quote_char,
+                "include_policy": {p: self.include_policy.get(p) for p in ("database", "schema", "identifier")},
+                "quote_policy": {p: self.quote_policy.get(p) for p in ("database", "schema", "identifier")},
+                "limit": self.limit}
+
+    def __getitem__(self, key: str) -> Any:
+        found = self.get(key, _MISSING)
+        if found is _MISSING:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def keys(self) -> list[str]:
+        return list(self.to_dict())
+
+
+_MISSING = object()
+Mapping.register(JinjaRelation)
 
 
 def as_jinja(relation: Relation | None) -> JinjaRelation | None:

@@ -8,6 +8,8 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
+    {%- do sqlgen.assert_relation(from, 'get_filtered_columns_in_relation') -%}
+    {%- do sqlgen.assert_not_ephemeral(from, 'get_filtered_columns_in_relation') -%}
     {%- set skip = except | map('lower') | list -%}
     {%- set kept = [] -%}
     {%- for column in adapter.get_columns_in_relation(from) -%}

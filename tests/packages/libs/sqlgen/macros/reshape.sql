@@ -24,6 +24,7 @@
 
 {% macro default__unpivot(relation, cast_to, exclude, remove, field_name, value_name) -%}
     {%- if not execute -%}{{ return('select 1 as not_compiled_yet') }}{%- endif -%}
+    {%- do sqlgen.assert_relation(relation, 'unpivot') -%}
     {%- set keep = (exclude or []) | map('lower') | list -%}
     {%- set drop = (remove or []) | map('lower') | list -%}
     {%- set kept_columns = [] -%}
@@ -60,6 +61,9 @@ from {{ relation }}
 
 {% macro default__union_relations(relations, column_override, include, exclude, source_column_name) -%}
     {%- if not execute -%}{{ return('select 1 as not_compiled_yet') }}{%- endif -%}
+    {%- for relation in relations -%}
+        {%- do sqlgen.assert_relation(relation, 'union_relations') -%}
+    {%- endfor -%}
     {%- if include and exclude -%}
         {{ exceptions.raise_compiler_error('union_relations takes include or exclude, not both') }}
     {%- endif -%}
