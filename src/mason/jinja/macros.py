@@ -89,7 +89,8 @@ class MacroIndex:
 
 
 def _adapter_prefixes(adapter_type: str) -> tuple[str, ...]:
-    parents = {"duckdb": ("duckdb", "postgres"), "postgres": ("postgres",), "spark": ("spark",)}
+    # dbt-duckdb does not inherit from dbt-postgres: dispatch tries duckdb__ then default__ only
+    parents = {"duckdb": ("duckdb",), "postgres": ("postgres",), "spark": ("spark",)}
     return parents.get(adapter_type, (adapter_type,))
 
 

@@ -70,3 +70,13 @@
     {%- endif -%}
     {{ return(names | sort) }}
 {%- endmacro %}
+
+
+{#- Which implementation dispatch chose on this adapter. -#}
+{% macro engine_family() -%}
+    {{ return(adapter.dispatch('engine_family', 'sqlgen')()) }}
+{%- endmacro %}
+
+{% macro default__engine_family() -%}generic{%- endmacro %}
+
+{% macro postgres__engine_family() -%}postgres{%- endmacro %}

@@ -29,4 +29,5 @@ select
     {{ dbt.right("'abcdef'", 2) }} as right_two,
     {{ dbt.replace("'aXa'", "'X'", "'-'") }} as replaced,
     {{ dbt.concat(["'a'", "'b'"]) }} as concatenated,
-    {{ dbt.last_day("cast('2024-02-10' as date)", 'month') }} as month_last_day
+    {{ dbt.last_day("cast('2024-02-10' as date)", 'month') }} as month_last_day,
+    '{{ sqlgen.engine_family() }}' as engine_family
