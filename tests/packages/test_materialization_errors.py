@@ -36,6 +36,14 @@ MATERIALIZATIONS = """\
   {{ return({'relations': [target]}) }}
 {% endmaterialization %}
 
+{% materialization nocommit, default %}
+  {%- set target = this.incorporate(type='table') -%}
+  {% call statement('main') -%}
+    create table {{ target }} as ({{ sql }})
+  {%- endcall %}
+  {{ return({'relations': [target]}) }}
+{% endmaterialization %}
+
 {% materialization view, default %}
   {%- set target = this.incorporate(type='table') -%}
   {% call statement('main') -%}
@@ -73,6 +81,7 @@ def test_materialization_errors_and_lookup(tmp_path: Path) -> None:
         "models/bad_sql.sql": "{{ config(materialized='broken_sql') }}\nselect 1 as a\n",
         "models/overridden_view.sql": "{{ config(materialized='view') }}\nselect 2 as b\n",
         "models/plain_table.sql": "{{ config(materialized='table') }}\nselect 3 as c\n",
+        "models/uncommitted.sql": "{{ config(materialized='nocommit') }}\nselect 4 as d\n",
     })
     assert mason(app, "deps").returncode == 0
     run = mason(app, "run", "--profiles-dir", ".")
@@ -81,11 +90,11 @@ def test_materialization_errors_and_lookup(tmp_path: Path) -> None:
                for r in json.loads((app / "target" / "run_results.json").read_text())["results"]}
     status = {name: r["status"] for name, r in results.items()}
     assert status == {"unknown": "error", "raises": "error", "after_raises": "skipped", "bad_sql": "error",
-                      "overridden_view": "success", "plain_table": "success"}
+                      "overridden_view": "success", "plain_table": "success", "uncommitted": "success"}
 
     unknown = results["unknown"]["message"]
     assert unknown.startswith("models/unknown.sql: model.app.unknown uses materialized='nosuch'")
-    assert "use one of: broken_sql, ephemeral, incremental, raiser, table, view" in unknown
+    assert "use one of: broken_sql, ephemeral, incremental, nocommit, raiser, table, view" in unknown
     raises = results["raises"]["message"]
     assert raises.startswith("macros/materializations.sql:3: model.app.raises (models/raises.sql), "
                              "materialization 'raiser': raiser refuses to build raises"), raises
@@ -97,5 +106,6 @@ def test_materialization_errors_and_lookup(tmp_path: Path) -> None:
 
     with duckdb.connect(str(tmp_path / "app.duckdb"), read_only=True) as con:
         kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
-    # the root project's `view` replaced Mason's; the package's `table` did not replace Mason's
+    # the root project's `view` replaced Mason's; the package's `table` did not replace Mason's; what a
+    # materialization does not commit is rolled back (as dbt does), though the node succeeds
     assert kinds == {"overridden_view": "BASE TABLE", "plain_table": "BASE TABLE"}

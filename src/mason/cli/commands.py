@@ -213,6 +213,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
     ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
     if not opts.get("select") and not opts.get("selector"):
         ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
+    compiler.factory.selected_resources = sorted(ids)
     results = compiler.compile_selected(ids)
     pause_collector()
     write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})

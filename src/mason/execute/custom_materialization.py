@@ -147,9 +147,7 @@ class MaterializationRun:
             raise self._located(exc) from exc
         finally:
             self._forget_schemas()
-        if self.adapter_in_transaction():
-            self.runner.sink.debug(f"{self.node.unique_id}: the materialization left a transaction open; "
-                                   "rolling it back (call adapter.commit() to keep its work)")
+        # as in dbt, work a materialization did not commit is discarded (a no-op when it committed)
         self.adapter.rollback()
         relations = self._relations(result)
         for rel in relations:
@@ -158,10 +156,6 @@ class MaterializationRun:
         response = found["response"] if found and isinstance(found.get("response"), AdapterResponse) \
             else AdapterResponse()
         return NodeOutcome("success", str(response), response)
-
-    def adapter_in_transaction(self) -> bool:
-        local = getattr(self.adapter, "_local", None)
-        return bool(getattr(local, "in_txn", False))
 
     def _relations(self, result: Any) -> list[Relation]:
         relations = result.get("relations") if isinstance(result, dict) else None
