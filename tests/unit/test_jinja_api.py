@@ -181,6 +181,13 @@ def test_run_query_returns_an_agate_like_table(h: Harness) -> None:
     assert table.columns["name"].values() == ("ann", "bob")
     assert table.rows[1]["name"] == "bob" and table.rows[0][0] == 1 and len(table) == 2
     assert h.render("{% set t = run_query('select 41 + 1 as n') %}{{ t.columns[0].values()[0] }}") == "42"
+    # the rest of agate's Table API that macros use
+    assert h.render("{% set t = run_query('select id, name from main.people order by id') %}"
+                    "{{ t[0][1] }}|{{ t[1]['id'] }}|{{ t.select(['name']).column_names }}|"
+                    "{{ t.order_by('id', reverse=true).rows[0]['name'] }}|{{ t.limit(1) | length }}|"
+                    "{{ t.rows[0].values() | list }}|{{ t[:1] | length }}") == \
+        "ann|2|('name',)|bob|1|[1, 'ann']|1"
+    assert [r["name"] for r in table.where(lambda r: r["id"] > 1)] == ["bob"]
 
 
 def test_statement_and_load_result(h: Harness) -> None:

@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mason.adapters.relation import Relation
-from mason.adapters.table import Table
 from mason.errors import CompileError
 from mason.jinja.columns import Column
 from mason.jinja.dispatch import dispatch
 from mason.jinja.macros import MacroRuntime
 from mason.jinja.relations import JinjaRelation, RelationApi, as_jinja
+from mason.jinja.result_table import ResultTable
 
 _STRATEGY_ALIASES = {"delete+insert": "delete_insert"}
 
@@ -172,7 +172,7 @@ class JinjaAdapter:
         if auto_begin:
             adapter.begin()
         response, table = adapter.execute(str(sql), fetch=fetch, limit=limit)
-        return response, table if table is not None else Table([], [])
+        return response, ResultTable.of(table)
 
     def commit(self) -> str:
         if self._adapter is not None:

@@ -16,6 +16,7 @@ from mason.jinja.adapter_api import Api, JinjaAdapter
 from mason.jinja.base_context import VarLookup, base_functions, make_env_var
 from mason.jinja.macros import MacroIndex, MacroRuntime
 from mason.jinja.relations import jinja_relation_factory
+from mason.jinja.result_table import ResultTable
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Node
 
@@ -68,8 +69,7 @@ class StatementResults:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def store(self, name: str, response: Any, table: Table | None) -> None:
-        if table is None:
-            table = Table([], [])
+        table = ResultTable.of(table)
         self.results[name] = {"response": response, "data": [tuple(r) for r in table.rows], "table": table}
 
     def load(self, name: str) -> dict[str, Any] | None:
@@ -159,7 +159,7 @@ class ContextFactory:
             if self.adapter is None:
                 return None
             _, table = self.adapter.execute(str(sql), fetch=True)
-            return table
+            return ResultTable.of(table)
 
         def statement(name: str | None = None, fetch_result: bool = False, auto_begin: bool = True,
                       language: str = "sql", caller: Any = None) -> str:
