@@ -3,6 +3,7 @@ through the real execute-time context over a real in-memory DuckDB adapter."""
 
 from __future__ import annotations
 
+import jinja2
 import pytest
 
 from mason.adapters.duckdb.adapter import DuckDBAdapter
@@ -227,3 +228,16 @@ def test_return_gives_python_values(h: Harness) -> None:
     assert h.value("dbt.get_or_create_relation('memory', 'main', 'people', 'table')")[0] is True
     exists, rel = h.value("dbt.get_or_create_relation('memory', 'main', 'newone', 'table')")
     assert exists is False and rel.identifier == "newone"
+
+
+def test_clear_errors_for_common_mistakes(h: Harness) -> None:
+    with pytest.raises(CompileError, match="adapter.get_columns_in_relation needs a relation .* got str 'people'"):
+        h.value("adapter.get_columns_in_relation('people')")
+    with pytest.raises(jinja2.UndefinedError, match="macro 'dbt.create_tabel_as' is not defined "
+                                                    "\\(did you mean 'create_table_as'"):
+        h.render("{{ dbt.create_tabel_as(false, this, 'select 1') }}", h.nodes[0])
+    assert h.render("{{ dbt.no_such_macro is defined }}|{{ dbt.is_incremental() }}|{{ 'statement' in dbt }}",
+                    h.nodes[0]) == "False|False|True"
+    with pytest.raises(CompileError, match="a rename stays in its schema"):
+        h.render("{% do adapter.rename_relation(api.Relation.create('memory', 'main', 'people'), "
+                 "api.Relation.create('memory', 'other', 'people2')) %}")

@@ -52,6 +52,7 @@ class JinjaAdapter:
         return as_jinja(self._adapter.get_relation(database, str(schema), str(identifier)))
 
     def load_relation(self, relation: Relation) -> JinjaRelation | None:
+        relation = _relation(relation, "load_relation")
         return self.get_relation(relation.database, relation.schema or "", relation.identifier or "")
 
     def already_exists(self, schema: str, name: str) -> bool:
@@ -63,6 +64,7 @@ class JinjaAdapter:
         return [r for r in (as_jinja(x) for x in self._adapter.list_relations(database, schema)) if r is not None]
 
     def list_relations_without_caching(self, schema_relation: Relation) -> list[JinjaRelation]:
+        schema_relation = _relation(schema_relation, "list_relations_without_caching")
         adapter = self._need()
         adapter.cache.schemas.pop(adapter.cache.key(schema_relation.database, schema_relation.schema or ""), None)
         return self.list_relations(schema_relation.database, schema_relation.schema or "")
@@ -80,12 +82,17 @@ class JinjaAdapter:
         return found
 
     def drop_relation(self, relation: Relation) -> str:
+        relation = _relation(relation, "drop_relation")
         found = self._existing(relation)
         if found is not None:
             self._need().drop_relation(found)
         return ""
 
     def rename_relation(self, from_relation: Relation, to_relation: Relation) -> str:
+        from_relation, to_relation = _relation(from_relation, "rename_relation"), _relation(to_relation, "rename_relation")
+        if (to_relation.schema or from_relation.schema or "").lower() != (from_relation.schema or "").lower():
+            raise CompileError(f"cannot rename {from_relation.render()} to {to_relation.render()}: a rename stays "
+                               "in its schema", hint="create the relation in the other schema instead")
         found = self._existing(from_relation)
         if found is None:
             raise CompileError(f"cannot rename {from_relation.render()}: it does not exist")
@@ -93,15 +100,18 @@ class JinjaAdapter:
         return ""
 
     def truncate_relation(self, relation: Relation) -> str:
+        relation = _relation(relation, "truncate_relation")
         self._need().execute(f"delete from {relation.render()}")
         return ""
 
     # -- schemas
     def create_schema(self, relation: Relation) -> str:
+        relation = _relation(relation, "create_schema")
         self._need().create_schema(relation.database, relation.schema or "")
         return ""
 
     def drop_schema(self, relation: Relation) -> str:
+        relation = _relation(relation, "drop_schema")
         self._need().drop_schema(relation.database, relation.schema or "")
         return ""
 
@@ -121,6 +131,7 @@ class JinjaAdapter:
 
     # -- columns
     def get_columns_in_relation(self, relation: Relation) -> list[Column]:
+        relation = _relation(relation, "get_columns_in_relation")
         if self._adapter is None:
             return []
         return [Column.from_info(c) for c in self._adapter.get_columns(relation)]
@@ -140,11 +151,13 @@ class JinjaAdapter:
 
     def get_missing_columns(self, from_relation: Relation, to_relation: Relation) -> list[Column]:
         """Columns of `from_relation` that `to_relation` lacks (by name, case-insensitively)."""
+        from_relation, to_relation = _relation(from_relation, "get_missing_columns"), _relation(to_relation, "get_missing_columns")
         target = {c.name.lower() for c in self.get_columns_in_relation(to_relation)}
         return [c for c in self.get_columns_in_relation(from_relation) if c.name.lower() not in target]
 
     def expand_target_column_types(self, from_relation: Relation, to_relation: Relation) -> str:
         """Widen string columns of `to_relation` that are narrower than the same column in `from_relation`."""
+        from_relation, to_relation = _relation(from_relation, "expand_target_column_types"), _relation(to_relation, "expand_target_column_types")
         source = {c.name.lower(): c for c in self.get_columns_in_relation(from_relation)}
         for col in self.get_columns_in_relation(to_relation):
             wider = source.get(col.name.lower())
@@ -250,6 +263,15 @@ class JinjaAdapter:
 
     def verify_database(self, database: str) -> str:
         return ""
+
+
+def _relation(value: Any, method: str) -> Relation:
+    """The relation argument of an adapter method, or an error saying what was passed instead."""
+    if isinstance(value, Relation):
+        return value
+    raise CompileError(f"adapter.{method} needs a relation (from ref(), source(), this or api.Relation.create()), "
+                       f"but got {type(value).__name__} {str(value)[:80]!r}",
+                       hint="pass the relation object itself, not its name as text")
 
 
 def _escape(value: Any) -> str:

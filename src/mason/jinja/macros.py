@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
+
 from mason.errors import CompileError, Span, did_you_mean
 from mason.jinja.environment import (
     ReturnValue,
@@ -210,7 +212,12 @@ class PackageNamespace:
             # dbt's own context functions are reachable as `dbt.is_incremental()`, `dbt.run_query(...)`
             if self._package == INTERNAL_PACKAGE and name in self._runtime.base and not name.startswith("_"):
                 return self._runtime.base[name]
-            raise AttributeError(f"macro {self._package}.{name} not found")
+            if name.startswith("_"):
+                raise AttributeError(name)
+            # undefined (so `pkg.x is defined` works); calling it says which macros the package has
+            known = did_you_mean(name, self._runtime.index.by_package.get(self._package, {}))
+            return jinja2.Undefined(hint=f"macro '{self._package}.{name}' is not defined"
+                                         + (f" ({known})" if known else ""))
         return self._runtime.bind(macro)
 
     def __getitem__(self, name: str) -> Any:
