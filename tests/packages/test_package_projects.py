@@ -111,6 +111,17 @@ def test_first_build_matches_dbt(app: Path) -> None:
         "create") == 1
 
 
+def test_compile_introspects_the_warehouse_like_dbt(app: Path) -> None:
+    compiled = mason(app, "compile", "--profiles-dir", ".", "--select", "orders_by_status", "stg_orders")
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    folder = app / "target" / "compiled" / "app" / "models"
+    pivot = (folder / "marts" / "orders_by_status.sql").read_text()
+    # the statuses were read from the warehouse, the columns of raw_orders too
+    assert [s for s in ("placed", "returned", "shipped") if f'as "amt_{s}"' in pivot] == ["placed", "returned",
+                                                                                         "shipped"]
+    assert '"order_id",\n    "customer_id"' in (folder / "staging" / "stg_orders.sql").read_text()
+
+
 def test_second_build_appends_and_swaps_like_dbt(app: Path) -> None:
     built = mason(app, "build", "--profiles-dir", ".", "--vars", "{run_label: second}")
     assert built.returncode == 0, built.stdout + built.stderr
