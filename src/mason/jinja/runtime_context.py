@@ -99,13 +99,22 @@ class ContextFactory:
         self.adapter = adapter
         self.quoting = dict(quoting or {})
         self.make_relation: Callable[..., Relation] = jinja_relation_factory(relation_factory(manifest.adapter_type, quoting))
-        self.selected_resources: list[str] = []
+        self._selected: tuple[str, ...] = ()
         self.invocation_args: dict[str, Any] = {}
         self._log = log or (lambda m, i: None)
         self.resolve_ref = resolve_ref
         self.resolve_source = resolve_source
         self._graph: dict[str, Any] | None = None
         self._graph_lock = threading.Lock()
+
+    @property
+    def selected_resources(self) -> tuple[str, ...]:
+        """`selected_resources`: the unique ids the command selected (shared, immutable, by every render)."""
+        return self._selected
+
+    @selected_resources.setter
+    def selected_resources(self, ids: Any) -> None:
+        self._selected = tuple(ids)
 
     def graph(self) -> dict[str, Any]:
         if self._graph is None:
@@ -204,7 +213,7 @@ class ContextFactory:
             load_result=statements.load,
             store_result=store_result,
             store_raw_result=store_raw_result,
-            selected_resources=list(self.selected_resources),
+            selected_resources=self._selected,
             invocation_args_dict=dict(self.invocation_args),
             dbt_metadata_envs={k[len("DBT_ENV_CUSTOM_ENV_"):]: v for k, v in self.env.items()
                                if k.startswith("DBT_ENV_CUSTOM_ENV_")},
