@@ -45,5 +45,16 @@ def dump_tables(database: Path) -> dict[str, Any]:
     return out
 
 
+def to_text(tables: dict[str, Any]) -> str:
+    """JSON with one line per row, so a regenerated file diffs readably."""
+    parts = []
+    for name in sorted(tables):
+        table = tables[name]
+        rows = ",\n   ".join(json.dumps(r) for r in table["rows"])
+        parts.append(f' {json.dumps(name)}: {{"type": {json.dumps(table["type"])}, '
+                     f'"columns": {json.dumps(table["columns"])},\n  "rows": [\n   {rows}]}}')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
 if __name__ == "__main__":
-    Path(sys.argv[2]).write_text(json.dumps(dump_tables(Path(sys.argv[1])), indent=1, sort_keys=True) + "\n")
+    Path(sys.argv[2]).write_text(to_text(dump_tables(Path(sys.argv[1]))))
