@@ -286,6 +286,12 @@ def test_date_spine_other_dateparts(con: Any) -> None:
     assert one(con, wrapped) == (10, datetime.datetime(2024, 1, 1), datetime.datetime(2024, 1, 10))
 
 
+def test_date_spine_duckdb_leaves_out_a_partial_last_period_as_dbt_duckdb_does(con: Any) -> None:
+    # dbt-duckdb 1.11 builds datediff('week', start, end) = 4 rows here, though 2024-01-29 < 2024-02-01
+    sql = render(f"{{{{ dbt.date_spine('week', \"{d('2024-01-01')}\", \"{d('2024-02-01')}\") }}}}")
+    assert [r[0].date() for r in rows(con, sql)] == [datetime.date(2024, 1, d_) for d_ in (1, 8, 15, 22)]
+
+
 def test_date_spine_postgres_sql_runs_on_duckdb(con: Any) -> None:
     sql = render(f"{{{{ dbt.date_spine('week', \"{d('2024-01-01')}\", \"{d('2024-01-29')}\") }}}}", "postgres")
     assert "generate_series(" in sql and "interval '1 week'" in sql

@@ -170,8 +170,11 @@ _DBT_IMPLS = (
 def test_dispatch_adapter_prefix_before_default() -> None:
     runtime = _runtime({"dbt": {"d.sql": _DBT_IMPLS}, "proj": {}})
     assert dispatch(runtime, "thing", "dbt")() == "dbt duckdb"
-    # duckdb falls back on postgres implementations before default__
-    assert dispatch(runtime, "other", "dbt")() == "dbt other postgres"
+    # dbt-duckdb does not inherit postgres__ implementations (checked with dbt-duckdb 1.11): default__ wins
+    assert dispatch(runtime, "other", "dbt")() == "dbt other default"
+    on_postgres = MacroRuntime(_index({"dbt": {"d.sql": _DBT_IMPLS}, "proj": {}}, adapter="postgres"),
+                               {"return": return_})
+    assert dispatch(on_postgres, "other", "dbt")() == "dbt other postgres"
 
 
 def test_dispatch_root_override_beats_dbt() -> None:
@@ -181,7 +184,7 @@ def test_dispatch_root_override_beats_dbt() -> None:
     })
     assert dispatch(runtime, "thing", "dbt")() == "root default"
     assert dispatch(runtime, "dbt.thing")() == "root default"
-    assert dispatch(runtime, "other", "dbt")() == "dbt other postgres"
+    assert dispatch(runtime, "other", "dbt")() == "dbt other default"
 
 
 def test_dispatch_search_order_config() -> None:

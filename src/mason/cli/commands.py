@@ -205,19 +205,27 @@ def ls(session: Any, opts: dict[str, Any]) -> int:
 
 
 def compile_(session: Any, opts: dict[str, Any]) -> int:
+    from mason.adapters.factory import open_adapter
     from mason.compile.compiler import Compiler
+    from mason.compile.lazy_adapter import LazyAdapter
     from mason.memory import pause_collector
 
     parsed = parse_and_write(session)
-    compiler = Compiler(session, parsed, adapter=None)
-    if opts.get("inline"):
-        sql = compiler.compile_inline(opts["inline"])
-        _echo(sql)
-        return 0
-    ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
-    if not opts.get("select") and not opts.get("selector"):
-        ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
-    results = compiler.compile_selected(ids)
+    target = parsed.loaded.target
+    adapter = LazyAdapter(target.type, lambda: open_adapter(target, session, parsed.loaded.project.quoting))
+    try:
+        compiler = Compiler(session, parsed, adapter=adapter)
+        if opts.get("inline"):
+            sql = compiler.compile_inline(opts["inline"])
+            _echo(sql)
+            return 0
+        ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+        if not opts.get("select") and not opts.get("selector"):
+            ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
+        compiler.factory.selected_resources = sorted(ids)
+        results = compiler.compile_selected(ids)
+    finally:
+        adapter.close()
     flush_writes()
     pause_collector()
     write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})

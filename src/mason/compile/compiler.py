@@ -255,7 +255,9 @@ class Compiler:
         if cached is not None:
             return cached
         ctes: list[tuple[str, str]] = []
-        sql = self._render_static(node, ctes) if not node.rendered_at_parse and node.test_metadata is None else None
+        static = not node.rendered_at_parse and node.test_metadata is None \
+            and not self.index.masked_builtins(node.package_name)
+        sql = self._render_static(node, ctes) if static else None
         if sql is None:
             runtime = self.runtime_for(node, ctes)
             sql = self._render(node, runtime)

@@ -197,20 +197,16 @@ class Runner:
         return bool(configured) if configured is not None else self.full_refresh
 
     def _materialize(self, node: Node, sql: str, record: Callable[[str], None]) -> NodeOutcome:
-        materialized = node.materialized
-        custom = self._custom_materialization(node)
-        if custom is not None:
-            raise CompileError(
-                f"{node.unique_id} uses the custom materialization {materialized!r} "
-                f"({custom.original_file_path}), which Mason cannot run yet",
-                Span(node.original_file_path), "use view, table, incremental or ephemeral for now")
-        builder = MATERIALIZATIONS.get(materialized)
+        from mason.execute import custom_materialization as custom
+
+        found = custom.find_materialization(self.index, node)
+        if found is not None:
+            return custom.run_materialization(self, node, sql, record, found)
+        builder = MATERIALIZATIONS.get(node.materialized)
         if builder is None:
-            raise CompileError(f"materialization {materialized!r} is not available on {self.adapter.type}",
-                               Span(node.original_file_path),
-                               f"use one of: {', '.join(sorted(MATERIALIZATIONS))}, ephemeral")
+            raise custom.unknown_materialization(self.index, node, self.adapter.type)
         runtime = self.compiler.runtime_for(node, [])
-        if materialized == "incremental" and node.config.get("incremental_strategy") == "microbatch":
+        if node.materialized == "incremental" and node.config.get("incremental_strategy") == "microbatch":
             return self._microbatch(node, runtime, record)
         ctx = BuildContext(
             adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
@@ -250,12 +246,6 @@ class Runner:
                                lambda which, inside: self._run_hooks(node, which, inside, runtime, record),
                                record, self.session.invocation_id)
         return run.run(cfg, batches, fresh=not exists or full_refresh)
-
-    def _custom_materialization(self, node: Node) -> Any:
-        macro = self.index.materialization(node.materialized, node.package_name)
-        if macro is None or macro.package_name == "dbt":
-            return None
-        return macro
 
     # ------------------------------------------------------------------ hooks around the run
     def run_project_hooks(self, kind: str, results: list[NodeResult]) -> list[NodeResult]:
@@ -527,6 +517,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         ids = only
     else:
         ids = selected(parsed, session, opts, types)
+    selected_resources = sorted(ids)
     ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_ephemeral)}
     extra_noops: list[str] = []
     if which == "build" and only is None:
@@ -544,6 +535,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
     sink.info("")
     runner = Runner(session, parsed, which, opts, sink)
+    runner.compiler.factory.selected_resources = selected_resources
+    runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
     results: list[NodeResult] = []
     code = 0
     try:

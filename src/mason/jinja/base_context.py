@@ -171,6 +171,18 @@ class _Exceptions:
         self._warn(str(msg))
         return ""
 
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        """dbt's other `raise_*` helpers (raise_database_error, raise_dependency_error, ...): all stop the
+        render with their arguments as the message."""
+        if not name.startswith("raise_") and name not in ("relation_wrong_type", "column_type_missing"):
+            raise AttributeError(name)
+
+        def raiser(*args: Any, **kwargs: Any) -> None:
+            detail = "; ".join(str(a) for a in (*args, *kwargs.values()))
+            raise MacroException(f"{name.removeprefix('raise_').replace('_', ' ')}: {detail}")
+
+        return raiser
+
 
 MODULES = {
     "datetime": datetime,
@@ -243,9 +255,21 @@ def base_functions(log: Callable[[str, bool], None]) -> dict[str, Any]:
             "after_commit": _after_commit,
             "in_transaction": _in_transaction,
             "diff_of_two_dicts": _diff_of_two_dicts,
+            "validation": _Validation(),
         }
     )
     return funcs
+
+
+class _AnyType:
+    def __getitem__(self, _types: Any) -> None:
+        return None
+
+
+class _Validation:
+    """`validation.any[...]` builds validators for `config.get(..., validator=...)`; Mason accepts any value."""
+
+    any = _AnyType()
 
 
 def _before_begin(sql: str) -> dict[str, Any]:

@@ -1,65 +1,58 @@
-"""`graph` in Jinja: the project's resources as plain dicts, built once per invocation on first use."""
+"""`graph` in Jinja: the project's resources as plain dicts shaped like manifest.json, built once per
+invocation on first use. Packages walk `graph.nodes.values()` and read keys such as `resource_type`,
+`config.materialized`, `depends_on.nodes`, `relation_name` and `test_metadata`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from mason.artifacts import semantic as sem
+from mason.artifacts.manifest import exposure_dict, macro_dict, node_dict, source_dict
 from mason.nodes.manifest import Manifest
-from mason.nodes.nodes import Column, Node, SourceDefinition
+from mason.nodes.nodes import Node
 
 
-def _columns(cols: dict[str, Column]) -> dict[str, Any]:
-    return {k: {"name": c.name, "description": c.description, "data_type": c.data_type, "meta": dict(c.meta),
-                "tags": list(c.tags), "quote": c.quote} for k, c in cols.items()}
+def graph_dict(manifest: Manifest, relation_name: Callable[[Node], str | None]) -> dict[str, Any]:
+    def first_node(deps: tuple[str, ...]) -> Node | None:
+        return next((manifest.nodes[d] for d in deps if d in manifest.nodes), None)
 
+    def semantic_relation(deps: tuple[str, ...]) -> dict[str, Any] | None:
+        node = first_node(deps)
+        if node is None:
+            return None
+        return {"alias": node.alias, "schema_name": node.schema, "database": node.database,
+                "relation_name": relation_name(node)}
 
-def _node(n: Node) -> dict[str, Any]:
-    out = {
-        "unique_id": n.unique_id, "name": n.name, "resource_type": n.resource_type, "package_name": n.package_name,
-        "path": n.path, "original_file_path": n.original_file_path, "fqn": list(n.fqn), "alias": n.alias,
-        "database": n.database, "schema": n.schema, "config": dict(n.config), "tags": list(n.tags),
-        "meta": dict(n.meta), "description": n.description, "columns": _columns(n.columns), "raw_code": n.raw_code,
-        "depends_on": {"nodes": list(n.depends_on_nodes), "macros": list(n.depends_on_macros)},
-        "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in n.refs],
-        "sources": [list(s) for s in n.sources], "version": n.version, "latest_version": n.latest_version,
-        "access": n.access, "group": n.group, "language": n.language,
+    graph = {
+        "nodes": {uid: node_dict(n, relation_name(n)) for uid, n in manifest.nodes.items()},
+        "sources": {uid: source_dict(s) for uid, s in manifest.sources.items()},
+        "exposures": {uid: exposure_dict(e) for uid, e in manifest.exposures.items()},
+        "groups": {uid: {"name": g.name, "resource_type": "group", "package_name": g.package_name,
+                         "path": g.path, "original_file_path": g.original_file_path, "unique_id": uid,
+                         "owner": {"email": g.owner.get("email"), "name": g.owner.get("name")},
+                         "description": g.description, "config": {"meta": {}}}
+                   for uid, g in manifest.groups.items()},
+        "metrics": {uid: sem.metric_dict(g, list(g.depends_on_nodes)) for uid, g in manifest.metrics.items()},
+        "semantic_models": {uid: sem.semantic_model_dict(g, list(g.depends_on_nodes),
+                                                         semantic_relation(g.depends_on_nodes))
+                            for uid, g in manifest.semantic_models.items()},
+        "saved_queries": {uid: sem.saved_query_dict(g, list(g.depends_on_nodes), {})
+                          for uid, g in manifest.saved_queries.items()},
+        "unit_tests": {uid: sem.unit_test_dict(g, list(g.depends_on_nodes),
+                                               getattr(first_node(g.depends_on_nodes), "schema", None), None)
+                       for uid, g in manifest.unit_tests.items()},
+        "macros": {uid: macro_dict(m) for uid, m in manifest.macros.items()},
+        "functions": {},
     }
-    if n.test_metadata is not None:
-        out["test_metadata"] = {"name": n.test_metadata.name, "kwargs": dict(n.test_metadata.kwargs),
-                                "namespace": n.test_metadata.namespace}
-        out["column_name"] = n.column_name
-        out["attached_node"] = n.attached_node
-    return out
+    # The serializers share lists and dicts with the frozen nodes; a macro that edits what it reads
+    # (`do node.config.update(...)`) must not change the project. Tuples become lists, as in the JSON.
+    return _plain(graph)  # type: ignore[no-any-return]
 
 
-def _source(s: SourceDefinition) -> dict[str, Any]:
-    return {
-        "unique_id": s.unique_id, "name": s.name, "resource_type": "source", "package_name": s.package_name,
-        "source_name": s.source_name, "identifier": s.identifier, "database": s.database, "schema": s.schema,
-        "fqn": list(s.fqn), "config": dict(s.config), "tags": list(s.tags), "meta": dict(s.meta),
-        "description": s.description, "columns": _columns(s.columns), "loaded_at_field": s.loaded_at_field,
-        "relation_name": s.relation_name, "original_file_path": s.original_file_path,
-    }
-
-
-def graph_dict(manifest: Manifest) -> dict[str, Any]:
-    def generic(items: dict[str, Any]) -> dict[str, Any]:
-        return {uid: {"unique_id": uid, "name": g.name, "resource_type": g.resource_type,
-                      "package_name": g.package_name, "fqn": list(g.fqn), **dict(getattr(g, "data", {}) or {})}
-                for uid, g in items.items()}
-
-    return {
-        "nodes": {uid: _node(n) for uid, n in manifest.nodes.items()},
-        "sources": {uid: _source(s) for uid, s in manifest.sources.items()},
-        "exposures": {uid: {"unique_id": uid, "name": e.name, "resource_type": "exposure", "type": e.type,
-                            "package_name": e.package_name, "owner": dict(e.owner), "tags": list(e.tags),
-                            "depends_on": {"nodes": list(e.depends_on_nodes)}, "meta": dict(e.meta)}
-                      for uid, e in manifest.exposures.items()},
-        "groups": {uid: {"unique_id": uid, "name": g.name, "owner": dict(g.owner)} for uid, g in manifest.groups.items()},
-        "metrics": generic(manifest.metrics),
-        "semantic_models": generic(manifest.semantic_models),
-        "saved_queries": generic(manifest.saved_queries),
-        "unit_tests": generic(manifest.unit_tests),
-        "macros": {uid: {"unique_id": uid, "name": m.name, "package_name": m.package_name}
-                   for uid, m in manifest.macros.items()},
-    }
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
+
 from mason.errors import CompileError, Span, did_you_mean
 from mason.jinja.environment import (
     ReturnValue,
@@ -18,6 +20,7 @@ from mason.jinja.environment import (
 from mason.nodes.nodes import Macro
 
 INTERNAL_PACKAGE = "dbt"
+MASKABLE_BUILTINS = ("ref", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,19 +64,12 @@ class MacroIndex:
     def all_names(self) -> set[str]:
         return {n for macros in self.by_package.values() for n in macros}
 
-    def materialization(self, name: str, package: str | None = None) -> Macro | None:
-        """Adapter-specific first, then default; project and package before the built-ins."""
-        search = [self.root_package] + ([package] if package and package != self.root_package else [])
-        for prefix in (*self.adapter_prefixes, "default"):
-            macro_name = f"materialization_{name}_{prefix}"
-            for pkg in search:
-                found = self.by_package.get(pkg, {}).get(macro_name)
-                if found is not None:
-                    return found
-            found = self.by_package.get(INTERNAL_PACKAGE, {}).get(macro_name)
-            if found is not None:
-                return found
-        return None
+    def masked_builtins(self, package: str | None) -> tuple[str, ...]:
+        """Context functions (`ref`, `source`) that a macro of the same name in the root project or in
+        `package` replaces; the originals stay reachable as `builtins.ref`, `builtins.source`."""
+        return tuple(name for name in MASKABLE_BUILTINS
+                     if name in self.by_package.get(self.root_package, {})
+                     or (package is not None and name in self.by_package.get(package, {})))
 
     def dispatch_candidates(self, macro_name: str, macro_namespace: str | None) -> list[tuple[str, str]]:
         """(package, macro name) pairs to try, in dbt's dispatch order."""
@@ -95,7 +91,8 @@ class MacroIndex:
 
 
 def _adapter_prefixes(adapter_type: str) -> tuple[str, ...]:
-    parents = {"duckdb": ("duckdb", "postgres"), "postgres": ("postgres",), "spark": ("spark",)}
+    # dbt-duckdb does not inherit from dbt-postgres: dispatch tries duckdb__ then default__ only
+    parents = {"duckdb": ("duckdb",), "postgres": ("postgres",), "spark": ("spark",)}
     return parents.get(adapter_type, (adapter_type,))
 
 
@@ -170,6 +167,8 @@ class Namespace(dict[str, Any]):
         self._package = package
 
     def _resolve(self, key: str) -> Any:
+        if key == "context":  # dbt's `context`: this namespace, macros included
+            return self
         index = self._runtime.index
         macro = index.find(key, self._package)
         if macro is not None:
@@ -210,13 +209,23 @@ class PackageNamespace:
     def __getattr__(self, name: str) -> Any:
         macro = self._runtime.index.find_in(self._package, name)
         if macro is None:
-            raise AttributeError(f"macro {self._package}.{name} not found")
+            # dbt's own context functions are reachable as `dbt.is_incremental()`, `dbt.run_query(...)`
+            if self._package == INTERNAL_PACKAGE and name in self._runtime.base and not name.startswith("_"):
+                return self._runtime.base[name]
+            if name.startswith("_"):
+                raise AttributeError(name)
+            # undefined (so `pkg.x is defined` works); calling it says which macros the package has
+            known = did_you_mean(name, self._runtime.index.by_package.get(self._package, {}))
+            return jinja2.Undefined(hint=f"macro '{self._package}.{name}' is not defined"
+                                         + (f" ({known})" if known else ""))
         return self._runtime.bind(macro)
 
     def __getitem__(self, name: str) -> Any:
         return self.__getattr__(name)
 
     def __contains__(self, name: str) -> bool:
+        if self._package == INTERNAL_PACKAGE and name in self._runtime.base:
+            return True
         return self._runtime.index.find_in(self._package, name) is not None
 
 

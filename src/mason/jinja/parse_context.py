@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mason import DBT_COMPAT_VERSION
 from mason.adapters.relation import Relation
+from mason.jinja.adapter_api import Api
 from mason.jinja.base_context import VarLookup, base_functions, make_env_var
+from mason.jinja.columns import Column
 from mason.jinja.dispatch import dispatch
 from mason.jinja.macros import MacroIndex, MacroRuntime
+from mason.jinja.relations import RelationApi
 from mason.nodes.nodes import Macro
 
 
@@ -78,9 +83,26 @@ class ParseAdapter:
     def quote(self, identifier: str) -> str:
         return f"`{identifier}`" if self._type == "spark" else f'"{identifier}"'
 
+    def quote_as_configured(self, identifier: str, quote_key: str) -> str:
+        return str(identifier) if self._type == "spark" else self.quote(identifier)
+
+    def quote_seed_column(self, column: str, quote_config: bool | None) -> str:
+        return str(column) if quote_config is False else self.quote(column)
+
+    @property
+    def Relation(self) -> RelationApi:  # noqa: N802 - dbt's name
+        return RelationApi(self._make_relation)
+
+    @property
+    def Column(self) -> Any:  # noqa: N802
+        return Column
+
     def __getattr__(self, name: str) -> Any:
+        # Nothing is introspected while parsing: lists are empty, lookups find nothing.
+        empty = name.startswith(("get_columns", "list_", "get_missing")) or name == "get_column_schema_from_query"
+
         def noop(*args: Any, **kwargs: Any) -> Any:
-            return None
+            return [] if empty else None
 
         return noop
 
@@ -89,7 +111,8 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
                   cli_vars: Mapping[str, Any], root_vars: Mapping[str, Any], package_vars: Mapping[str, Any] | None,
                   env: Mapping[str, str], make_relation: Callable[..., Relation], recorder: Recorder,
                   known_config: Mapping[str, Any], node_info: dict[str, Any], flags: Any,
-                  extra: Mapping[str, Any] | None = None, env_used: dict[str, str] | None = None) -> MacroRuntime:
+                  extra: Mapping[str, Any] | None = None, env_used: dict[str, str] | None = None,
+                  invocation_id: str = "", run_started_at: Any = None) -> MacroRuntime:
     base = base_functions(lambda m, i: None)
     db = target.get("database")
     schema = target.get("schema")
@@ -134,12 +157,24 @@ def parse_context(*, index: MacroIndex, package: str, root_package: str, target:
         metric=lambda *a, **k: None,
         function=lambda *a, **k: "",
         sql_now="now()",
+        dbt_version=DBT_COMPAT_VERSION,
+        invocation_id=invocation_id,
+        run_started_at=run_started_at or datetime.datetime.now(datetime.UTC),
+        store_result=lambda *a, **k: "",
+        store_raw_result=lambda *a, **k: "",
+        render=lambda text: str(text),
+        thread_id="MainThread",
+        invocation_args_dict={},
+        dbt_metadata_envs={},
     )
     if extra:
         base.update(extra)
     runtime = MacroRuntime(index, base, on_macro)
     base["adapter"] = ParseAdapter(runtime, index.adapter_type, make_relation)
-    base["api"] = _Api(make_relation)
+    base["api"] = Api(make_relation)
+    base["builtins"] = dict(base)
+    for name in index.masked_builtins(package):
+        del base[name]
     return runtime
 
 
@@ -155,15 +190,3 @@ def _noop_statement(*args: Any, caller: Any = None, **kwargs: Any) -> str:
     return ""
 
 
-class _Api:
-    def __init__(self, make_relation: Callable[..., Relation]) -> None:
-        self.Relation = _RelationApi(make_relation)
-
-
-class _RelationApi:
-    def __init__(self, make_relation: Callable[..., Relation]) -> None:
-        self._make = make_relation
-
-    def create(self, database: str | None = None, schema: str | None = None, identifier: str | None = None,
-               type: str | None = None, **kwargs: Any) -> Relation:
-        return self._make(database, schema, identifier, type, **kwargs)

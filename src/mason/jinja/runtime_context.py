@@ -7,13 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mason.adapters.base import ColumnInfo
+from mason import DBT_COMPAT_VERSION
+from mason.adapters.base import AdapterResponse
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
 from mason.errors import CompileError
+from mason.jinja.adapter_api import Api, JinjaAdapter
 from mason.jinja.base_context import VarLookup, base_functions, make_env_var
-from mason.jinja.dispatch import dispatch
 from mason.jinja.macros import MacroIndex, MacroRuntime
+from mason.jinja.relations import jinja_relation_factory
+from mason.jinja.result_table import ResultTable
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Node
 
@@ -66,153 +69,11 @@ class StatementResults:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def store(self, name: str, response: Any, table: Table | None) -> None:
-        self.results[name] = {"response": response, "data": [tuple(r) for r in table.rows] if table else [],
-                              "table": table}
+        table = ResultTable.of(table)
+        self.results[name] = {"response": response, "data": [tuple(r) for r in table.rows], "table": table}
 
     def load(self, name: str) -> dict[str, Any] | None:
         return self.results.get(name)
-
-
-class JinjaAdapter:
-    """`adapter` in Jinja at run time."""
-
-    def __init__(self, adapter: Any, runtime: MacroRuntime, make_relation: Callable[..., Relation]) -> None:
-        self._adapter = adapter
-        self._runtime = runtime
-        self._make = make_relation
-        self.Relation = _RelationApi(make_relation)
-
-    def dispatch(self, macro_name: str, macro_namespace: str | None = None, packages: Any = None) -> Any:
-        return dispatch(self._runtime, macro_name, macro_namespace, packages)
-
-    def type(self) -> str:
-        return self._adapter.type if self._adapter is not None else self._runtime.index.adapter_type
-
-    def _need(self) -> Any:
-        if self._adapter is None:
-            raise CompileError("this macro needs a database connection, but none is open here")
-        return self._adapter
-
-    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
-        if self._adapter is None:
-            return None
-        return self._adapter.get_relation(database, schema, identifier)
-
-    def load_relation(self, relation: Relation) -> Relation | None:
-        return self.get_relation(relation.database, relation.schema or "", relation.identifier or "")
-
-    def get_columns_in_relation(self, relation: Relation) -> list[ColumnInfo]:
-        if self._adapter is None:
-            return []
-        return list(self._adapter.get_columns(relation))
-
-    def list_relations_without_caching(self, schema_relation: Relation) -> list[Relation]:
-        adapter = self._need()
-        adapter.cache.schemas.pop(adapter.cache.key(schema_relation.database, schema_relation.schema or ""), None)
-        return list(adapter.list_relations(schema_relation.database, schema_relation.schema or ""))
-
-    def quote(self, identifier: str) -> str:
-        if self._adapter is None:
-            return f'"{identifier}"'
-        return str(self._adapter.quote(identifier))
-
-    def quote_as_configured(self, identifier: str, quote_key: str) -> str:
-        return self.quote(identifier)
-
-    def quote_seed_column(self, column: str, quote_config: bool | None) -> str:
-        return self.quote(column) if quote_config else column
-
-    def create_schema(self, relation: Relation) -> str:
-        self._need().create_schema(relation.database, relation.schema or "")
-        return ""
-
-    def drop_schema(self, relation: Relation) -> str:
-        self._need().drop_schema(relation.database, relation.schema or "")
-        return ""
-
-    def check_schema_exists(self, database: str | None, schema: str) -> bool:
-        adapter = self._need()
-        _, table = adapter.execute(
-            f"select count(*) from information_schema.schemata where lower(schema_name) = lower('{schema}')",
-            fetch=True)
-        return bool(table and table.rows[0][0])
-
-    def drop_relation(self, relation: Relation) -> str:
-        self._need().drop_relation(relation)
-        return ""
-
-    def rename_relation(self, from_relation: Relation, to_relation: Relation) -> str:
-        self._need().rename_relation(from_relation, to_relation.identifier or "")
-        return ""
-
-    def truncate_relation(self, relation: Relation) -> str:
-        self._need().execute(f"delete from {relation.render()}")
-        return ""
-
-    def get_missing_columns(self, from_relation: Relation, to_relation: Relation) -> list[ColumnInfo]:
-        target = {c.name.lower() for c in self.get_columns_in_relation(to_relation)}
-        return [c for c in self.get_columns_in_relation(from_relation) if c.name.lower() not in target]
-
-    def expand_target_column_types(self, from_relation: Relation, to_relation: Relation) -> str:
-        return ""
-
-    def execute(self, sql: str, auto_begin: bool = False, fetch: bool = False, limit: int | None = None) -> Any:
-        return self._need().execute(sql, fetch=fetch, limit=limit)
-
-    def commit(self) -> str:
-        if self._adapter is not None:
-            self._adapter.commit()
-        return ""
-
-    def cache_added(self, relation: Relation) -> str:
-        if self._adapter is not None:
-            self._adapter.cache.add(relation)
-        return ""
-
-    def cache_dropped(self, relation: Relation) -> str:
-        if self._adapter is not None:
-            self._adapter.cache.drop(relation)
-        return ""
-
-    def cache_renamed(self, from_relation: Relation, to_relation: Relation) -> str:
-        if self._adapter is not None:
-            self._adapter.cache.rename(from_relation, to_relation.identifier or "")
-        return ""
-
-    def already_exists(self, schema: str, name: str) -> bool:
-        return self.get_relation(None, schema, name) is not None
-
-    def get_columns_in_table(self, schema: str, identifier: str) -> list[ColumnInfo]:
-        return self.get_columns_in_relation(self._make(None, schema, identifier))
-
-
-class _RelationApi:
-    def __init__(self, make_relation: Callable[..., Relation]) -> None:
-        self._make = make_relation
-
-    def create(self, database: str | None = None, schema: str | None = None, identifier: str | None = None,
-               type: str | None = None, **kwargs: Any) -> Relation:
-        return self._make(database, schema, identifier, type, **kwargs)
-
-
-class _ColumnApi:
-    @staticmethod
-    def create(name: str, label_or_dtype: str) -> ColumnInfo:
-        return ColumnInfo(name, label_or_dtype)
-
-    @staticmethod
-    def string_type(size: int) -> str:
-        return f"varchar({size})"
-
-    @staticmethod
-    def numeric_type(dtype: str, precision: Any, scale: Any) -> str:
-        return f"{dtype}({precision},{scale})" if precision is not None else dtype
-
-
-class _Api:
-    def __init__(self, make_relation: Callable[..., Relation]) -> None:
-        self.Relation = _RelationApi(make_relation)
-        self.Column = _ColumnApi()
 
 
 class ContextFactory:
@@ -236,12 +97,24 @@ class ContextFactory:
         self.invocation_id = invocation_id
         self.run_started_at = run_started_at
         self.adapter = adapter
-        self.make_relation = relation_factory(manifest.adapter_type, quoting)
+        self.quoting = dict(quoting or {})
+        self.make_relation: Callable[..., Relation] = jinja_relation_factory(relation_factory(manifest.adapter_type, quoting))
+        self._selected: tuple[str, ...] = ()
+        self.invocation_args: dict[str, Any] = {}
         self._log = log or (lambda m, i: None)
         self.resolve_ref = resolve_ref
         self.resolve_source = resolve_source
         self._graph: dict[str, Any] | None = None
         self._graph_lock = threading.Lock()
+
+    @property
+    def selected_resources(self) -> tuple[str, ...]:
+        """`selected_resources`: the unique ids the command selected (shared, immutable, by every render)."""
+        return self._selected
+
+    @selected_resources.setter
+    def selected_resources(self, ids: Any) -> None:
+        self._selected = tuple(ids)
 
     def graph(self) -> dict[str, Any]:
         if self._graph is None:
@@ -249,7 +122,7 @@ class ContextFactory:
                 if self._graph is None:
                     from mason.jinja.graph_context import graph_dict
 
-                    self._graph = graph_dict(self.manifest)
+                    self._graph = graph_dict(self.manifest, self.relation_name)
         return self._graph
 
     def relation_for(self, node: Node) -> Relation:
@@ -295,7 +168,7 @@ class ContextFactory:
             if self.adapter is None:
                 return None
             _, table = self.adapter.execute(str(sql), fetch=True)
-            return table
+            return ResultTable.of(table)
 
         def statement(name: str | None = None, fetch_result: bool = False, auto_begin: bool = True,
                       language: str = "sql", caller: Any = None) -> str:
@@ -311,23 +184,10 @@ class ContextFactory:
             statements.store(name, response, agate_table)
             return ""
 
-        def node_dict() -> dict[str, Any]:
-            if node is None:
-                return {}
-            return {
-                "unique_id": node.unique_id, "name": node.name, "resource_type": node.resource_type,
-                "package_name": node.package_name, "fqn": list(node.fqn), "config": config,
-                "alias": node.alias, "schema": node.schema, "database": node.database, "tags": list(node.tags),
-                "original_file_path": node.original_file_path, "path": node.path, "raw_code": node.raw_code,
-                "raw_sql": node.raw_code, "meta": node.meta, "description": node.description,
-                "columns": {k: {"name": c.name, "description": c.description, "data_type": c.data_type,
-                                "meta": c.meta, "tags": list(c.tags), "quote": c.quote}
-                            for k, c in node.columns.items()},
-                "version": node.version, "language": node.language,
-                "depends_on": {"nodes": list(node.depends_on_nodes), "macros": list(node.depends_on_macros)},
-                "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
-                "sources": [list(s) for s in node.sources],
-            }
+        def store_raw_result(name: str, message: str = "OK", code: str = "OK", rows_affected: int = -1,
+                             agate_table: Any = None) -> str:
+            statements.store(name, AdapterResponse(str(message), str(code), int(rows_affected)), agate_table)
+            return ""
 
         base.update(
             ref=ref,
@@ -338,7 +198,7 @@ class ContextFactory:
             target=self.target,
             execute=True,
             project_name=self.manifest.project_name,
-            model=node_dict(),
+            model=self.model_dict(node, config),
             this=this,
             database=node.database if node else self.target.get("database"),
             schema=node.schema if node else self.target.get("schema"),
@@ -347,13 +207,16 @@ class ContextFactory:
             flags=self.flags,
             invocation_id=self.invocation_id,
             run_started_at=self.run_started_at,
-            dbt_version="1.11.0",
+            dbt_version=DBT_COMPAT_VERSION,
             run_query=run_query,
             statement=statement,
             load_result=statements.load,
             store_result=store_result,
-            store_raw_result=lambda name, message="OK", code="OK", rows_affected=-1, agate_table=None: store_result(name, message, agate_table),
-            selected_resources=[],
+            store_raw_result=store_raw_result,
+            selected_resources=self._selected,
+            invocation_args_dict=dict(self.invocation_args),
+            dbt_metadata_envs={k[len("DBT_ENV_CUSTOM_ENV_"):]: v for k, v in self.env.items()
+                               if k.startswith("DBT_ENV_CUSTOM_ENV_")},
             sql_now="now()",
             doc=lambda *a: "",
             metric=lambda *a, **k: None,
@@ -363,10 +226,35 @@ class ContextFactory:
         base["graph"] = _LazyGraph(self.graph)
         if extra:
             base.update(extra)
+        base["builtins"] = dict(base)
+        for name in self.index.masked_builtins(package):
+            del base[name]
         runtime = MacroRuntime(self.index, base)
-        base["adapter"] = JinjaAdapter(self.adapter, runtime, self.make_relation)
-        base["api"] = _Api(self.make_relation)
+
+        def render(text: Any) -> str:
+            return runtime.render(str(text), f"<render:{node.unique_id if node else 'operation'}>", package)
+
+        base["render"] = render
+        base["adapter"] = JinjaAdapter(self.adapter, runtime, self.make_relation, self.quoting)
+        base["api"] = Api(self.make_relation)
+        base["context_macro_stack"] = runtime.stack
         return runtime
+
+    def model_dict(self, node: Node | None, config: dict[str, Any]) -> dict[str, Any]:
+        """`model`: the node as manifest.json shows it (config as resolved for this node)."""
+        if node is None:
+            return {}
+        from mason.artifacts.manifest import node_dict
+
+        out = node_dict(node, self.relation_name(node))
+        out["config"] = config
+        out["raw_sql"] = node.raw_code
+        return out
+
+    def relation_name(self, node: Node) -> str | None:
+        if node.resource_type not in ("model", "seed", "snapshot") or node.is_ephemeral:
+            return None
+        return self.relation_for(node).render()
 
 
 class _LazyGraph(dict[str, Any]):

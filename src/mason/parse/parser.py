@@ -125,6 +125,7 @@ class ProjectParser:
             cli_vars=self.session.cli_vars, root_vars=root_vars, package_vars=package_vars,
             env=self.session.env, make_relation=self.make_relation, recorder=recorder,
             known_config=known, node_info=node_info, flags=self.flags, env_used=self.env_used,
+            invocation_id=self.session.invocation_id, run_started_at=self.session.started_at,
         )
 
     def _yaml_context(self) -> dict[str, Any]:
@@ -227,7 +228,8 @@ class ProjectParser:
         if version_data:
             patch_data = _merge_version_patch(patch_data, version_data)
         yaml_config = _yaml_config(patch_data)
-        result = static.extract(sql)
+        # a project masking `ref`/`source` with its own macro needs every call rendered through it
+        result = None if self._index().masked_builtins(file.package) else static.extract(sql)
         if result is not None and result.calls:
             result = self._static_calls(result, file.package)
         if result is not None:

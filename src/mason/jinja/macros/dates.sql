@@ -255,6 +255,15 @@ filtered as (
 )
 select * from filtered
 {%- endmacro %}
+{#- As dbt-duckdb's generic spine: its length is datediff(datepart, start, end), so a partial last period
+    is left out (2024-01-01 .. 2024-02-01 by week gives four weeks, not five). Computed in SQL, so it
+    needs no query while compiling. -#}
+{% macro duckdb__date_spine(datepart, start_date, end_date) -%}
+select {{ dbt.dateadd(datepart, 'spine.period_number', start_date) }} as date_{{ datepart }}
+from range(0, {{ dbt.datediff(start_date, end_date, datepart) }}) as spine(period_number)
+where {{ dbt.dateadd(datepart, 'spine.period_number', start_date) }} < {{ end_date }}
+order by 1
+{%- endmacro %}
 {% macro postgres__date_spine(datepart, start_date, end_date) -%}
     {%- set count, unit = dbt.mason_interval_unit(datepart) -%}
 select cast(spine.period_start as timestamp) as date_{{ datepart }}
