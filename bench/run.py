@@ -116,11 +116,11 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: 
     return Sample(True, wall, rss, rc, log)
 
 
-def settle(project: Path) -> None:
+def settle(target: Path) -> None:
     """Wait for Mason's background write of its parse cache (a detached process holding
-    target/partial_parse.mason.lock, about a second at 10,000 models) so that every operation is timed
+    <target>/partial_parse.mason.lock, about a second at 10,000 models) so that every operation is timed
     from a steady state, not while the previous one's write competes for the CPU."""
-    lock = project / "target" / "partial_parse.mason.lock"
+    lock = target / "partial_parse.mason.lock"
     if not lock.exists():
         return
     import fcntl
@@ -409,7 +409,7 @@ class ToolBench:
         for i in range(self.reps):
             if before:
                 before(i)
-            settle(self.project)
+            settle(self.target)
             s = measure(self.cmd(*sub), self.project, self.env, self.logs / f"{op}_r{i}.log", self.timeout)
             if s.ok and check:
                 err = check()
@@ -782,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.targets:
         sizes = args.sizes or list(TARGET_PLAN)
         plan = {n: list(TARGET_PLAN[n]) for n in sizes}
-        tools_for = {n: TARGET_TOOLS[n] for n in sizes}
+        tools_for = {n: tuple(t for t in TARGET_TOOLS[n] if t in args.tools) for n in sizes}
         args.models = list(plan)
         args.ops = list(OPS)
 
@@ -911,8 +911,15 @@ def combine(paths: list[Path], out_dir: Path) -> int:
     runs = [json.loads(p.read_text()) for p in paths]
     data = dict(runs[-1])
     data["results"] = {}
-    for run in runs:
-        data["results"].update(run["results"])
+    for run in runs:  # cell by cell: a later run's measurement of a (size, operation, tool) wins
+        for n, block in run["results"].items():
+            into = data["results"].setdefault(n, {"project": block["project"], "ops": {}, "notes": []})
+            for op, per_tool in block["ops"].items():
+                into["ops"].setdefault(op, {}).update(
+                    {t: r for t, r in per_tool.items() if r.get("status") == "ok" or t not in into["ops"].get(op, {})})
+            if block.get("floor") and (block["floor"].get("status") == "ok" or "floor" not in into):
+                into["floor"] = block["floor"]
+            into["notes"] += [x for x in block.get("notes", []) if x not in into["notes"]]
         for name, info in run["tools"].items():
             data["tools"].setdefault(name, info)
     data["results"] = dict(sorted(data["results"].items(), key=lambda kv: int(kv[0])))
