@@ -882,6 +882,7 @@ def main(argv: list[str] | None = None) -> int:
                 ):
                     source = (name, tb.target)
                     break
+                tb.reset_db("seeded")  # compile sees a fresh database, as the floor's run will (is_incremental)
                 if tb.untimed(["compile"], "compile_for_floor"):
                     source = (name, tb.target)
                     break
