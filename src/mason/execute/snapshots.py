@@ -222,6 +222,11 @@ def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
         return DuckDBSnapshotDialect(adapter)
     if kind == "postgres":
         return PostgresSnapshotDialect(adapter)
+    if kind == "spark":
+        exc = NotImplementedError("snapshots are not supported on Spark yet (they need UPDATE and MERGE, "
+                                  "which Spark's parquet tables lack)")
+        exc.hint = "build this snapshot on DuckDB or PostgreSQL, or leave it out with --exclude"  # type: ignore[attr-defined]
+        raise exc
     raise NotImplementedError(f"snapshots are not implemented for the {kind} adapter yet")
 
 
@@ -234,7 +239,10 @@ def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, 
     from mason.execute.relation_ops import check_identifier
 
     cfg = snapshot_config(node)
-    dialect = dialect_for(adapter)
+    try:
+        dialect = dialect_for(adapter)
+    except NotImplementedError as exc:
+        raise _error(node, str(exc), hint=getattr(exc, "hint", None)) from None
     check_identifier(adapter, relation, node)
     sql = _TRAILING.sub("", source_sql)
     relation = relation.incorporate(type="table")
