@@ -127,7 +127,17 @@ class SparkConnectServer:
         return self._client
 
     def sql(self, sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self.client().sql(sql).collect()]
+        """Rows of one statement, run in a new session: a session caches the files of tables it read, which
+        a `mason` command may since have rewritten."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pyspark.sql.connect.session import SparkSession
+
+            session = SparkSession.builder.remote(self.url).create()
+        try:
+            return [tuple(r) for r in session.sql(sql).collect()]
+        finally:
+            session.stop()
 
     def reset(self) -> None:
         """Drop every database but `default`, and every table and view in `default`."""
