@@ -241,7 +241,7 @@ class SparkWarehouse(Warehouse):
     name = "spark"
     capabilities = frozenset({
         "append", "delete+insert", "merge", "merge_update_columns", "incremental_predicates",
-        "seeds", "unit_tests", "store_failures", "empty",
+        "snapshots", "seeds", "unit_tests", "store_failures", "empty",
     })
     types = {"text": "string", "integer": "int", "bigint": "bigint", "decimal": "decimal(10,2)",
              "date": "date", "timestamp": "timestamp"}

@@ -223,10 +223,9 @@ def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
     if kind == "postgres":
         return PostgresSnapshotDialect(adapter)
     if kind == "spark":
-        exc = NotImplementedError("snapshots are not supported on Spark yet (they need UPDATE and MERGE, "
-                                  "which Spark's parquet tables lack)")
-        exc.hint = "build this snapshot on DuckDB or PostgreSQL, or leave it out with --exclude"  # type: ignore[attr-defined]
-        raise exc
+        from mason.adapters.spark.snapshots import dialect
+
+        return dialect(adapter)
     raise NotImplementedError(f"snapshots are not implemented for the {kind} adapter yet")
 
 
@@ -242,7 +241,7 @@ def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, 
     try:
         dialect = dialect_for(adapter)
     except NotImplementedError as exc:
-        raise _error(node, str(exc), hint=getattr(exc, "hint", None)) from None
+        raise _error(node, str(exc)) from None
     check_identifier(adapter, relation, node)
     sql = _TRAILING.sub("", source_sql)
     relation = relation.incorporate(type="table")
