@@ -22,7 +22,10 @@ import pytest
 
 # Every capability a scenario may ask for. An adapter lists the ones it supports.
 ALL_CAPABILITIES = frozenset({
-    "transactional_ddl",   # a failed rebuild leaves the previous relation untouched
+    "transactional_ddl",   # DDL inside transactions: a failed build is rolled back whatever failed
+    # a build whose query or write the warehouse refuses leaves the previous relation and its rows untouched
+    # (transactions, or building under another name before the previous relation is touched)
+    "failed_build_keeps_previous",
     "append", "delete+insert", "merge",   # incremental strategies
     "merge_update_columns", "incremental_predicates",
     "snapshots", "seeds", "unit_tests", "store_failures", "empty",
@@ -85,8 +88,9 @@ class Warehouse:
 class DuckDBWarehouse(Warehouse):
     name = "duckdb"
     capabilities = frozenset({
-        "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
-        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+        "transactional_ddl", "failed_build_keeps_previous", "append", "delete+insert", "merge",
+        "merge_update_columns", "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures",
+        "empty",
     })
     types = {"text": "varchar", "integer": "integer", "bigint": "bigint", "decimal": "decimal(10,2)",
              "date": "date", "timestamp": "timestamp"}
@@ -151,8 +155,9 @@ class PostgresWarehouse(Warehouse):
 
     name = "postgres"
     capabilities = frozenset({
-        "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
-        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+        "transactional_ddl", "failed_build_keeps_previous", "append", "delete+insert", "merge",
+        "merge_update_columns", "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures",
+        "empty",
     })
     types = {"text": "text", "integer": "integer", "bigint": "bigint", "decimal": "numeric(10,2)",
              "date": "date", "timestamp": "timestamp"}
@@ -240,8 +245,8 @@ class SparkWarehouse(Warehouse):
 
     name = "spark"
     capabilities = frozenset({
-        "append", "delete+insert", "merge", "merge_update_columns", "incremental_predicates",
-        "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+        "failed_build_keeps_previous", "append", "delete+insert", "merge", "merge_update_columns",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
     })
     types = {"text": "string", "integer": "int", "bigint": "bigint", "decimal": "decimal(10,2)",
              "date": "date", "timestamp": "timestamp"}
