@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import warnings
 from dataclasses import dataclass, field
@@ -190,6 +191,7 @@ def _open_connect(settings: SparkSettings) -> Any:
     except ImportError as exc:
         raise ProjectError(f"{settings.where}: method connect needs the Spark Connect client ({exc})",
                            hint="pip install 'pyspark[connect]' (grpcio, pandas, pyarrow)")
+    _probe(settings)
     try:
         spark = RemoteSession.builder.remote(settings.url).create()
         for key in RUNTIME_CONF:
@@ -210,14 +212,31 @@ def _open_connect(settings: SparkSettings) -> Any:
     return spark
 
 
+def _probe(settings: SparkSettings, timeout: float = 10.0) -> None:
+    """Fail fast when nothing listens at the URL (the client would retry for minutes)."""
+    m = re.match(r"sc://\[?([^/;:\]]+)\]?(?::(\d+))?", settings.url)
+    if not m:
+        raise ProjectError(f"{settings.where}: {settings.url!r} is not a Spark Connect URL",
+                           hint="use host: sc://HOST:PORT")
+    host, port = m.group(1), int(m.group(2) or DEFAULT_CONNECT_PORT)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ProjectError(
+            f"{settings.where}: could not reach the Spark Connect server at {settings.url}: {exc}",
+            hint="check that the server runs (sbin/start-connect-server.sh) and the host and port in profiles.yml")
+
+
 def _open_local(settings: SparkSettings) -> Any:
     ensure_java(settings.where)
     from pyspark.sql import SparkSession
 
     conf = dict(BASE_CONF)
     conf.setdefault("spark.sql.catalogImplementation", "hive")
-    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j.configurationFile=file:{log_config()}"
     conf.update(settings.conf)
+    java_options = conf.get("spark.driver.extraJavaOptions", "")
+    if "log4j.configurationFile" not in java_options:  # keep the JVM's own logging to errors
+        conf["spark.driver.extraJavaOptions"] = f"-Dlog4j.configurationFile=file:{log_config()} {java_options}".strip()
     builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
     for key, value in conf.items():
         builder = builder.config(key, value)
