@@ -13,6 +13,7 @@ dbt-spark's ``thrift``, ``http`` and ``odbc`` methods are refused with a message
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -178,6 +179,8 @@ def log_config() -> str:
 def open_session(settings: SparkSettings) -> Any:
     """A SparkSession for the settings; errors name the profile and what to check."""
     _import_pyspark(settings.where)
+    for name in ("pyspark", "py4j", "SQLQueryContextLogger"):  # errors reach the user through Mason
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyspark warns about pandas versions on import
         if settings.method == "connect":
