@@ -54,12 +54,15 @@ def files(lake: Path) -> dict[str, str]:
         "models/as_orc.sql": "{{ config(materialized='table', file_format='orc') }}\nselect 1 as id",
         "models/laid_out.sql": (
             "{{ config(materialized='table', partition_by=['region'], clustered_by='id', buckets=2,\n"
-            "          tblproperties={'mason.test': 'yes'}, persist_docs={'relation': true}) }}\n"
+            "          tblproperties={'mason.test': 'yes'}, persist_docs={'relation': true, 'columns': true}) }}\n"
             "select 1 as id, 'eu' as region, 10 as amount union all select 2, 'us', 20"),
         "models/schema.yml": """
             models:
               - name: laid_out
                 description: Amounts per region
+                columns:
+                  - name: amount
+                    description: In cents
             """,
         "models/located.sql": phased(f"materialized='table', location_root='{lake}'",
                                      "select 1 as id", "select 2 as id union all select 3"),
@@ -123,6 +126,8 @@ def test_partitions_buckets_properties_and_comment(state: SimpleNamespace) -> No
     assert (found["Num Buckets"], found["Bucket Columns"]) == ("2", "[`id`]")
     assert "mason.test=yes" in found["Table Properties"]
     assert found["Comment"] == "Amounts per region"
+    described = {r[0]: r[2] for r in p.query(f"describe table {p.warehouse.qualify(p.schema, 'laid_out')}")}
+    assert (described["amount"], described["id"]) == ("In cents", None)
     assert p.rows("laid_out") == [(1, 10, "eu"), (2, 20, "us")]  # partition columns go last on Spark
 
 
@@ -235,3 +240,12 @@ def test_decimal_column_types_on_reload(spark: SparkWarehouse, tmp_path: Path) -
     project.write({"seeds/prices.csv": "code,amount,extra\n009,1,x\n"})
     run = project.run("seed", expect=1)
     assert "--full-refresh" in run.stdout + run.stderr, run.output
+
+
+def test_lakehouse_format_without_its_jars_is_refused_before_building(spark: SparkWarehouse, tmp_path: Path) -> None:
+    project = Project(tmp_path, spark, {
+        "models/lake.sql": "{{ config(materialized='table', file_format='delta') }}\nselect 1 as id"})
+    run = project.run("run", expect=1)
+    message = run.results[model("lake")]["message"]
+    assert "file_format 'delta' is not set up on this Spark session" in message, run.output
+    assert "lake" not in project.relations()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,7 @@ class SparkAdapter:
         self._schema_lock = threading.Lock()
         self.cache = RelationCache()
         self._make = relation_factory("spark", quoting)
-        self._tags: set[str] = set()
+        self._formats: set[str] | None = None
 
     # -- statements
     def set_query_comment(self, comment: str | None, append: bool = False) -> None:
@@ -242,8 +241,19 @@ class SparkAdapter:
 
         return materialize.MATERIALIZATIONS
 
-    def temp_name(self, identifier: str, purpose: str = "tmp") -> str:
-        return f"{identifier}__dbt_{purpose}_{uuid.uuid4().hex[:8]}"
+    def lakehouse_formats(self) -> set[str]:
+        """The formats among delta, iceberg and hudi this session is set up for (its extensions and catalogs)."""
+        found = self._formats
+        if found is None:
+            text = ""
+            for key in ("spark.sql.extensions", "spark.sql.catalog.spark_catalog"):
+                try:
+                    text += " " + str(self.spark.conf.get(key, "") or "")
+                except Exception:
+                    pass
+            found = {f for f in REPLACEABLE_FORMATS if f in text.lower()}
+            self._formats = found
+        return set(found)
 
     def cancel(self) -> None:
         """Stop every running Spark job of this session (Ctrl-C, --fail-fast)."""

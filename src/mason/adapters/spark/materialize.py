@@ -43,6 +43,7 @@ class TableConfig:
     options: dict[str, str] = field(default_factory=dict)
     tblproperties: dict[str, str] = field(default_factory=dict)
     comment: str | None = None
+    column_comments: dict[str, str] = field(default_factory=dict)  # persist_docs: columns
 
     @property
     def replaceable(self) -> bool:
@@ -90,7 +91,32 @@ def node_table_config(node: Any, relation: Relation) -> TableConfig:
     docs = cfg.get("persist_docs") or {}
     if isinstance(docs, dict) and docs.get("relation") and node.description:
         out.comment = node.description
+    if isinstance(docs, dict) and docs.get("columns"):
+        out.column_comments = {c.name: c.description for c in (getattr(node, "columns", None) or {}).values()
+                               if c.description}
     return out
+
+
+def check_format(ctx: BuildContext, cfg: TableConfig) -> None:
+    """Refuse a lakehouse format the session was not set up for, before anything is built."""
+    available = getattr(ctx.adapter, "lakehouse_formats", None)
+    if cfg.replaceable and available is not None and cfg.file_format not in available():
+        raise CompileError(
+            f"{ctx.node.unique_id}: file_format {cfg.file_format!r} is not set up on this Spark session",
+            Span(ctx.node.original_file_path),
+            f"add the {cfg.file_format} jars and their spark.sql.extensions / spark.sql.catalog settings to the "
+            "cluster (or the profile's server_side_parameters), or use file_format: parquet")
+
+
+def comment_columns(ctx: BuildContext, cfg: TableConfig, relation: Relation) -> None:
+    """persist_docs: columns, for the columns the table has."""
+    if not cfg.column_comments:
+        return
+    have = {c.name.lower(): c.name for c in ctx.adapter.get_columns(relation)}
+    for name, text in cfg.column_comments.items():
+        if name.lower() in have:
+            ctx.execute(f"alter table {relation.render()} alter column {ctx.adapter.quote(have[name.lower()])} "
+                        f"comment {_lit(text)}")
 
 
 def _lit(value: str) -> str:
@@ -135,10 +161,12 @@ def _drop_quietly(ctx: BuildContext, relation: Relation) -> None:
 def build_table(ctx: BuildContext, old: Relation | None, select: str, cfg: TableConfig) -> AdapterResponse:
     """(Re)build the model's table from `select`, leaving `old` intact when the query fails."""
     target = ctx.relation.incorporate(type="table")
+    check_format(ctx, cfg)
     if cfg.replaceable:
         if old is not None and old.type == "view":
             _drop(ctx, old)
         response, _ = ctx.execute(create_table_sql(target, cfg, select, replace=True))
+        comment_columns(ctx, cfg, target)
         return response  # type: ignore[no-any-return]
     tmp = _sibling(target, "__dbt_tmp")
     _drop(ctx, tmp)  # left by a run that was killed half way
@@ -156,6 +184,7 @@ def build_table(ctx: BuildContext, old: Relation | None, select: str, cfg: Table
         if not plain:
             _drop_quietly(ctx, tmp)
         ctx.adapter.cache.drop(tmp)
+    comment_columns(ctx, cfg, target)
     return response  # type: ignore[no-any-return]
 
 
