@@ -45,6 +45,17 @@ def java_home() -> str:
     return home
 
 
+def _die_with_parent() -> None:
+    """In the server's process (before exec): get SIGTERM when the test process dies, even by SIGKILL, so no
+    JVM outlives the tests (Linux; elsewhere `stop()` and atexit do it)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -96,7 +107,8 @@ class SparkConnectServer:
         self.log = self.folder / "server.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+                                            stdin=subprocess.DEVNULL, start_new_session=True,
+                                            preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
