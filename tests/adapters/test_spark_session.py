@@ -32,7 +32,7 @@ def test_session_method_keeps_tables_across_commands(tmp_path: Path) -> None:
                 spark.sql.shuffle.partitions: 1
                 spark.sql.warehouse.dir: "{tmp_path}/warehouse"
                 spark.hadoop.javax.jdo.option.ConnectionURL: "jdbc:derby:;databaseName={tmp_path}/metastore_db;create=true"
-                spark.driver.extraJavaOptions: "-Dderby.system.home={tmp_path} -Djava.io.tmpdir={tmp_path}"
+                spark.driver.extraJavaOptions: "-Dderby.system.home={tmp_path} -Djava.io.tmpdir={tmp_path} -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
         """))
     (project / "models" / "events.sql").write_text(
         "{{ config(materialized='incremental') }}\nselect {{ var('n') }} as id")

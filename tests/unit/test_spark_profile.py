@@ -69,6 +69,9 @@ def test_split_statements() -> None:
 def test_error_text_drops_the_jvm_stack() -> None:
     exc = RuntimeError("[TABLE_OR_VIEW_NOT_FOUND] no t\nmore\n\nJVM stacktrace:\norg.apache...\n\tat x")
     assert error_text(exc) == "[TABLE_OR_VIEW_NOT_FOUND] no t\nmore"
+    planned = RuntimeError("[UNRESOLVED_COLUMN] `x` cannot be resolved; line 1 pos 7;\n"
+                           "'Project ['x]\n+- SubqueryAlias t\n   +- View (`t`, [id#1])")
+    assert error_text(planned) == "[UNRESOLVED_COLUMN] `x` cannot be resolved; line 1 pos 7;"
 
 
 def test_a_java_17_is_found() -> None:

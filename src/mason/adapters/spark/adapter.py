@@ -103,7 +103,7 @@ class SparkAdapter:
             raise
         except Exception as exc:
             if _is_interrupt(exc):
-                raise KeyboardInterrupt from exc
+                raise DatabaseError("cancelled: the run was interrupted while this statement ran") from exc
             raise DatabaseError(error_text(exc)) from exc
 
     def begin(self) -> None:
@@ -279,6 +279,7 @@ class SparkAdapter:
 
 # ------------------------------------------------------------------------------------------------ helpers
 _QUERY_START = re.compile(r"^\s*(\(\s*)*(select|with|values|table|from)\b", re.IGNORECASE)
+_PLAN_LINE = re.compile(r"^(\s*(\+-|:-)|'[A-Z][A-Za-z]+|== )")
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
@@ -328,5 +329,10 @@ def error_text(exc: BaseException) -> str:
         cut = text.find(marker)
         if cut > 0:
             text = text[:cut]
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = []
+    for line in text.splitlines():
+        if _PLAN_LINE.match(line):  # the analyzed plan Spark appends: not for the user
+            break
+        if line.strip():
+            lines.append(line)
     return "\n".join(lines[:6]) if lines else first_line(exc)
