@@ -249,3 +249,38 @@ def test_lakehouse_format_without_its_jars_is_refused_before_building(spark: Spa
     message = run.results[model("lake")]["message"]
     assert "file_format 'delta' is not set up on this Spark session" in message, run.output
     assert "lake" not in project.relations()
+
+
+def test_ctrl_c_interrupts_the_running_spark_job(spark: SparkWarehouse, tmp_path: Path) -> None:
+    """Ctrl-C cancels the session's Spark jobs (a query that would run for many minutes stops at once), and the
+    previous table is left as it was (the query was running into the temporary table)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project = Project(tmp_path, spark, {"models/slow.sql": "{{ config(materialized='table') }}\nselect 1 as x"})
+    project.run("run")
+    project.write({"models/slow.sql": "{{ config(materialized='table') }}\n"
+                                      "select count(*) as x from range(1000000000000) where id % 1000003 = 5"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "mason", "run"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        seen = []
+        for line in proc.stdout:  # the job starts right after the model does
+            seen.append(line)
+            if "START sql table model" in line:
+                break
+        time.sleep(4)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        out = "".join(seen) + out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, out
+    assert "Interrupted" in out, out
+    assert project.rows("slow") == [(1,)]
