@@ -247,7 +247,7 @@ def test_lakehouse_format_without_its_jars_is_refused_before_building(spark: Spa
         "models/lake.sql": "{{ config(materialized='table', file_format='delta') }}\nselect 1 as id"})
     run = project.run("run", expect=1)
     message = run.results[model("lake")]["message"]
-    assert "file_format 'delta' is not set up on this Spark session" in message, run.output
+    assert "file_format 'delta' is not available on this Spark session" in message, run.output
     assert "lake" not in project.relations()
 
 

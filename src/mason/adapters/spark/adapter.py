@@ -21,8 +21,6 @@ from mason.adapters.table import Table
 from mason.errors import DatabaseError
 from mason.project.profiles import Target
 
-# file formats whose tables Spark can `create or replace` (v2 tables) and MERGE into
-REPLACEABLE_FORMATS = ("delta", "iceberg", "hudi")
 CAPABILITIES = Capabilities(
     transactional_ddl=False, atomic_rename=False, merge=False,
     create_or_replace_table=False, create_or_replace_view=True,
@@ -64,7 +62,6 @@ class SparkAdapter:
         self._schema_lock = threading.Lock()
         self.cache = RelationCache()
         self._make = relation_factory("spark", quoting)
-        self._formats: set[str] | None = None
 
     # -- statements
     def set_query_comment(self, comment: str | None, append: bool = False) -> None:
@@ -240,20 +237,6 @@ class SparkAdapter:
         from mason.adapters.spark import materialize
 
         return materialize.MATERIALIZATIONS
-
-    def lakehouse_formats(self) -> set[str]:
-        """The formats among delta, iceberg and hudi this session is set up for (its extensions and catalogs)."""
-        found = self._formats
-        if found is None:
-            text = ""
-            for key in ("spark.sql.extensions", "spark.sql.catalog.spark_catalog"):
-                try:
-                    text += " " + str(self.spark.conf.get(key, "") or "")
-                except Exception:
-                    pass
-            found = {f for f in REPLACEABLE_FORMATS if f in text.lower()}
-            self._formats = found
-        return set(found)
 
     def cancel(self) -> None:
         """Stop every running Spark job of this session (Ctrl-C, --fail-fast)."""

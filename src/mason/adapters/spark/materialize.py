@@ -23,7 +23,7 @@ from typing import Any
 
 from mason.adapters.base import AdapterResponse
 from mason.adapters.relation import Relation
-from mason.errors import CompileError, DatabaseError, Span
+from mason.errors import CompileError, DatabaseError, MasonError, Span
 from mason.execute import materializations as base
 from mason.execute.materializations import BuildContext, clean_sql
 from mason.execute.outcome import NodeOutcome
@@ -97,15 +97,16 @@ def node_table_config(node: Any, relation: Relation) -> TableConfig:
     return out
 
 
-def check_format(ctx: BuildContext, cfg: TableConfig) -> None:
-    """Refuse a lakehouse format the session was not set up for, before anything is built."""
-    available = getattr(ctx.adapter, "lakehouse_formats", None)
-    if cfg.replaceable and available is not None and cfg.file_format not in available():
-        raise CompileError(
-            f"{ctx.node.unique_id}: file_format {cfg.file_format!r} is not set up on this Spark session",
+def _missing_format(ctx: BuildContext, cfg: TableConfig, exc: DatabaseError) -> MasonError:
+    """A file_format whose data source the session lacks (delta or iceberg without their jars), said plainly."""
+    text = exc.message
+    if "DATA_SOURCE_NOT_FOUND" in text or "Failed to find the data source" in text:
+        return CompileError(
+            f"{ctx.node.unique_id}: file_format {cfg.file_format!r} is not available on this Spark session",
             Span(ctx.node.original_file_path),
             f"add the {cfg.file_format} jars and their spark.sql.extensions / spark.sql.catalog settings to the "
             "cluster (or the profile's server_side_parameters), or use file_format: parquet")
+    return exc
 
 
 def comment_columns(ctx: BuildContext, cfg: TableConfig, relation: Relation) -> None:
@@ -161,9 +162,20 @@ def _drop_quietly(ctx: BuildContext, relation: Relation) -> None:
 def build_table(ctx: BuildContext, old: Relation | None, select: str, cfg: TableConfig) -> AdapterResponse:
     """(Re)build the model's table from `select`, leaving `old` intact when the query fails."""
     target = ctx.relation.incorporate(type="table")
-    check_format(ctx, cfg)
+    try:
+        return _build_table(ctx, old, select, cfg, target)
+    except DatabaseError as exc:
+        raise _missing_format(ctx, cfg, exc) from exc
+
+
+def _build_table(ctx: BuildContext, old: Relation | None, select: str, cfg: TableConfig,
+                 target: Relation) -> AdapterResponse:
     if cfg.replaceable:
         if old is not None and old.type == "view":
+            # checked first under another name: a format the session lacks must not cost the view
+            probe = _sibling(target, "__dbt_tmp")
+            ctx.execute(create_table_sql(probe, cfg, f"select * from ({select}) as mason_probe where false"))
+            _drop(ctx, probe)
             _drop(ctx, old)
         response, _ = ctx.execute(create_table_sql(target, cfg, select, replace=True))
         comment_columns(ctx, cfg, target)
