@@ -32,6 +32,8 @@ ALL_CAPABILITIES = frozenset({
 })
 
 TYPE_FAMILIES = ("integer", "decimal", "float", "text", "boolean", "date", "timestamp")
+# capabilities that come with another one (a transaction rolls back whatever failed)
+IMPLIED = {"transactional_ddl": frozenset({"failed_build_keeps_previous"})}
 
 
 class Warehouse:
@@ -42,6 +44,12 @@ class Warehouse:
     schema: str = "analytics"  # target schema of every project
     # SQL spelling of portable types, for DDL written by scenarios (hooks, seed column_types).
     types: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for capability, implied in IMPLIED.items():
+            if capability in cls.capabilities:
+                cls.capabilities = cls.capabilities | implied
 
     def profile(self, root: Path, threads: int = 2) -> str:
         """profiles.yml text (profile `conformance`, target `dev`) for a fresh database owned by `root`."""
@@ -88,9 +96,8 @@ class Warehouse:
 class DuckDBWarehouse(Warehouse):
     name = "duckdb"
     capabilities = frozenset({
-        "transactional_ddl", "failed_build_keeps_previous", "append", "delete+insert", "merge",
-        "merge_update_columns", "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures",
-        "empty",
+        "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
     })
     types = {"text": "varchar", "integer": "integer", "bigint": "bigint", "decimal": "decimal(10,2)",
              "date": "date", "timestamp": "timestamp"}
@@ -155,9 +162,8 @@ class PostgresWarehouse(Warehouse):
 
     name = "postgres"
     capabilities = frozenset({
-        "transactional_ddl", "failed_build_keeps_previous", "append", "delete+insert", "merge",
-        "merge_update_columns", "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures",
-        "empty",
+        "transactional_ddl", "append", "delete+insert", "merge", "merge_update_columns",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
     })
     types = {"text": "text", "integer": "integer", "bigint": "bigint", "decimal": "numeric(10,2)",
              "date": "date", "timestamp": "timestamp"}
