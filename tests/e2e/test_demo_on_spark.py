@@ -1,5 +1,6 @@
 """The demo project (examples/jaffle_shop) builds on Spark (through the test session's Spark Connect server)
-with the same rows as on DuckDB, snapshots included; docs generate and an incremental rerun work too."""
+with the same rows as on DuckDB, snapshots included; docs generate, source freshness, show and an incremental
+rerun work too."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def built(spark_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[s
             frame = client.sql(f"select * from `{schema}`.`{name}`")
             tables["spark"][f"{schema}.{name}"] = _rows(frame.columns, [tuple(r) for r in frame.collect()])
     more = {args: run_mason(spark_project, *args, "--target", "spark", env=env)
-            for args in (("docs", "generate"), ("build", "--select", "fct_orders"))}
+            for args in (("docs", "generate"), ("source", "freshness"), ("show", "--select", "customers"),
+                         ("build", "--select", "fct_orders"))}
     return {"duck": duck, "spark": spark, "tables": tables, "more": more, "spark_project": spark_project}
 
 
@@ -69,8 +71,8 @@ def test_same_rows_per_relation(built: dict[str, Any]) -> None:
     assert any(rows for rows in tables["spark"].values())
 
 
-def test_docs_and_incremental_rerun_on_spark(built: dict[str, Any]) -> None:
-    from dbt_artifacts_parser.parser import parse_catalog
+def test_docs_freshness_show_and_incremental_rerun_on_spark(built: dict[str, Any]) -> None:
+    from dbt_artifacts_parser.parser import parse_catalog, parse_sources
 
     for args, result in built["more"].items():
         assert result.code == 0, (args, result.stdout[-3000:], result.stderr[-2000:])
@@ -80,3 +82,7 @@ def test_docs_and_incremental_rerun_on_spark(built: dict[str, Any]) -> None:
     assert customers["metadata"]["type"] == "BASE TABLE"
     assert customers["columns"]["customer_id"]["type"] == "int"
     assert catalog["nodes"]["model.shop.customer_segments"]["metadata"]["type"] == "VIEW"
+    sources = json.loads((Path(built["spark_project"]) / "target" / "sources.json").read_text())
+    parse_sources(sources)
+    assert [(r["unique_id"], r["status"]) for r in sources["results"]] == [("source.shop.jaffle.raw_orders", "pass")]
+    assert "customer_id" in built["more"][("show", "--select", "customers")].stdout
