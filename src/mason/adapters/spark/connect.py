@@ -79,10 +79,15 @@ class SparkSettings:
         return cls(method, target.schema, master=str(creds.get("master") or "local[*]"),
                    app_name=str(creds.get("app_name") or "mason"), conf=conf, where=where)
 
+    @property
+    def display_url(self) -> str:
+        """The URL with its token hidden, for messages."""
+        return re.sub(r"(;token=)[^;]*", r"\1****", self.url)
+
     def describe(self) -> list[tuple[str, str]]:
         """Connection fields for `mason debug` (a token in the URL is hidden)."""
         if self.method == "connect":
-            return [("method", "connect"), ("host", re.sub(r"(;token=)[^;]*", r"\1****", self.url))]
+            return [("method", "connect"), ("host", self.display_url)]
         return [("method", "session"), ("master", self.master)]
 
 
@@ -197,21 +202,19 @@ def _open_connect(settings: SparkSettings) -> Any:
     _probe(settings)
     try:
         spark = RemoteSession.builder.remote(settings.url).create()
-        for key in RUNTIME_CONF:
-            spark.conf.set(key, settings.conf.get(key, BASE_CONF[key]))
-        for key, value in settings.conf.items():
-            if key not in RUNTIME_CONF:
-                try:
-                    spark.conf.set(key, value)
-                except Exception:
-                    pass  # static settings belong to the server's own configuration
-    except ProjectError:
-        raise
+        spark.version  # noqa: B018 - the first round trip: a refused connection fails here
     except Exception as exc:
         raise ProjectError(
-            f"{settings.where}: could not reach the Spark Connect server at {settings.url}: "
+            f"{settings.where}: could not reach the Spark Connect server at {settings.display_url}: "
             f"{first_line(exc)}",
             hint="check that the server runs (sbin/start-connect-server.sh) and the host and port in profiles.yml")
+    conf = {key: settings.conf.get(key, BASE_CONF[key]) for key in RUNTIME_CONF}
+    conf.update(settings.conf)
+    for key, value in conf.items():
+        try:
+            spark.conf.set(key, value)
+        except Exception:
+            pass  # static settings belong to the server's configuration; managed servers refuse some
     return spark
 
 
@@ -219,14 +222,14 @@ def _probe(settings: SparkSettings, timeout: float = 10.0) -> None:
     """Fail fast when nothing listens at the URL (the client would retry for minutes)."""
     m = re.match(r"sc://\[?([^/;:\]]+)\]?(?::(\d+))?", settings.url)
     if not m:
-        raise ProjectError(f"{settings.where}: {settings.url!r} is not a Spark Connect URL",
+        raise ProjectError(f"{settings.where}: {settings.display_url!r} is not a Spark Connect URL",
                            hint="use host: sc://HOST:PORT")
     host, port = m.group(1), int(m.group(2) or DEFAULT_CONNECT_PORT)
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
         raise ProjectError(
-            f"{settings.where}: could not reach the Spark Connect server at {settings.url}: {exc}",
+            f"{settings.where}: could not reach the Spark Connect server at {settings.display_url}: {exc}",
             hint="check that the server runs (sbin/start-connect-server.sh) and the host and port in profiles.yml")
 
 

@@ -17,6 +17,7 @@ full result is computed into a temporary table and written with one ``insert ove
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,7 +253,9 @@ def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
         _drop(ctx, source)
         ctx.execute(create_table_sql(source, TableConfig(), clean_sql(ctx.sql)))
     else:
-        source = adapter.make_relation(None, None, f"{target.identifier}__dbt_tmp", "view")
+        # temporary views are named per session, not per schema: a unique name keeps two models of one name in
+        # different schemas apart
+        source = adapter.make_relation(None, None, f"{target.identifier}__dbt_tmp_{uuid.uuid4().hex[:8]}", "view")
         ctx.execute(f"create or replace temporary view {source.render()} as\n{clean_sql(ctx.sql)}")
 
     def body() -> AdapterResponse:
