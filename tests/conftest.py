@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.pg_server import PostgresServer
+from tests.spark_server import SparkConnectServer
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +20,22 @@ def pg_server() -> Iterator[PostgresServer]:
     """
     server = PostgresServer()
     atexit.register(server.stop)  # also when the session is interrupted before fixture teardown
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_server() -> Iterator[SparkConnectServer]:
+    """One local Spark Connect server (one JVM) for the whole session, started on first use, always stopped."""
+    server = SparkConnectServer()
+    atexit.register(server.stop)
     try:
         server.start()
     except BaseException:

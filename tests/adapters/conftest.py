@@ -22,7 +22,10 @@ import pytest
 
 # Every capability a scenario may ask for. An adapter lists the ones it supports.
 ALL_CAPABILITIES = frozenset({
-    "transactional_ddl",   # a failed rebuild leaves the previous relation untouched
+    "transactional_ddl",   # DDL inside transactions: a failed build is rolled back whatever failed
+    # a build whose query or write the warehouse refuses leaves the previous relation and its rows untouched
+    # (transactions, or building under another name before the previous relation is touched)
+    "failed_build_keeps_previous",
     "append", "delete+insert", "merge",   # incremental strategies
     "merge_update_columns", "incremental_predicates",
     "snapshots", "seeds", "unit_tests", "store_failures", "empty",
@@ -30,6 +33,8 @@ ALL_CAPABILITIES = frozenset({
 })
 
 TYPE_FAMILIES = ("integer", "decimal", "float", "text", "boolean", "date", "timestamp")
+# capabilities that come with another one (a transaction rolls back whatever failed)
+IMPLIED = {"transactional_ddl": frozenset({"failed_build_keeps_previous"})}
 
 
 class Warehouse:
@@ -40,6 +45,12 @@ class Warehouse:
     schema: str = "analytics"  # target schema of every project
     # SQL spelling of portable types, for DDL written by scenarios (hooks, seed column_types).
     types: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for capability, implied in IMPLIED.items():
+            if capability in cls.capabilities:
+                cls.capabilities = cls.capabilities | implied
 
     def profile(self, root: Path, threads: int = 2) -> str:
         """profiles.yml text (profile `conformance`, target `dev`) for a fresh database owned by `root`."""
@@ -61,6 +72,18 @@ class Warehouse:
 
     def qualify(self, schema: str, name: str) -> str:
         return f'"{schema}"."{name}"'
+
+    def quote(self, name: str) -> str:
+        """A quoted identifier in the warehouse's SQL (models written by scenarios)."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def stored_name(self, name: str) -> str:
+        """The name the warehouse keeps for a relation created as `name` (Spark lower-cases them)."""
+        return name
+
+    def rendered(self, name: str) -> str:
+        """How a relation name ends in run_results' relation_name (with the adapter's default quoting)."""
+        return self.quote(name)
 
     def cleanup(self) -> None:
         """Called once per test module: drop whatever server-side databases/schemas `profile` created."""
@@ -223,7 +246,98 @@ def _postgres_family(kind: str) -> str:
     return k
 
 
-WAREHOUSES: dict[str, type[Warehouse]] = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse}
+class SparkWarehouse(Warehouse):
+    """The session's Spark Connect server (one JVM for every test): projects use `method: connect`, and the
+    catalog is emptied whenever a new project folder asks for a profile (scenarios run one at a time)."""
+
+    name = "spark"
+    capabilities = frozenset({
+        "failed_build_keeps_previous", "append", "delete+insert", "merge", "merge_update_columns",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+    })
+    types = {"text": "string", "integer": "int", "bigint": "bigint", "decimal": "decimal(10,2)",
+             "date": "date", "timestamp": "timestamp"}
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.roots: set[Path] = set()
+
+    @classmethod
+    def create(cls, request: pytest.FixtureRequest) -> Warehouse:
+        return cls(request.getfixturevalue("spark_server"))
+
+    def profile(self, root: Path, threads: int = 2) -> str:
+        if root not in self.roots:
+            self.roots.add(root)
+            self.server.reset()
+        return textwrap.dedent(f"""\
+            conformance:
+              target: dev
+              outputs:
+                dev:
+                  type: spark
+                  method: connect
+                  host: "{self.server.url}"
+                  schema: {self.schema}
+                  threads: {threads}
+            """)
+
+    def qualify(self, schema: str, name: str) -> str:
+        return f"{self.quote(schema)}.{self.quote(name)}"
+
+    def quote(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def stored_name(self, name: str) -> str:
+        return name.lower()
+
+    def rendered(self, name: str) -> str:
+        return name  # dbt-spark quotes nothing by default
+
+    def query(self, root: Path, sql: str) -> list[tuple[Any, ...]]:
+        return self.server.sql(sql)
+
+    def execute(self, root: Path, sql: str) -> None:
+        self.server.sql(sql)
+
+    def relations(self, root: Path, schema: str) -> dict[str, str]:
+        if schema.lower() not in {r[0].lower() for r in self.server.sql("show databases")}:
+            return {}
+        views = {r[1] for r in self.server.sql(f"show views in {self.quote(schema)}") if not r[2]}
+        return {name: ("view" if name in views else "table")
+                for _ns, name, temporary in self.server.sql(f"show tables in {self.quote(schema)}") if not temporary}
+
+    def columns(self, root: Path, schema: str, name: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for col, kind, _comment in self.server.sql(f"describe table {self.qualify(schema, name)}"):
+            if not col or col.startswith("#"):
+                break
+            out[col] = _spark_family(kind)
+        return out
+
+
+def _spark_family(kind: str) -> str:
+    k = kind.lower()
+    if k in {"tinyint", "smallint", "int", "bigint"}:
+        return "integer"
+    if k.startswith("decimal"):
+        return "decimal"
+    if k in {"float", "double"}:
+        return "float"
+    if k == "string" or k.startswith(("varchar", "char")):
+        return "text"
+    if k == "boolean":
+        return "boolean"
+    if k == "date":
+        return "date"
+    if k.startswith("timestamp"):
+        return "timestamp"
+    return k
+
+
+WAREHOUSES: dict[str, type[Warehouse]] = {
+    "duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse, "spark": SparkWarehouse,
+}
 # MASON_CONFORMANCE_ADAPTERS=duckdb,postgres picks a subset (e.g. in CI jobs that have a server running).
 SELECTED = [a.strip() for a in os.environ.get("MASON_CONFORMANCE_ADAPTERS", ",".join(WAREHOUSES)).split(",") if a.strip()]
 

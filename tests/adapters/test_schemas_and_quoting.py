@@ -22,9 +22,10 @@ FILES = {
     "models/landing.sql": "{{ config(schema='exact_landing', materialized='table') }}\nselect 2 as id",
     "models/aliased.sql": "{{ config(alias='renamed', materialized='table') }}\nselect 3 as id",
     "models/uses_alias.sql": "select id + 1 as id from {{ ref('aliased') }}",
-    "models/CamelCase.sql": ('{{ config(materialized="table") }}\n'
-                             'select 4 as "MixedCol", 5 as "select", 6 as "two words"'),
-    "models/uses_camel.sql": 'select "MixedCol", "select", "two words" from {{ ref("CamelCase") }}',
+    # quoted with the warehouse's quote character: {q(...)} is filled in per warehouse
+    "models/CamelCase.sql": ('{{{{ config(materialized="table") }}}}\n'
+                             'select 4 as {MixedCol}, 5 as {select}, 6 as {two words}'),
+    "models/uses_camel.sql": 'select {MixedCol}, {select}, {two words} from {{{{ ref("CamelCase") }}}}',
     # schema names starting with exact_ are used verbatim (minus the prefix); others keep dbt's default
     "macros/generate_schema_name.sql": """
         {% macro generate_schema_name(custom_schema_name, node) -%}
@@ -39,7 +40,9 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def state(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    project = Project(tmp_path_factory.mktemp("schemas"), warehouse, FILES, project_yml=PROJECT_YML)
+    quoted = {name: warehouse.quote(name) for name in ("MixedCol", "select", "two words")}
+    files = {path: text.format_map(quoted) if "camel" in path.lower() else text for path, text in FILES.items()}
+    project = Project(tmp_path_factory.mktemp("schemas"), warehouse, files, project_yml=PROJECT_YML)
     run = project.run("run")
     return SimpleNamespace(project=project, run=run)
 
@@ -64,15 +67,16 @@ def test_alias(state: SimpleNamespace) -> None:
     assert "renamed" in relations and "aliased" not in relations
     assert p.rows("renamed") == [(3,)]
     assert p.rows("uses_alias") == [(4,)]
-    assert state.run.results[model("aliased")]["relation_name"].endswith('"renamed"')
+    assert state.run.results[model("aliased")]["relation_name"].endswith(p.warehouse.rendered("renamed"))
 
 
 def test_quoted_identifiers(state: SimpleNamespace) -> None:
     p = state.project
-    assert p.relations()["CamelCase"] == "table"
+    assert p.relations()[p.warehouse.stored_name("CamelCase")] == "table"
     assert list(p.columns("uses_camel")) == ["MixedCol", "select", "two words"]
     assert p.rows("uses_camel") == [(4, 5, 6)]
 
 
 def test_target_schema_holds_only_its_models(state: SimpleNamespace) -> None:
-    assert set(state.project.relations()) == {"base", "renamed", "uses_alias", "CamelCase", "uses_camel"}
+    stored = state.project.warehouse.stored_name
+    assert set(state.project.relations()) == {"base", "renamed", "uses_alias", stored("CamelCase"), "uses_camel"}

@@ -464,8 +464,11 @@ def test_listagg_postgres_and_spark_sql(letters: Any) -> None:
         "array_join(slice(collect_list(v), 1, 3), ',')"
     )
     assert "within group (order by v)" in render("{{ dbt.listagg('v', \"','\", 'order by v') }}", "spark")
-    with pytest.raises(MacroException):
-        render("{{ dbt.listagg('v', \"','\", 'order by v', 3) }}", "spark")
+    # order and limit: sort (key, value) structs, keep the first values
+    assert flat(render("{{ dbt.listagg('v', \"','\", 'order by k desc', 3) }}", "spark")) == (
+        "array_join(slice(transform(sort_array(collect_list(struct(k, v as mason_value)), false), "
+        "s -> s.mason_value), 1, 3), ',')"
+    )
 
 
 def test_any_value_and_bool_or(letters: Any) -> None:

@@ -122,7 +122,9 @@ class Adapter(Protocol):
     `set_query_comment(comment, append)`, `lookup_relation(relation)` (uncached, for warehouses whose
     rebuilds drop dependent views), `list_indexes(relation)` / `current_grants(relation)` (the `indexes` and
     `grants` capabilities), `copy_csv(table_sql, path, delimiter)` (PostgreSQL seeds),
-    `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`)."""
+    `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`),
+    `materializations` (kind -> builder, replacing the shared view/table/incremental builders), `load_seed(...)`
+    (seeds loaded the warehouse's own way) and `catalog_rows(database, schema)` (docs generate without SQL)."""
 
     type: str
     capabilities: Capabilities

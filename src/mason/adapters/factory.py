@@ -17,9 +17,13 @@ def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = 
         from mason.adapters.postgres.adapter import PostgresAdapter
 
         return PostgresAdapter(target, session.project_dir, quoting)
+    if target.type == "spark":
+        from mason.adapters.spark.adapter import SparkAdapter
+
+        return SparkAdapter(target, session.project_dir, quoting)
     raise ProjectError(
         f"adapter type {target.type!r} is not supported yet",
-        hint="Mason supports type: duckdb and type: postgres today; spark is coming",
+        hint="Mason supports type: duckdb, type: postgres and type: spark",
     )
 
 
@@ -30,4 +34,8 @@ def connection_fields(target: Target) -> list[tuple[str, str]]:
         from mason.adapters.postgres.connect import ConnectionSettings
 
         return [(k, v) for k, v in ConnectionSettings.from_target(target).describe() if k != "database"]
+    if target.type == "spark":
+        from mason.adapters.spark.connect import SparkSettings
+
+        return SparkSettings.from_target(target).describe()
     return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from typing import Any
 
 from mason.artifacts.manifest import metadata
@@ -14,9 +15,13 @@ SCHEMA = "https://schemas.getdbt.com/dbt/catalog/v1.json"
 def _catalog_rows(adapter: Any, database: str, schema: str) -> dict[str, dict[str, Any]]:
     """identifier(lower) -> {type, columns[(name, type, index)]}"""
     own = getattr(adapter, "catalog_query", None)  # adapters whose information_schema misses relations
+    listed = getattr(adapter, "catalog_rows", None)  # adapters with no information_schema (Spark)
     db = database.replace("'", "''")
     sch = schema.replace("'", "''")
-    if own is not None:
+    table: Any
+    if listed is not None:
+        table = SimpleNamespace(rows=listed(database, schema))
+    elif own is not None:
         _, table = adapter.execute(own(database, schema), fetch=True)
     else:
         _, table = adapter.execute(

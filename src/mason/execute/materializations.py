@@ -122,7 +122,15 @@ def _single(ctx: BuildContext, old: Relation | None, kind: str) -> bool:
     return bool(in_place and not extras and (old is None or old.type == kind))
 
 
+def _adapter_builder(ctx: BuildContext, kind: str) -> Callable[[BuildContext], NodeOutcome] | None:
+    """The adapter's own builder for `kind`, for warehouses whose DDL differs too much to share (Spark)."""
+    own = getattr(ctx.adapter, "materializations", None)
+    return own.get(kind) if own else None
+
+
 def materialize_view(ctx: BuildContext) -> NodeOutcome:
+    if (own := _adapter_builder(ctx, "view")) is not None:
+        return own(ctx)
     _ensure_schema(ctx)
     ops.check_identifier(ctx.adapter, ctx.relation, ctx.node)
     old = _existing(ctx)
@@ -132,6 +140,8 @@ def materialize_view(ctx: BuildContext) -> NodeOutcome:
 
 
 def materialize_table(ctx: BuildContext) -> NodeOutcome:
+    if (own := _adapter_builder(ctx, "table")) is not None:
+        return own(ctx)
     _ensure_schema(ctx)
     ops.check_identifier(ctx.adapter, ctx.relation, ctx.node)
     old = _existing(ctx)
@@ -253,6 +263,8 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
 
 
 def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
+    if (own := _adapter_builder(ctx, "incremental")) is not None:
+        return own(ctx)
     _ensure_schema(ctx)
     ops.check_identifier(ctx.adapter, ctx.relation, ctx.node)
     old = _existing(ctx)

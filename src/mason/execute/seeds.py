@@ -260,6 +260,9 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
     creates the table; otherwise its rows are deleted and the file's rows inserted, keeping the table's column
     types, in one transaction. ``empty`` creates/keeps the table but loads no rows.
     """
+    own = getattr(adapter, "load_seed", None)  # warehouses loading seeds their own way (Spark: DataFrames)
+    if own is not None:
+        return own(node, relation, csv_path, full_refresh=full_refresh, empty=empty)  # type: ignore[no-any-return]
     cfg: dict[str, Any] = dict(node.config or {})
     configured = cfg.get("full_refresh")
     if configured is not None:

@@ -222,6 +222,10 @@ def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
         return DuckDBSnapshotDialect(adapter)
     if kind == "postgres":
         return PostgresSnapshotDialect(adapter)
+    if kind == "spark":
+        from mason.adapters.spark.snapshots import dialect
+
+        return dialect(adapter)
     raise NotImplementedError(f"snapshots are not implemented for the {kind} adapter yet")
 
 
@@ -234,7 +238,10 @@ def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, 
     from mason.execute.relation_ops import check_identifier
 
     cfg = snapshot_config(node)
-    dialect = dialect_for(adapter)
+    try:
+        dialect = dialect_for(adapter)
+    except NotImplementedError as exc:
+        raise _error(node, str(exc)) from None
     check_identifier(adapter, relation, node)
     sql = _TRAILING.sub("", source_sql)
     relation = relation.incorporate(type="table")

@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         unique_key='order_id',
+        incremental_strategy='merge',
         on_schema_change='fail'
     )
 }}

@@ -31,7 +31,12 @@
 {%- endmacro %}
 {% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- if order_by_clause and limit_num -%}
-        {{- exceptions.raise_compiler_error("listagg on spark does not support order_by_clause together with limit_num") -}}
+    {#- the first limit_num values in order: sort (key, value) structs, keep the values -#}
+    {%- set spec = order_by_clause | trim -%}
+    {%- set spec = (spec[8:] if spec.lower().startswith('order by') else spec) | trim -%}
+    {%- set descending = spec.lower().endswith(' desc') -%}
+    {%- set key = spec[:-5] if descending else (spec[:-4] if spec.lower().endswith(' asc') else spec) -%}
+    array_join(slice(transform(sort_array(collect_list(struct({{ key }}, {{ measure }} as mason_value)), {{ 'false' if descending else 'true' }}), s -> s.mason_value), 1, {{ limit_num }}), {{ delimiter_text }})
     {%- elif order_by_clause -%}
     listagg({{ measure }}, {{ delimiter_text }}) within group ({{ order_by_clause }})
     {%- elif limit_num -%}

@@ -1,0 +1,1 @@
+"""The Apache Spark adapter (session and Spark Connect)."""
