@@ -117,6 +117,26 @@ class QueryComments:
         return f"{sql}\n{text}" if append else f"{text}\n{sql}"
 
 
+class CachedRelations:
+    """Relation lookups through the RelationCache: the adapter provides `list_relations` (which fills the
+    cache one schema at a time), `_make` (its relation factory) and `cache`."""
+
+    cache: RelationCache
+    _make: Any
+
+    def list_relations(self, database: str | None, schema: str) -> list[Relation]:
+        raise NotImplementedError
+
+    def make_relation(self, database: str | None, schema: str | None, identifier: str | None,
+                      type: str | None = None) -> Relation:
+        return self._make(database, schema, identifier, type)  # type: ignore[no-any-return]
+
+    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
+        self.list_relations(database, schema)
+        entry = self.cache.get_schema(database, schema) or {}
+        return entry.get(identifier.lower())
+
+
 class Adapter(Protocol):
     """What every adapter provides. Optional methods, looked up with getattr where a capability needs them:
     `set_query_comment(comment, append)`, `lookup_relation(relation)` (uncached, for warehouses whose

@@ -179,34 +179,63 @@ def _quote(ctx: BuildContext, name: str) -> str:
     return str(ctx.adapter.quote(name))
 
 
-def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[ColumnInfo]:
-    """Apply on_schema_change; return the destination columns to write."""
+@dataclass
+class SchemaDiff:
+    """How the new rows' columns differ from the target table's (for on_schema_change)."""
+
+    mode: str
+    target_cols: list[Any]
+    source_cols: list[Any]
+    added: list[Any]
+    removed: list[Any]
+    changed: list[Any]
+    have: dict[str, Any]  # the target's columns by lower-cased name
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def schema_diff(ctx: BuildContext, target: Relation, source: Relation,
+                type_of: Callable[[Any], str] = lambda c: c.data_type) -> SchemaDiff:
+    """Compare columns and, with on_schema_change: fail, raise naming every difference."""
     adapter = ctx.adapter
     mode = str(ctx.node.config.get("on_schema_change") or "ignore")
     target_cols = adapter.get_columns(target)
-    tmp_cols = adapter.get_columns(tmp)
-    target_names = {c.name.lower(): c for c in target_cols}
-    tmp_names = {c.name.lower(): c for c in tmp_cols}
-    added = [c for c in tmp_cols if c.name.lower() not in target_names]
-    removed = [c for c in target_cols if c.name.lower() not in tmp_names]
-    changed = [c for c in tmp_cols if c.name.lower() in target_names
-               and c.data_type.lower() != target_names[c.name.lower()].data_type.lower()]
-    if not (added or removed or changed) or mode == "ignore":
-        return target_cols
-    if mode == "fail":
+    source_cols = adapter.get_columns(source)
+    have = {c.name.lower(): c for c in target_cols}
+    new = {c.name.lower() for c in source_cols}
+    diff = SchemaDiff(
+        mode, target_cols, source_cols,
+        added=[c for c in source_cols if c.name.lower() not in have],
+        removed=[c for c in target_cols if c.name.lower() not in new],
+        changed=[c for c in source_cols if c.name.lower() in have
+                 and type_of(c).lower() != type_of(have[c.name.lower()]).lower()],
+        have=have)
+    if mode == "fail" and diff.any:
         parts = []
-        if added:
-            parts.append("new columns " + ", ".join(c.name for c in added))
-        if removed:
-            parts.append("missing columns " + ", ".join(c.name for c in removed))
-        if changed:
-            parts.append("changed types " + ", ".join(f"{c.name} ({target_names[c.name.lower()].data_type} -> {c.data_type})"
-                                                      for c in changed))
+        if diff.added:
+            parts.append("new columns " + ", ".join(c.name for c in diff.added))
+        if diff.removed:
+            parts.append("missing columns " + ", ".join(c.name for c in diff.removed))
+        if diff.changed:
+            parts.append("changed types " + ", ".join(
+                f"{c.name} ({type_of(have[c.name.lower()])} -> {type_of(c)})" for c in diff.changed))
         raise CompileError(
             f"the schema of {ctx.node.unique_id} changed: {'; '.join(parts)}",
             Span(ctx.node.original_file_path),
             "set on_schema_change to append_new_columns or sync_all_columns, or run with --full-refresh",
         )
+    return diff
+
+
+def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[ColumnInfo]:
+    """Apply on_schema_change; return the destination columns to write."""
+    adapter = ctx.adapter
+    diff = schema_diff(ctx, target, tmp)
+    if diff.mode == "ignore" or not diff.any:
+        return diff.target_cols
+    mode, added, removed, changed = diff.mode, diff.added, diff.removed, diff.changed
     rendered = target.render()
     for col in added:
         ctx.execute(f"alter table {rendered} add column {_quote(ctx, col.name)} {col.data_type}")

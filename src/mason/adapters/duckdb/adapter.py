@@ -6,7 +6,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, QueryComments, RelationCache
+from mason.adapters.base import (
+    AdapterResponse,
+    CachedRelations,
+    Capabilities,
+    ColumnInfo,
+    QueryComments,
+    RelationCache,
+)
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
 from mason.errors import DatabaseError, ProjectError
@@ -15,7 +22,7 @@ from mason.project.profiles import Target
 _TYPES = {"BASE TABLE": "table", "VIEW": "view", "LOCAL TEMPORARY": "table"}
 
 
-class DuckDBAdapter(QueryComments):
+class DuckDBAdapter(QueryComments, CachedRelations):
     type = "duckdb"
     capabilities = Capabilities(
         transactional_ddl=True, atomic_rename=True, merge=True,
@@ -133,10 +140,6 @@ class DuckDBAdapter(QueryComments):
                 pass
 
     # -- relations
-    def make_relation(self, database: str | None, schema: str | None, identifier: str | None,
-                      type: str | None = None) -> Relation:
-        return self._make(database, schema, identifier, type)
-
     def list_relations(self, database: str | None, schema: str) -> list[Relation]:
         cached = self.cache.get_schema(database, schema)
         if cached is not None:
@@ -150,11 +153,6 @@ class DuckDBAdapter(QueryComments):
         rels = [self._make(db, schema, r[0], _TYPES.get(r[1], "table")) for r in (table.rows if table else ())]
         self.cache.set_schema(database, schema, rels)
         return rels
-
-    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
-        self.list_relations(database, schema)
-        entry = self.cache.get_schema(database, schema) or {}
-        return entry.get(identifier.lower())
 
     def get_columns_in_query(self, sql: str) -> list[ColumnInfo]:
         _, table = self.execute(f"describe ({sql})", fetch=True)

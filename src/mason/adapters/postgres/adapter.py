@@ -8,7 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, QueryComments, RelationCache
+from mason.adapters.base import (
+    AdapterResponse,
+    CachedRelations,
+    Capabilities,
+    ColumnInfo,
+    QueryComments,
+    RelationCache,
+)
 from mason.adapters.postgres.connect import ConnectionSettings, connect
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
@@ -46,7 +53,7 @@ def column_from_pg_type(name: str, formatted: str) -> ColumnInfo:
     return ColumnInfo(name, formatted)
 
 
-class PostgresAdapter(QueryComments):
+class PostgresAdapter(QueryComments, CachedRelations):
     type = "postgres"
 
     def __init__(self, target: Target, project_root: Path | None = None, quoting: dict[str, Any] | None = None) -> None:
@@ -144,10 +151,6 @@ class PostgresAdapter(QueryComments):
                 pass
 
     # -- relations
-    def make_relation(self, database: str | None, schema: str | None, identifier: str | None,
-                      type: str | None = None) -> Relation:
-        return self._make(database, schema, identifier, type)
-
     def _check_database(self, database: str | None) -> None:
         if database and database != self.database:
             raise DatabaseError(
@@ -170,11 +173,6 @@ class PostgresAdapter(QueryComments):
         rels = [self._make(db, schema, r[0], _KINDS[r[1]]) for r in (table.rows if table else ())]
         self.cache.set_schema(database, schema, rels)
         return rels
-
-    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
-        self.list_relations(database, schema)
-        entry = self.cache.get_schema(database, schema) or {}
-        return entry.get(identifier.lower())
 
     def lookup_relation(self, relation: Relation) -> Relation | None:
         """The relation as the database has it now (not the cache, which a cascading drop can outdate)."""

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.base import AdapterResponse, Capabilities, ColumnInfo, RelationCache
+from mason.adapters.base import (
+    AdapterResponse,
+    CachedRelations,
+    Capabilities,
+    ColumnInfo,
+    QueryComments,
+    RelationCache,
+)
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.spark.connect import SparkSettings, first_line, open_session
 from mason.adapters.table import Table
@@ -48,7 +55,7 @@ class SparkColumn(ColumnInfo):
         return self.dtype.lower() in ("double", "float", "real")
 
 
-class SparkAdapter:
+class SparkAdapter(QueryComments, CachedRelations):
     type = "spark"
     capabilities = CAPABILITIES
 
@@ -64,17 +71,6 @@ class SparkAdapter:
         self._make = relation_factory("spark", quoting)
 
     # -- statements
-    def set_query_comment(self, comment: str | None, append: bool = False) -> None:
-        self._local.comment = (comment, append) if comment else None
-
-    def _with_comment(self, sql: str) -> str:
-        found = getattr(self._local, "comment", None)
-        if not found:
-            return sql
-        comment, append = found
-        text = "/* " + comment.replace("*/", "* /").replace("/*", "/ *") + " */"
-        return f"{sql}\n{text}" if append else f"{text}\n{sql}"
-
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
         statements = split_statements(sql)
         if not statements:
@@ -113,10 +109,6 @@ class SparkAdapter:
         """Spark has no transactions."""
 
     # -- relations
-    def make_relation(self, database: str | None, schema: str | None, identifier: str | None,
-                      type: str | None = None) -> Relation:
-        return self._make(database, schema, identifier, type)
-
     def _check_database(self, database: str | None, schema: str) -> None:
         if database and database.lower() != schema.lower():
             raise DatabaseError(
@@ -143,11 +135,6 @@ class SparkAdapter:
                 for r in (tables.rows if tables else ()) if not r[2]]  # temporary views left out
         self.cache.set_schema(database, schema, rels)
         return rels
-
-    def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
-        self.list_relations(database, schema)
-        entry = self.cache.get_schema(database, schema) or {}
-        return entry.get(identifier.lower())
 
     def describe_table(self, relation: Relation) -> tuple[list[SparkColumn], dict[str, str]]:
         """Columns (partition columns last, as Spark stores them) and the detail fields of DESCRIBE EXTENDED

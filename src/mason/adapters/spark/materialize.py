@@ -279,29 +279,11 @@ def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
 def _schema_changes(ctx: BuildContext, target: Relation, source: Relation, cfg: TableConfig) -> list[Any]:
     """on_schema_change; the target's columns afterwards, in table order."""
     adapter = ctx.adapter
-    mode = str(ctx.node.config.get("on_schema_change") or "ignore")
-    target_cols = adapter.get_columns(target)
-    source_cols = adapter.get_columns(source)
-    have = {c.name.lower(): c for c in target_cols}
-    new = {c.name.lower(): c for c in source_cols}
-    added = [c for c in source_cols if c.name.lower() not in have]
-    removed = [c for c in target_cols if c.name.lower() not in new]
-    changed = [c for c in source_cols if c.name.lower() in have
-               and c.dtype.lower() != have[c.name.lower()].dtype.lower()]
-    if mode == "ignore" or not (added or removed or changed):
-        return target_cols
-    if mode == "fail":
-        parts = []
-        if added:
-            parts.append("new columns " + ", ".join(c.name for c in added))
-        if removed:
-            parts.append("missing columns " + ", ".join(c.name for c in removed))
-        if changed:
-            parts.append("changed types " + ", ".join(
-                f"{c.name} ({have[c.name.lower()].dtype} -> {c.dtype})" for c in changed))
-        raise CompileError(
-            f"the schema of {ctx.node.unique_id} changed: {'; '.join(parts)}", Span(ctx.node.original_file_path),
-            "set on_schema_change to append_new_columns or sync_all_columns, or run with --full-refresh")
+    diff = base.schema_diff(ctx, target, source, type_of=lambda c: c.dtype)
+    if diff.mode == "ignore" or not diff.any:
+        return diff.target_cols
+    mode, added, removed, changed = diff.mode, diff.added, diff.removed, diff.changed
+    source_cols, have = diff.source_cols, diff.have
     q = adapter.quote
     if mode == "sync_all_columns" and (removed or changed):
         # Spark cannot drop or retype columns of most tables: rewrite the table in its new shape
