@@ -260,7 +260,6 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
     if strategy == "append" or (strategy == "delete+insert" and not keys):
         return [f"insert into {t} ({col_list}) select {col_list} from {s}"]
     if strategy == "delete+insert":
-        key_list = ", ".join(keys)
         extra = "".join(f" and ({p})" for p in predicates)
         if len(keys) == 1:
             delete = f"delete from {t} where ({keys[0]}) in (select {keys[0]} from {s}){extra}"
@@ -268,7 +267,6 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
             delete = (f"delete from {t} as DBT_INTERNAL_DEST where exists (select 1 from {s} as DBT_INTERNAL_SOURCE "
                       f"where " + " and ".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
                       + f"){extra}")
-        del key_list
         return [delete, f"insert into {t} ({col_list}) select {col_list} from {s}"]
     if strategy == "merge" and not ctx.adapter.capabilities.merge:
         # no native MERGE (PostgreSQL before 15): replace the matching rows instead

@@ -241,7 +241,7 @@ class MicrobatchRun:
                 self.execute(f"delete from {target} where {et} >= {start} and {et} < {end}")
                 cols = ", ".join(adapter.quote(c.name) for c in adapter.get_columns(tmp))
                 self.execute(f"insert into {target} ({cols}) select {cols} from {tmp.render()}")
-            response, table = self.execute(f"select count(*) from {tmp.render()}", fetch=True)
+            _, table = self.execute(f"select count(*) from {tmp.render()}", fetch=True)
             count = int(table.rows[0][0]) if table is not None and table.rows else 0
             self.execute(f"delete from {ledger.render()} where model_id = {_lit(self.node.unique_id)} "
                          f"and batch_start = {start}")
@@ -257,7 +257,6 @@ class MicrobatchRun:
             adapter.cache.clear()
             raise
         adapter.cache.add(self.relation.incorporate(type="table"))
-        del response
         return count
 
 
