@@ -174,6 +174,7 @@ class RelationCache:
 
     schemas: dict[tuple[str, str], dict[str, Relation]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    present: set[tuple[str, str]] = field(default_factory=set)  # schemas known to exist (created or seen)
 
     @staticmethod
     def key(database: str | None, schema: str) -> tuple[str, str]:
@@ -185,6 +186,18 @@ class RelationCache:
     def set_schema(self, database: str | None, schema: str, relations: Sequence[Relation]) -> None:
         with self.lock:
             self.schemas[self.key(database, schema)] = {(r.identifier or "").lower(): r for r in relations}
+
+    def schema_exists(self, database: str | None, schema: str) -> bool:
+        return self.key(database, schema) in self.present
+
+    def schema_created(self, database: str | None, schema: str) -> None:
+        with self.lock:
+            self.present.add(self.key(database, schema))
+
+    def schema_dropped(self, database: str | None, schema: str) -> None:
+        with self.lock:
+            self.schemas[self.key(database, schema)] = {}
+            self.present.discard(self.key(database, schema))
 
     def add(self, relation: Relation) -> None:
         with self.lock:
@@ -209,3 +222,4 @@ class RelationCache:
     def clear(self) -> None:
         with self.lock:
             self.schemas.clear()
+            self.present.clear()

@@ -46,11 +46,15 @@ class BuildContext:
 
 def _ensure_schema(ctx: BuildContext) -> None:
     rel = ctx.relation
-    if ctx.adapter.cache.get_schema(rel.database, rel.schema or "") is None:
-        existing = ctx.adapter.list_relations(rel.database, rel.schema or "")
-        if existing:
-            return
+    cache = ctx.adapter.cache
+    if cache.schema_exists(rel.database, rel.schema or ""):
+        return
+    if cache.get_schema(rel.database, rel.schema or "") is None and ctx.adapter.list_relations(
+            rel.database, rel.schema or ""):
+        cache.schema_created(rel.database, rel.schema or "")
+        return
     ctx.adapter.create_schema(rel.database, rel.schema or "")
+    cache.schema_created(rel.database, rel.schema or "")
 
 
 def _has_hooks(ctx: BuildContext) -> bool:

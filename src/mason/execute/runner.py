@@ -296,6 +296,7 @@ class Runner:
         for database, schema in sorted(wanted, key=lambda x: (x[0] or "", x[1])):
             if not self.adapter.list_relations(database, schema):
                 self.adapter.create_schema(database, schema)
+            self.adapter.cache.schema_created(database, schema)
 
     # ------------------------------------------------------------------ the scheduler
     def execute_plan(self, plan: Plan) -> list[NodeResult]:

@@ -179,7 +179,7 @@ class DuckDBAdapter(QueryComments, CachedRelations):
     def drop_schema(self, database: str | None, schema: str) -> None:
         rel = self._make(database or self.database, schema, None)
         self.execute(f"drop schema if exists {rel.include(identifier=False).render()} cascade")
-        self.cache.set_schema(database, schema, [])
+        self.cache.schema_dropped(database, schema)
 
     def drop_relation(self, relation: Relation) -> None:
         kind = "view" if relation.type == "view" else "table"

@@ -258,7 +258,7 @@ class PostgresAdapter(QueryComments, CachedRelations):
         self._check_database(database)
         rel = self._make(database or self.database, schema, None)
         self.execute(f"drop schema if exists {rel.include(database=False, identifier=False).render()} cascade")
-        self.cache.set_schema(database, schema, [])
+        self.cache.schema_dropped(database, schema)
 
     def drop_relation(self, relation: Relation) -> None:
         kind = _DDL_KIND.get(relation.type or "", "table")

@@ -127,7 +127,7 @@ class SparkAdapter(QueryComments, CachedRelations):
             _, views = self.execute(f"show views in {self._schema_name(schema)}", fetch=True)
         except DatabaseError as exc:
             if "SCHEMA_NOT_FOUND" in str(exc) or "NoSuchNamespace" in str(exc) or "not found" in str(exc):
-                self.cache.set_schema(database, schema, [])
+                self.cache.schema_dropped(database, schema)
                 return []
             raise
         view_names = {str(r[1]).lower() for r in (views.rows if views else ()) if not r[2]}
@@ -191,7 +191,7 @@ class SparkAdapter(QueryComments, CachedRelations):
 
     def drop_schema(self, database: str | None, schema: str) -> None:
         self.execute(f"drop database if exists {self._schema_name(schema)} cascade")
-        self.cache.set_schema(database, schema, [])
+        self.cache.schema_dropped(database, schema)
 
     def drop_relation(self, relation: Relation) -> None:
         kind = "view" if relation.type == "view" else "table"
