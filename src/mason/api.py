@@ -39,12 +39,9 @@ def parse(session: Session, light: bool = False) -> Parsed:
     With `light`, a partial re-parse works from the cache's slim index (mason.nodes.slim): the result's
     unchanged nodes are SlimNodes, which is enough to write the artifacts (`mason parse`), not to run.
     """
-    loaded = load(session)
+    loaded, key, states = _prepare(session)
     cache_path = loaded.target_dir / cache_mod.CACHE_FILE
-    key = states = None
-    if session.flags.partial_parse:
-        key = cache_mod.project_key(loaded, session)
-        states = cache_mod.file_states(loaded)
+    if key is not None and states is not None:
         cache = cache_mod.load_light(cache_path) if light else None
         if cache is None or cache.key != key or not cache.env_matches(session.env) or \
                 cache_mod.changed_model_files(cache, states) in ([], None):
@@ -121,15 +118,32 @@ def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[
     return Parsed(loaded, manifest, unchanged=True) if isinstance(manifest, Manifest) else None
 
 
+_prepared: list[tuple[Session, LoadedProject, str | None, dict[str, tuple[int, int]] | None]] = []
+
+
+def _prepare(session: Session) -> tuple[LoadedProject, str | None, dict[str, tuple[int, int]] | None]:
+    """The loaded project, its cache key and file states (None without partial parsing); taken over from
+    `parse_is_current` when it just computed them for the same session (walking the files twice cost
+    0.1 s at 10,000 models)."""
+    if _prepared:
+        owner, loaded, key, states = _prepared.pop()
+        if owner is session:
+            return loaded, key, states
+    loaded = load(session)
+    if not session.flags.partial_parse:
+        return loaded, None, None
+    return loaded, cache_mod.project_key(loaded, session), cache_mod.file_states(loaded)
+
+
 def parse_is_current(session: Session) -> bool:
     """True when partial parsing can tell, cheaply, that the last parse (and its manifest.json) still holds."""
     if not session.flags.partial_parse:
         return False
-    loaded = load(session)
-    if not (loaded.target_dir / "manifest.json").is_file():
+    loaded, key, states = _prepare(session)
+    _prepared[:] = [(session, loaded, key, states)]
+    if key is None or states is None or not (loaded.target_dir / "manifest.json").is_file():
         return False
-    return cache_mod.is_current(loaded.target_dir / cache_mod.CACHE_FILE, cache_mod.project_key(loaded, session),
-                                cache_mod.file_states(loaded), session.env)
+    return cache_mod.is_current(loaded.target_dir / cache_mod.CACHE_FILE, key, states, session.env)
 
 
 def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCache,

@@ -9,7 +9,6 @@ from typing import Any
 
 from mason import DBT_COMPAT_VERSION
 from mason.artifacts import semantic as sem
-from mason.artifacts.writer import write_json
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Column, Exposure, GenericNode, Macro, Node, SourceDefinition
 
@@ -266,8 +265,8 @@ def semantic_manifest(manifest: Manifest) -> dict[str, Any]:
 
 def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], invocation_id: str,
                   started_at: datetime, env: dict[str, str], compiled: dict[str, dict[str, Any]] | None = None,
-                  target: dict[str, Any] | None = None, reuse: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The manifest as a dict; `reuse` maps node ids to already-serialized entries (msgspec.Raw) to keep."""
+                  target: dict[str, Any] | None = None, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """The manifest as a dict; with `only`, "nodes" holds just those nodes (for `patch_manifest`)."""
     meta = metadata(SCHEMA, invocation_id, started_at, env)
     meta.update(
         project_name=manifest.project_name,
@@ -284,9 +283,8 @@ def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], inv
         disabled[uid] = [node_dict(n, None) for n in items if isinstance(n, Node)]
     return {
         "metadata": meta,
-        "nodes": {uid: (reuse[uid] if reuse is not None and uid in reuse
-                        else node_dict(n, relation_names.get(uid), compiled.get(uid)))
-                  for uid, n in manifest.nodes.items()},
+        "nodes": {uid: node_dict(n, relation_names.get(uid), compiled.get(uid))
+                  for uid, n in manifest.nodes.items() if only is None or uid in only},
         "sources": {uid: source_dict(s) for uid, s in manifest.sources.items()},
         "macros": {uid: macro_dict(m) for uid, m in manifest.macros.items()},
         "docs": {uid: {"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path,
@@ -337,22 +335,17 @@ def _group_map(manifest: Manifest) -> dict[str, list[str]]:
 
 
 def write_manifest(path: Path, manifest_data: dict[str, Any]) -> None:
-    write_json(path, manifest_data)
+    """Write manifest.json, and beside it where each node's entry lies in the file (see `patch_manifest`)."""
+    from mason.artifacts import splice
+
+    splice.write_indexed(path, manifest_data, "nodes")
 
 
-def previous_nodes(path: Path, manifest: Manifest, changed: frozenset[str]) -> dict[str, Any] | None:
-    """The serialized node entries of the manifest.json at `path` for every node except `changed`, when
-    that file describes exactly this manifest's nodes (else None: write it whole). After a partial
-    re-parse this turns rewriting a 10,000-model manifest into splicing a few entries."""
-    import msgspec
+def patch_manifest(path: Path, manifest_data: dict[str, Any], order: list[str]) -> bool:
+    """Rewrite manifest.json with the nodes in `manifest_data` (a few re-parsed ones) replaced and every
+    other section re-encoded, copying the unchanged node entries from the file as it is. `order` is the
+    manifest's node ids in order. False (nothing written) when the file on disk is not the one indexed:
+    write it whole. After a partial re-parse of a 10,000-model project this avoids re-encoding 70 MB."""
+    from mason.artifacts import splice
 
-    try:
-        top = msgspec.json.decode(path.read_bytes(), type=dict[str, msgspec.Raw])
-        nodes = msgspec.json.decode(top["nodes"], type=dict[str, msgspec.Raw])
-    except (OSError, KeyError, msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    if nodes.keys() != manifest.nodes.keys():
-        return None
-    for uid in changed:
-        nodes.pop(uid, None)
-    return nodes
+    return splice.patch_indexed(path, manifest_data, "nodes", order)

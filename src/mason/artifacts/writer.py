@@ -88,13 +88,36 @@ def write_bytes(path: Path, payload: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+BIG_FILE = 8 << 20
+
+
+def replace_file(tmp: str | Path, path: Path) -> None:
+    """os.replace(tmp, path); a large file being replaced is kept alive under another name and deleted
+    when the command exits (see background.remove_later), so freeing its blocks is not on the way."""
+    try:
+        big = os.stat(path).st_size >= BIG_FILE
+    except OSError:
+        big = False
+    if big:
+        old = path.with_name(f".{path.name}.{os.getpid()}.old")
+        try:
+            os.link(path, old)
+        except OSError:
+            pass
+        else:
+            from mason.background import remove_later
+
+            remove_later(old)
+    os.replace(tmp, path)
 
 
 def _default(value: Any) -> Any:

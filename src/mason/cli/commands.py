@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from mason import api
-from mason.artifacts.manifest import manifest_dict, previous_nodes, semantic_manifest, write_manifest
+from mason.artifacts.manifest import manifest_dict, patch_manifest, semantic_manifest, write_manifest
 from mason.artifacts.writer import flush_writes, register_secrets, write_json
 from mason.errors import UsageError
 from mason.nodes.manifest import AnyNode
@@ -51,20 +51,18 @@ def relation_names(parsed: api.Parsed, only: Iterable[str] | None = None) -> dic
 def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
     target_dir = parsed.loaded.target_dir
     manifest = parsed.manifest
-    reuse = None
     if not compiled and parsed.patched is not None:
-        reuse = previous_nodes(target_dir / "manifest.json", manifest, parsed.patched)
-    if reuse is not None:
-        needed = set(parsed.patched or ()) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
-        names = relation_names(parsed, needed)
-    elif parsed.light:  # slim nodes cannot be serialized: read the (patched) full cache and write it all
+        needed = set(parsed.patched) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
+        data = manifest_dict(manifest, relation_names(parsed, needed), session.invocation_id, session.started_at,
+                             dict(session.env), None, parsed.loaded.target.context(), only=parsed.patched)
+        if patch_manifest(target_dir / "manifest.json", data, list(manifest.nodes)):
+            write_json(target_dir / "semantic_manifest.json", semantic_manifest(manifest))
+            return
+    if parsed.light:  # slim nodes cannot be serialized: read the (patched) full cache and write it all
         parsed = api.parse(session)
         manifest = parsed.manifest
-        names = relation_names(parsed)
-    else:
-        names = relation_names(parsed)
-    data = manifest_dict(manifest, names, session.invocation_id, session.started_at,
-                         dict(session.env), compiled, parsed.loaded.target.context(), reuse)
+    data = manifest_dict(manifest, relation_names(parsed), session.invocation_id, session.started_at,
+                         dict(session.env), compiled, parsed.loaded.target.context())
     write_manifest(target_dir / "manifest.json", data)
     write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
 
