@@ -81,14 +81,19 @@ def test_patched_manifest_equals_a_full_parse(tmp_path: Path) -> None:
         "models/a.sql": "select 1 as id",
         "models/b.sql": "{{ config(materialized='table', tags=['x']) }}\nselect * from {{ ref('a') }}",
         "models/c.sql": "select 2 as id",
-        "models/schema.yml": "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n"
-                             "        data_tests: [unique]\n",
+        "models/schema.yml": "version: 2\ngroups:\n  - name: core\n    owner: {name: me}\nmodels:\n"
+                             "  - name: b\n    columns:\n      - name: id\n        data_tests: [unique]\n"
+                             "  - name: c\n    config: {group: core}\n    columns:\n      - name: id\n"
+                             "        data_tests: [not_null]\n",
     })
     assert run_mason(root, "parse").code == 0
+    (root / "models" / "c.sql").write_text("select 3 as id")
+    assert run_mason(root, "parse").code == 0  # a first patch, then a second one over it
     (root / "models" / "b.sql").write_text("{{ config(materialized='view', tags=['y']) }}\n"
                                            "select * from {{ ref('a') }} union all select * from {{ ref('c') }}")
     assert run_mason(root, "parse").code == 0
     patched = _manifest(root)
+    assert "model.p.c" in patched["group_map"]["core"]
     assert patched["nodes"]["model.p.b"]["config"]["materialized"] == "view"
     assert patched["nodes"]["model.p.b"]["depends_on"]["nodes"] == ["model.p.a", "model.p.c"]
     assert run_mason(root, "parse", "--no-partial-parse").code == 0

@@ -283,8 +283,10 @@ def manifest_dict(manifest: Manifest, relation_names: dict[str, str | None], inv
         disabled[uid] = [node_dict(n, None) for n in items if isinstance(n, Node)]
     return {
         "metadata": meta,
-        "nodes": {uid: node_dict(n, relation_names.get(uid), compiled.get(uid))
-                  for uid, n in manifest.nodes.items() if only is None or uid in only},
+        "nodes": ({uid: node_dict(n, relation_names.get(uid), compiled.get(uid)) for uid, n in manifest.nodes.items()}
+                  if only is None else
+                  {uid: node_dict(manifest.nodes[uid], relation_names.get(uid), compiled.get(uid))
+                   for uid in manifest.nodes if uid in only}),
         "sources": {uid: source_dict(s) for uid, s in manifest.sources.items()},
         "macros": {uid: macro_dict(m) for uid, m in manifest.macros.items()},
         "docs": {uid: {"name": d.name, "resource_type": "doc", "package_name": d.package_name, "path": d.path,
@@ -328,6 +330,12 @@ def _schema_of(manifest: Manifest, deps: tuple[str, ...]) -> str | None:
 
 def _group_map(manifest: Manifest) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
+    groups = getattr(manifest.nodes, "groups", None)  # LazyNodes know them without loading the tests
+    if groups is not None:
+        for uid in manifest.nodes:
+            if uid in groups:
+                out.setdefault(groups[uid], []).append(uid)
+        return out
     for node in manifest.nodes.values():
         if node.group:
             out.setdefault(node.group, []).append(node.unique_id)

@@ -18,7 +18,8 @@ class RefResolver:
     def __init__(self, manifest: Manifest) -> None:
         self.root = manifest.project_name
         self.by_name: dict[str, list[Node]] = {}
-        for node in manifest.nodes.values():
+        refable = getattr(manifest.nodes, "refable", None)  # LazyNodes: without loading the tests
+        for node in (refable() if refable is not None else manifest.nodes.values()):
             if node.resource_type in ("model", "seed", "snapshot"):
                 self.by_name.setdefault(node.name, []).append(node)
         self.disabled: dict[str, Any] = {}
@@ -105,8 +106,8 @@ def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError]) ->
 
 def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
     """Swap in re-parsed nodes and update only their edges (partial parsing)."""
-    nodes = dict(manifest.nodes)
-    nodes.update(replaced)
+    overlay = getattr(manifest.nodes, "overlay", None)  # LazyNodes (a light re-parse) keep the tests pickled
+    nodes = overlay(replaced) if overlay is not None else {**manifest.nodes, **replaced}
     draft = replace(manifest, nodes=nodes)
     resolver = RefResolver(draft)
     errors: list[MasonError] = []

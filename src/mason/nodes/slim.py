@@ -7,6 +7,7 @@ class, which unpickles in C without a Python call per node.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mason.nodes.nodes import Node
@@ -57,3 +58,71 @@ class SlimNode:
     @property
     def is_ephemeral(self) -> bool:
         return self.resource_type == "model" and self.config.get("materialized") == "ephemeral"
+
+
+class LazyNodes(Mapping[str, Any]):
+    """The slim nodes of a re-parse after an edit, with the tests left pickled until something reads one.
+
+    Tests are two thirds of a large project's nodes and a re-parse of edited models never reads them:
+    references resolve to models, seeds and snapshots, and manifest.json is patched around them. Keys
+    keep the manifest's order. `overlay` gives the re-parse a copy whose models it can replace."""
+
+    __slots__ = ("_order", "_eager", "_blob", "_rest", "_ids", "groups")
+
+    def __init__(self, order: list[str], eager: dict[str, Any], blob: bytes, groups: dict[str, str]) -> None:
+        self._order = order
+        self._eager = eager
+        self._blob: bytes | None = blob
+        self._rest: dict[str, Any] | None = None
+        self._ids: frozenset[str] | None = None
+        self.groups = groups  # unique_id -> group, for the nodes that have one
+
+    def _load(self) -> dict[str, Any]:
+        if self._rest is None:
+            import pickle
+
+            self._rest = pickle.loads(self._blob) if self._blob else {}
+            self._blob = None
+        return self._rest
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._eager.get(key)
+        if found is not None:
+            return found
+        return self._load()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self:
+            raise KeyError(f"{key} is not a node of this manifest")
+        if key in self._eager:
+            self._eager[key] = value
+        else:
+            self._load()[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._eager:
+            return True
+        if self._ids is None:
+            self._ids = frozenset(self._order)
+        return key in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def refable(self) -> Iterator[Any]:
+        """Models, seeds and snapshots (what ref() can name), without loading the tests."""
+        return iter(self._eager.values())
+
+    def overlay(self, replaced: dict[str, Any]) -> LazyNodes:
+        """A copy with these (existing, non-test) nodes replaced; the pickled tests are shared."""
+        copy = LazyNodes(self._order, {**self._eager, **replaced}, self._blob or b"", self.groups)
+        copy._rest, copy._ids = self._rest, self._ids
+        return copy
+
+    def materialize(self) -> dict[str, Any]:
+        rest = self._load()
+        eager = self._eager
+        return {uid: eager[uid] if uid in eager else rest[uid] for uid in self._order}

@@ -17,9 +17,9 @@ from typing import Any
 
 from mason import __version__
 from mason.background import read_lock, write_detached
-from mason.nodes.slim import SlimNode
+from mason.nodes.slim import LazyNodes, SlimNode
 
-FORMAT = 3
+FORMAT = 4
 CACHE_FILE = "partial_parse.mason"
 
 
@@ -123,21 +123,52 @@ def _index_path(path: Path) -> Path:
     return path.with_name(path.name + ".index")
 
 
+def _read_index(handle: Any) -> tuple[Any, LazyNodes, Any, dict[str, str]] | None:
+    """(slim manifest without nodes, its nodes, properties, file_nodes) from an open index file."""
+    if pickle.load(handle) != (FORMAT, __version__):
+        return None
+    slim = pickle.load(handle)
+    order, groups, eager = pickle.load(handle)
+    tests = pickle.load(handle)
+    properties, file_nodes = pickle.load(handle)
+    return slim, LazyNodes(order, eager, tests, groups), properties, file_nodes
+
+
+def _write_index(handle: Any, cache: ParseCache) -> None:
+    """The index: the manifest with SlimNodes, its tests pickled apart (see LazyNodes), the properties."""
+    eager: dict[str, SlimNode] = {}
+    tests: dict[str, SlimNode] = {}
+    for uid, slim in _slim_nodes(cache.manifest.nodes).items():
+        (tests if slim.resource_type == "test" else eager)[uid] = slim
+    groups = {uid: n.group for uid, n in cache.manifest.nodes.items() if n.group}
+    dump = pickle.dump
+    dump((FORMAT, __version__), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    dump(replace(cache.manifest, nodes={}), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    dump((list(cache.manifest.nodes), groups, eager), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    dump(pickle.dumps(tests, protocol=pickle.HIGHEST_PROTOCOL), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    dump((cache.properties, cache.file_nodes), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_INDEX_ERRORS = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError)
+
+
 def load_index(path: Path) -> Any:
     """The manifest with SlimNode nodes (see mason.nodes.slim), as of the last parse; None if missing."""
     try:
         with read_lock(_lock_path(path)), _index_path(path).open("rb") as handle:
-            header = pickle.load(handle)
-            if header != (FORMAT, __version__):
-                return None
-            return pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            found = _read_index(handle)
+    except _INDEX_ERRORS:
         return None
+    if found is None:
+        return None
+    slim, nodes, _, _ = found
+    return replace(slim, nodes=nodes.materialize())
 
 
 def load_light(path: Path) -> ParseCache | None:
-    """The cache with the index's slim nodes in place of full ones: enough to re-parse edited models and
-    patch manifest.json, at a fraction of the loading time. Saved back with `save_patch`."""
+    """The cache with the index's slim nodes in place of full ones (tests loaded only if read): enough to
+    re-parse edited models and patch manifest.json, at a fraction of the loading time. Saved back with
+    `save_patch`."""
     try:
         with read_lock(_lock_path(path)):
             with _state_path(path).open("rb") as handle:
@@ -145,13 +176,13 @@ def load_light(path: Path) -> ParseCache | None:
             if header != (FORMAT, __version__):
                 return None
             with _index_path(path).open("rb") as handle:
-                if pickle.load(handle) != (FORMAT, __version__):
-                    return None
-                slim = pickle.load(handle)
-                properties, file_nodes = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+                found = _read_index(handle)
+    except _INDEX_ERRORS:
         return None
-    return ParseCache(key, files, slim, properties, file_nodes, env_used)
+    if found is None:
+        return None
+    slim, nodes, properties, file_nodes = found
+    return ParseCache(key, files, replace(slim, nodes=nodes), properties, file_nodes, env_used)
 
 
 def save_patch(path: Path, light: ParseCache, replaced: dict[str, Any]) -> None:
@@ -187,11 +218,8 @@ def _save(path: Path, cache: ParseCache) -> None:
         pickle.dump(((FORMAT, __version__), (cache.key, cache.files, cache.env_used)), handle,
                     protocol=pickle.HIGHEST_PROTOCOL)
     index_tmp = _tmp(_index_path(path))
-    slim = replace(cache.manifest, nodes=_slim_nodes(cache.manifest.nodes))
     with index_tmp.open("wb") as handle:
-        pickle.dump((FORMAT, __version__), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(slim, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump((cache.properties, cache.file_nodes), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_index(handle, cache)
     os.replace(index_tmp, _index_path(path))
     # the state file last: it is what says the cache (and its index) match the project files
     os.replace(state_tmp, _state_path(path))
