@@ -5,22 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
-from mason.graph.selector import (
-    Difference,
-    Intersection,
-    Selector,
-    default_selector,
-    parse_cli,
-    parse_union,
-    parse_yaml_definition,
-)
-from mason.nodes.manifest import Manifest
 from mason.parse import cache as cache_mod
 from mason.project.loader import LoadedProject, load
 from mason.session import Session
+
+if TYPE_CHECKING:
+    from mason.nodes.manifest import Manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +100,9 @@ def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[
             method = word.lstrip("+@0123456789").partition(":")[0].partition(".")[0] if ":" in word else "fqn"
             if method not in _INDEX_METHODS:
                 return None
+    from mason.graph.selector import default_selector
+    from mason.nodes.manifest import Manifest
+
     loaded = load(session)
     if default_selector(loaded.selectors) is not None or not (loaded.target_dir / "manifest.json").is_file():
         return None
@@ -185,6 +181,16 @@ def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCach
 def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
            selector: str | None = None, resource_types: Iterable[str] | None = None,
            indirect_selection: str = "eager") -> set[str]:
+    from mason.graph.selector import (
+        Difference,
+        Intersection,
+        Selector,
+        default_selector,
+        parse_cli,
+        parse_union,
+        parse_yaml_definition,
+    )
+
     selectors = parsed.loaded.selectors
     if selector is None and not select and not exclude:
         selector = default_selector(selectors)

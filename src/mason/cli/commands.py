@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mason import api
-from mason.artifacts.manifest import manifest_dict, patch_manifest, semantic_manifest, write_manifest
 from mason.artifacts.writer import flush_writes, register_secrets, write_json
 from mason.errors import UsageError
-from mason.nodes.manifest import AnyNode
+
+if TYPE_CHECKING:
+    from mason.nodes.manifest import AnyNode
 
 ALL_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "metric",
              "semantic_model", "saved_query")
@@ -49,6 +50,8 @@ def relation_names(parsed: api.Parsed, only: Iterable[str] | None = None) -> dic
 
 
 def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
+    from mason.artifacts.manifest import manifest_dict, patch_manifest, semantic_manifest, write_manifest
+
     target_dir = parsed.loaded.target_dir
     manifest = parsed.manifest
     if not compiled and parsed.patched is not None:

@@ -8,9 +8,10 @@ class, which unpickles in C without a Python call per node.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mason.nodes.nodes import Node
+if TYPE_CHECKING:
+    from mason.nodes.nodes import Node
 
 SLIM_FIELDS = ("unique_id", "resource_type", "package_name", "name", "path", "original_file_path", "fqn",
                "config", "tags", "version", "latest_version", "access", "group", "patch_path", "test_metadata",
