@@ -33,6 +33,7 @@ def parse(session: Session, light: bool = False) -> Parsed:
     unchanged nodes are SlimNodes, which is enough to write the artifacts (`mason parse`), not to run.
     """
     loaded, key, states = _prepare(session)
+    defer = light  # `parse` starts no threads: its cache write can fork at exit (see cache.save)
     cache_path = loaded.target_dir / cache_mod.CACHE_FILE
     if key is not None and states is not None:
         cache = cache_mod.load_light(cache_path) if light else None
@@ -51,7 +52,7 @@ def parse(session: Session, light: bool = False) -> Parsed:
                     if light:
                         cache_mod.save_patch(cache_path, cache, {uid: patched.nodes[uid] for uid in ids})
                     else:
-                        cache_mod.save(cache_path, cache)
+                        cache_mod.save(cache_path, cache, defer=defer)
                     return Parsed(loaded, patched, patched=ids, light=light)
     from mason.graph.dag import bind
     from mason.parse.parser import ProjectParser  # imported here: `ls` on an unchanged project needs neither
@@ -73,7 +74,7 @@ def parse(session: Session, light: bool = False) -> Parsed:
         file_nodes = {str(Path(n.root_path) / n.original_file_path): uid for uid, n in manifest.nodes.items()
                       if n.resource_type == "model" and n.root_path}
         cache_mod.save(cache_path, cache_mod.ParseCache(key, states, manifest, parser.properties, file_nodes,
-                                                        dict(parser.env_used)))
+                                                        dict(parser.env_used)), defer=defer)
     return Parsed(loaded, manifest)
 
 

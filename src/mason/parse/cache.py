@@ -109,10 +109,12 @@ def _load_unlocked(path: Path) -> ParseCache | None:
     return cache if isinstance(cache, ParseCache) else None
 
 
-def save(path: Path, cache: ParseCache) -> None:
+def save(path: Path, cache: ParseCache, defer: bool = False) -> None:
     """Write the cache from a detached child (pickling a large manifest takes a second or more and
-    nothing in this command needs it): see mason.background."""
-    write_detached(_lock_path(path), lambda: _save(path, cache))
+    nothing in this command needs it): see mason.background. `defer` forks when the command exits, for
+    commands that start no threads (`parse`): forking first makes the parent's later writes to the heap
+    copy-on-write faults."""
+    write_detached(_lock_path(path), lambda: _save(path, cache), defer=defer)
 
 
 def _tmp(path: Path) -> Path:
