@@ -62,3 +62,32 @@ def test_secrets_are_masked_and_a_new_secret_forces_a_whole_write(tmp_path: Path
     assert b"hunter2secret" not in path.read_bytes()
     monkeypatch.setattr(writer, "_SECRETS", ["hunter2secret", "another-one"])
     assert not splice.patch_indexed(path, _data({"model.p.m2": {}}), "nodes", list(nodes))
+
+
+def test_a_replaced_large_file_is_removed_at_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mason import background
+
+    monkeypatch.setattr(writer, "BIG_FILE", 10)
+    monkeypatch.setenv("MASON_NO_FORK", "1")
+    path = tmp_path / "manifest.json"
+    (tmp_path / ".manifest.json.999999.old").write_text("left by a killed command")
+    writer.write_bytes(path, b"x" * 100)
+    writer.write_bytes(path, b"y" * 100)  # the old file is kept alive under another name until exit
+    assert path.read_bytes() == b"y" * 100
+    assert any(p.name.endswith(".old") for p in tmp_path.iterdir())
+    background.run_deferred()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+
+
+def test_a_deferred_write_runs_before_anything_reads_under_the_lock(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from mason import background
+
+    monkeypatch.setenv("MASON_NO_FORK", "1")
+    lock = tmp_path / "cache.lock"
+    lock.touch()
+    done: list[str] = []
+    background.write_detached(lock, lambda: done.append("written"), defer=True)
+    assert done == []  # not yet: the command has not exited or read
+    with background.read_lock(lock):
+        assert done == ["written"]

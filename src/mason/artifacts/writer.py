@@ -108,14 +108,16 @@ def replace_file(tmp: str | Path, path: Path) -> None:
     except OSError:
         big = False
     if big:
+        from mason.background import remove_later
+
+        for stale in path.parent.glob(f".{path.name}.*.old"):  # left by a command that was killed
+            remove_later(stale)
         old = path.with_name(f".{path.name}.{os.getpid()}.old")
         try:
             os.link(path, old)
         except OSError:
             pass
         else:
-            from mason.background import remove_later
-
             remove_later(old)
     os.replace(tmp, path)
 
