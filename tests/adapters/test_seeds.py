@@ -12,9 +12,9 @@ from .conftest import Project, Warehouse
 pytestmark = pytest.mark.requires("seeds")
 
 INFERRED = """\
-id,name,price,day,at,flag,empty
-1,apple,1.5,2024-01-31,2024-01-31 10:00:00,true,
-2,pear,2.25,2024-02-01,2024-02-01 11:30:00,False,
+id,name,price,day,at,flag,empty,whole
+1,apple,1.5,2024-01-31,2024-01-31 10:00:00,true,,100.00
+2,pear,2.25,2024-02-01,2024-02-01 11:30:00,False,,1e3
 """
 
 TYPED_1 = "code,amount\n007,10\n008,20\n"
@@ -62,14 +62,14 @@ def test_statuses(state: SimpleNamespace) -> None:
 def test_inferred_types(state: SimpleNamespace) -> None:
     assert state.project.columns("inferred") == {
         "id": "integer", "name": "text", "price": "float", "day": "date", "at": "timestamp",
-        "flag": "boolean", "empty": "integer",
+        "flag": "boolean", "empty": "integer", "whole": "integer",  # whole numbers: integers, as dbt loads them
     }
 
 
 def test_inferred_rows(state: SimpleNamespace) -> None:
     assert state.project.rows("inferred") == [
-        (1, "apple", 1.5, dt.date(2024, 1, 31), dt.datetime(2024, 1, 31, 10), True, None),
-        (2, "pear", 2.25, dt.date(2024, 2, 1), dt.datetime(2024, 2, 1, 11, 30), False, None),
+        (1, "apple", 1.5, dt.date(2024, 1, 31), dt.datetime(2024, 1, 31, 10), True, None, 100),
+        (2, "pear", 2.25, dt.date(2024, 2, 1), dt.datetime(2024, 2, 1, 11, 30), False, None, 1000),
     ]
 
 

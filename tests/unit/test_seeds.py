@@ -112,17 +112,19 @@ def test_type_samples_values(adapter: DuckDBAdapter) -> None:
 # ------------------------------------------------------------------------------------------- inference
 def test_inference_rules(adapter: DuckDBAdapter, tmp_path: Path) -> None:
     csv_path = _write(tmp_path / "kinds.csv", "\n".join([
-        "i,big,num,d,dt,iso,b,t,nulls,padded,mixed_dates,word_null,sci",
-        "1,3000000000,1,2020-01-05,2020-01-01 10:00:00,2020-01-01T10:00:00Z,TRUE,x,,007,2020-01-01,null,1e3",
-        "-2,1,2.0,2021-12-31,2021-12-31 23:59:59,2020-01-01T10:00:00+02:00,false,1,NULL, 8 ,"
-        "2020-01-01 10:00:00,Null,2",
-        "+3,,,,,,,,,,,NULL,",
+        "i,big,num,d,dt,iso,b,t,nulls,padded,mixed_dates,word_null,sci,whole",
+        "1,3000000000,1,2020-01-05,2020-01-01 10:00:00,2020-01-01T10:00:00Z,TRUE,x,,007,2020-01-01,null,1e3,"
+        "100.00",
+        "-2,1,2.5,2021-12-31,2021-12-31 23:59:59,2020-01-01T10:00:00+02:00,false,1,NULL, 8 ,"
+        "2020-01-01 10:00:00,Null,2,-4000000000.0",
+        "+3,,,,,,,,,,,NULL,,",
     ]) + "\n")
     _load(adapter, "kinds", csv_path)
+    # numbers that are all whole (1e3, 100.00) make an integer column, as dbt-duckdb 1.11 gives them
     assert _types(adapter, "kinds") == [
         ["i", "INTEGER"], ["big", "BIGINT"], ["num", "DOUBLE"], ["d", "DATE"], ["dt", "TIMESTAMP"],
         ["iso", "TIMESTAMP"], ["b", "BOOLEAN"], ["t", "VARCHAR"], ["nulls", "INTEGER"], ["padded", "INTEGER"],
-        ["mixed_dates", "VARCHAR"], ["word_null", "INTEGER"], ["sci", "DOUBLE"],
+        ["mixed_dates", "VARCHAR"], ["word_null", "INTEGER"], ["sci", "INTEGER"], ["whole", "BIGINT"],
     ]
     rows = _rows(adapter, "kinds")
     assert [r[0] for r in rows] == [1, -2, 3]
@@ -130,14 +132,17 @@ def test_inference_rules(adapter: DuckDBAdapter, tmp_path: Path) -> None:
         "2020-01-01T10:00:00", "2020-01-01T08:00:00", None]  # offsets converted to UTC
     assert [r[8] for r in rows] == [None, None, None]
     assert [r[9] for r in rows] == [7, 8, None]
+    assert [r[12] for r in rows] == [1000, 2, None] and [r[13] for r in rows] == [100, -4000000000, None]
 
 
 def test_infer_column_type_unit() -> None:
     assert infer_column_type(ColumnFacts()).sql_type == "INTEGER"
     assert infer_column_type(ColumnFacts(non_null=1, fits_int32=False)).sql_type == "BIGINT"
     assert infer_column_type(ColumnFacts(non_null=1, fits_int32=False, fits_int64=False)).sql_type == "HUGEINT"
-    assert infer_column_type(ColumnFacts(non_null=1, integer=False)).sql_type == "DOUBLE"
-    assert infer_column_type(ColumnFacts(non_null=1, integer=False, number=False)).sql_type == "DATE"
+    assert infer_column_type(ColumnFacts(non_null=1, integer=False, integral=False)).sql_type == "DOUBLE"
+    whole = infer_column_type(ColumnFacts(non_null=1, integer=False, fits_int32=False))  # 3e9, 100.00
+    assert (whole.kind, whole.sql_type) == ("integral", "BIGINT")
+    assert infer_column_type(ColumnFacts(non_null=1, integer=False, integral=False, number=False)).sql_type == "DATE"
     text = ColumnFacts(1, False, False, False, False, False, False, False, False, False)
     assert infer_column_type(text).sql_type == "VARCHAR"
     assert match_column_types(["Amount", "x"], {"amount": "int", "nope": "int", "x": "text"}) == {

@@ -1,6 +1,8 @@
 """Seed column type inference, as dbt does it, decided from per-column facts the warehouse computed.
 
-dbt tries, per column and over every non-null value: integer, number, date (``%Y-%m-%d``), datetime
+dbt tries, per column and over every non-null value: integer, number (an integer column when every number is
+whole, as ``100.00`` or ``1e3``: dbt's adapters type a number column with no decimal places as integer),
+date (``%Y-%m-%d``), datetime
 (``%Y-%m-%d %H:%M:%S``), ISO 8601 datetime, boolean (``true``/``false``, any case), and falls back to text.
 The first kind every value fits wins; a column with no values at all is an integer column. ``""`` and
 ``null`` (any case, surrounding blanks ignored) are NULL.
@@ -18,6 +20,7 @@ NULL_SPELLINGS: tuple[str, ...] = ("", "null")
 
 # Kinds, in the order dbt tries them.
 INTEGER = "integer"
+INTEGRAL = "integral"  # numbers that are all whole (``100.00``): an integer column, as dbt gives it
 NUMBER = "number"
 DATE = "date"
 DATETIME = "datetime"
@@ -26,7 +29,7 @@ BOOLEAN = "boolean"
 TEXT = "text"
 OVERRIDE = "override"  # the column's type comes from the seed's column_types config
 
-INFERENCE_ORDER: tuple[str, ...] = (INTEGER, NUMBER, DATE, DATETIME, ISO_DATETIME, BOOLEAN, TEXT)
+INFERENCE_ORDER: tuple[str, ...] = (INTEGER, INTEGRAL, NUMBER, DATE, DATETIME, ISO_DATETIME, BOOLEAN, TEXT)
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -46,6 +49,11 @@ class ColumnFacts:
     datetime: bool = True
     iso_datetime: bool = True
     boolean: bool = True
+    integral: bool = True  # a finite number with no fractional part, below 2**53 in size
+
+
+# whole numbers above this may have lost their fraction on the way through a double: loaded as DOUBLE
+INTEGRAL_LIMIT = 2**53
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +70,13 @@ def infer_column_type(facts: ColumnFacts) -> SeedColumnType:
     """
     if facts.non_null == 0:
         return SeedColumnType(INTEGER, "INTEGER")
-    if facts.integer and facts.fits_int128:
+    if (facts.integer or facts.integral and facts.number) and facts.fits_int128:
+        kind = INTEGER if facts.integer else INTEGRAL
         if facts.fits_int32:
-            return SeedColumnType(INTEGER, "INTEGER")
+            return SeedColumnType(kind, "INTEGER")
         if facts.fits_int64:
-            return SeedColumnType(INTEGER, "BIGINT")
-        return SeedColumnType(INTEGER, "HUGEINT")
+            return SeedColumnType(kind, "BIGINT")
+        return SeedColumnType(kind, "HUGEINT")
     if facts.number:
         return SeedColumnType(NUMBER, "DOUBLE")
     if facts.date:

@@ -132,17 +132,18 @@ class DuckDBSeedSQL:
                 all_(self._test(st.ISO_DATETIME, t)),
                 all_(self._test(st.BOOLEAN, t)),
                 f"coalesce(bool_or(regexp_matches({t}, {_lit(self._OFFSET_RE)})){where}, false)",
+                all_(self._test(st.INTEGRAL, t)),
             ]
         source = stage if sample is None else f"(select * from {stage} limit {int(sample)})"
         return f"select {', '.join(items)} from {source}"
 
-    FACTS_PER_COLUMN = 11
+    FACTS_PER_COLUMN = 12
 
     @staticmethod
     def parse_facts(row: Sequence[Any]) -> tuple[st.ColumnFacts, bool]:
-        n, integer, i32, i64, i128, number, date, dt, iso, boolean, offset = row
+        n, integer, i32, i64, i128, number, date, dt, iso, boolean, offset, integral = row
         facts = st.ColumnFacts(int(n), bool(integer), bool(i32), bool(i64), bool(i128), bool(number),
-                               bool(date), bool(dt), bool(iso), bool(boolean))
+                               bool(date), bool(dt), bool(iso), bool(boolean), bool(integral))
         return facts, bool(offset)
 
     def _test(self, kind: str, t: str) -> str:
@@ -151,6 +152,9 @@ class DuckDBSeedSQL:
             return f"regexp_full_match({t}, {_lit(self._INT_RE)})"
         if kind == st.NUMBER:
             return f"try_cast({t} as DOUBLE) is not null"
+        if kind == st.INTEGRAL:
+            d = f"try_cast({t} as DOUBLE)"
+            return f"coalesce(abs({d}) < {st.INTEGRAL_LIMIT} and {d} = floor({d}), false)"
         if kind == st.DATE:
             return f"try_strptime({t}, '%Y-%m-%d') is not null"
         if kind == st.DATETIME:
@@ -173,7 +177,7 @@ class DuckDBSeedSQL:
         for name, kind in candidates:
             t = self._trimmed(name)
             where = f" filter (where {self._present(name)})"
-            if kind == st.INTEGER:
+            if kind in (st.INTEGER, st.INTEGRAL):
                 ok = f"{self._test(kind, t)} and try_cast({t} as HUGEINT) is not null"
                 items += [f"coalesce(bool_and({ok}){where}, true)",
                           f"min(try_cast({t} as HUGEINT)){where}", f"max(try_cast({t} as HUGEINT)){where}"]
@@ -191,7 +195,7 @@ class DuckDBSeedSQL:
         nulls = ", ".join(_lit(s) for s in st.NULL_SPELLINGS)
         raw = f"(case when lower(trim({q})) in ({nulls}) then null else {q} end)"
         t = f"trim({raw})"
-        if col.kind == st.INTEGER:
+        if col.kind in (st.INTEGER, st.INTEGRAL):  # DuckDB reads '100.00' and '1e3' as integers exactly
             return f"cast({t} as {col.sql_type})"
         if col.kind == st.NUMBER:
             return f"cast({t} as DOUBLE)"
@@ -377,7 +381,7 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         ok, first, second = row[1 + i * vw: 1 + (i + 1) * vw]
         if not ok:
             retry.append(name)
-        elif kind == st.INTEGER:
+        elif kind in (st.INTEGER, st.INTEGRAL):
             chosen[name] = _Column(name, kind, sql.sql_type(st.integer_type(first, second)))
         elif kind == st.ISO_DATETIME:
             chosen[name] = _Column(name, kind, sql.sql_type("TIMESTAMP"), bool(first))
@@ -402,7 +406,8 @@ def _only(kind: str) -> st.ColumnFacts:
     order = st.INFERENCE_ORDER
     before = set(order[: order.index(kind)])
     flags = {
-        "integer": st.INTEGER not in before, "number": st.NUMBER not in before, "date": st.DATE not in before,
+        "integer": st.INTEGER not in before, "integral": st.INTEGRAL not in before,
+        "number": st.NUMBER not in before, "date": st.DATE not in before,
         "datetime": st.DATETIME not in before, "iso_datetime": st.ISO_DATETIME not in before,
         "boolean": st.BOOLEAN not in before,
     }

@@ -30,6 +30,7 @@ ROW = "__mason_row"  # the staging table's line counter (COPY fills it in file o
 _INT = r"^[+-]?[0-9]+(_[0-9]+)*$"
 _DIGITS = r"[0-9]+(_[0-9]+)*"
 _NUMBER = rf"^[+-]?(({_DIGITS}(\.({_DIGITS})?)?|\.{_DIGITS})([eE][+-]?[0-9]+)?|inf|infinity|nan)$"
+_FINITE = rf"^[+-]?(({_DIGITS}(\.({_DIGITS})?)?|\.{_DIGITS})([eE][+-]?[0-9]+)?)$"
 _DATE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
 _DATETIME = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}$"
 _ISO = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
@@ -107,7 +108,8 @@ class PostgresSeedSQL(DuckDBSeedSQL):
         return f"(case when {t} is null then null when {t} ~ {_lit(pattern)} then {then} else false end)"
 
     def _int_fits(self, t: str, lo: int, hi: int) -> str:
-        return self._guard(_INT, t, f"(cast(replace({t}, '_', '') as numeric) between {lo} and {hi})")
+        """Whether the value, an integer or a whole number (``100.00``), lies between lo and hi."""
+        return self._guard(_FINITE, t, f"(cast(replace({t}, '_', '') as numeric) between {lo} and {hi})")
 
     def facts_query(self, stage: str, names: Sequence[str], sample: int | None = None) -> str:
         items = ["count(*)"]
@@ -129,6 +131,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
                 all_(self._test(st.ISO_DATETIME, t)),
                 all_(self._test(st.BOOLEAN, t)),
                 f"coalesce(bool_or({t} ~ {_lit(_OFFSET)}), false)",
+                all_(self._test(st.INTEGRAL, t)),
             ]
         return f"select {', '.join(items)} from {self._source(stage, sample)}"
 
@@ -142,6 +145,9 @@ class PostgresSeedSQL(DuckDBSeedSQL):
                         f"in ('', 'inf', 'infinity', 'nan') then "
                         f"pg_input_is_valid(replace({t}, '_', ''), 'float8') else false end)")
             return f"({t} ~* {_lit(_NUMBER)})"
+        if kind == st.INTEGRAL:  # numeric is exact: no double rounding decides whether a value is whole
+            n = f"cast(replace({t}, '_', '') as numeric)"
+            return self._guard(_FINITE, t, f"(abs({n}) < {st.INTEGRAL_LIMIT} and {n} = trunc({n}))")
         if kind == st.BOOLEAN:
             return f"(lower({t}) in ('true', 'false'))"
         if kind not in (st.DATE, st.DATETIME, st.ISO_DATETIME):
@@ -184,6 +190,9 @@ class PostgresSeedSQL(DuckDBSeedSQL):
                 long = f"case when length(replace({t}, '_', '')) > 9 and {t} ~ {_lit(_INT)} then " \
                        f"cast(replace({t}, '_', '') as numeric) end"
                 items += [ok, f"min({long})", f"max({long})"]
+            elif kind == st.INTEGRAL:
+                n = f"case when {t} ~ {_lit(_FINITE)} then cast(replace({t}, '_', '') as numeric) end"
+                items += [ok, f"min({n})", f"max({n})"]
             elif kind == st.ISO_DATETIME:
                 items += [ok, f"coalesce(bool_or({t} ~ {_lit(_OFFSET)}), false)", "null"]
             else:
@@ -204,6 +213,8 @@ class PostgresSeedSQL(DuckDBSeedSQL):
         raw, t = self._v(col.name), self._t(col.name)
         if col.kind == st.INTEGER:
             return f"cast(replace({t}, '_', '') as {col.sql_type})"
+        if col.kind == st.INTEGRAL:
+            return f"cast(cast(replace({t}, '_', '') as numeric) as {col.sql_type})"
         if col.kind == st.NUMBER:
             return f"cast(replace({t}, '_', '') as double precision)"
         if col.kind == st.DATE:  # verified to be Y-M-D: unambiguous whatever the DateStyle

@@ -36,7 +36,8 @@ def _is_null(value: str) -> bool:
 def _facts(values: list[str]) -> st.ColumnFacts:
     present = [v.strip() for v in values if not _is_null(v)]
     integer = all(_INT.match(v) for v in present)
-    ints = [int(v) for v in present] if integer else []
+    integral = integer or all(_whole(v) for v in present)
+    ints = [int(v) if integer else int(Decimal(v)) for v in present] if integral else []
     return st.ColumnFacts(
         non_null=len(present),
         integer=integer,
@@ -48,7 +49,17 @@ def _facts(values: list[str]) -> st.ColumnFacts:
         datetime=all(_parses(v, "%Y-%m-%d %H:%M:%S") or _parses(v, "%Y-%m-%d %H:%M:%S.%f") for v in present),
         iso_datetime=all(_iso(v) for v in present),
         boolean=all(v.lower() in ("true", "false") for v in present),
+        integral=integral,
     )
+
+
+def _whole(value: str) -> bool:
+    """A finite number with no fractional part (``100.00``, ``1e3``), small enough to pass through a double."""
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        return False
+    return d.is_finite() and abs(d) < st.INTEGRAL_LIMIT and d == d.to_integral_value()
 
 
 def _number(value: str) -> bool:
@@ -102,6 +113,8 @@ def _value(kind: str, column: str, sql_type: str) -> str:
     null = f"lower({trimmed}) in ('', 'null')"
     if kind == st.TEXT:
         return f"case when {null} then null else {column} end"
+    if kind == st.INTEGRAL:  # Spark's ANSI casts refuse '100.00' as an int: through a double (exact below 2**53)
+        return f"case when {null} then null else cast(cast({trimmed} as double) as {sql_type}) end"
     if kind == st.ISO_DATETIME:
         expr = f"to_timestamp(replace(replace({trimmed}, 'Z', '+00:00'), 'z', '+00:00'))"
         return f"case when {null} then null else {expr} end"
