@@ -44,7 +44,7 @@ from mason.adapters.spark.materialize import (
     create_table_sql,
     node_table_config,
 )
-from mason.errors import CompileError, DatabaseError, Span
+from mason.errors import CompileError, Span
 from mason.execute.materializations import BuildContext, clean_sql
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class SparkMicrobatch:
             elif self.native:
                 self._merge(cfg, batch, target, staged)
             else:
-                self._overwrite(cfg, batch, target, staged, ctx)
+                self._overwrite(cfg, batch, target, staged, ctx, count)
             self._record(ledger, batch)
             if hooks[1]:
                 run.run_hooks("post", True)
@@ -186,7 +186,7 @@ class SparkMicrobatch:
         return inside, f"({et} is null or not ({inside}))"
 
     def _overwrite(self, cfg: MicrobatchConfig, batch: Batch, target: Relation, staged: Relation,
-                   ctx: BuildContext) -> None:
+                   ctx: BuildContext, count: int) -> None:
         adapter = self.run.adapter
         q = adapter.quote
         columns = adapter.get_columns(target)
@@ -211,8 +211,7 @@ class SparkMicrobatch:
             texts = ", ".join(f"cast({q(p)} as string)" for p in self.partitions)
             _, emptied = self._execute(f"select {texts} from {t} as DBT_INTERNAL_DEST where {inside} "
                                        f"except select {texts} from ({source}) as mason_new", fetch=True)
-            _, any_rows = self._execute(f"select 1 from ({source}) as mason_new limit 1", fetch=True)
-            if any_rows is not None and any_rows.rows:
+            if count or carried:
                 self._execute(f"insert overwrite table {t}\n{source}")
             gone = list(emptied.rows) if emptied is not None else []
             for i in range(0, len(gone), _DROP_CHUNK):
