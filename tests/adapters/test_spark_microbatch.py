@@ -13,6 +13,7 @@ import pytest
 
 from .conftest import Project, SparkWarehouse, model
 from .test_microbatch import BEGIN, M, _day, _events
+from .test_spark import partition_columns
 
 MICROBATCH = ("materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='month', "
               f"begin='{BEGIN}', lookback=1")
@@ -116,9 +117,14 @@ def test_microbatch_configurations_spark_cannot_build_are_refused(spark: SparkWa
     changed = p.run("run", "-s", "by_month", expect=1)
     assert "partitioned by (ts_month)" in changed.output and "--full-refresh" in changed.output
     assert "models/by_month.sql" in changed.output and "Traceback" not in changed.output
-    rebuilt = p.run("run", "-s", "by_month", "--full-refresh")
+    # rebuilt from scratch for two months: the table and the model's ledger hold those two alone
+    rebuilt = p.run("run", "-s", "by_month", "--full-refresh", "--event-time-start", M[-3].strftime("%Y-%m-%d"),
+                    "--event-time-end", M[-1].strftime("%Y-%m-%d"))
     assert rebuilt.status(model("by_month")) == "success"
-    assert [r[0] for r in _rows(p, "by_month")] == [2, 3, 4, 5, 6]
+    assert [r[0] for r in _rows(p, "by_month")] == [2, 3, 4]
+    assert partition_columns(p, "by_month") == ["id"]
+    assert [r[0] for r in _ledger(p, "by_month")] == [M[-3], M[-2]]
+    assert len(_ledger(p, "by_parity")) == 4  # another model's batches are left alone
 
     # a static partition overwrite would empty the table: refused before any batch
     profile = (p.root / "profiles.yml").read_text()
@@ -126,4 +132,4 @@ def test_microbatch_configurations_spark_cannot_build_are_refused(spark: SparkWa
         profile + "      server_side_parameters:\n        spark.sql.sources.partitionOverwriteMode: static\n")
     static = p.run("run", "-s", "by_month", expect=1)
     assert "partitionOverwriteMode" in static.output and "server_side_parameters" in static.output
-    assert [r[0] for r in _rows(p, "by_month")] == [2, 3, 4, 5, 6]
+    assert [r[0] for r in _rows(p, "by_month")] == [2, 3, 4]
