@@ -253,7 +253,7 @@ class SparkWarehouse(Warehouse):
     name = "spark"
     capabilities = frozenset({
         "failed_build_keeps_previous", "append", "delete+insert", "merge", "merge_update_columns",
-        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty",
+        "incremental_predicates", "snapshots", "seeds", "unit_tests", "store_failures", "empty", "microbatch",
     })
     types = {"text": "string", "integer": "int", "bigint": "bigint", "decimal": "decimal(10,2)",
              "date": "date", "timestamp": "timestamp"}

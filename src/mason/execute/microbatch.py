@@ -13,7 +13,9 @@ warehouse, not in target/, because that is where the data is: it holds across ma
 and resets the model's ledger rows.
 
 Each batch is atomic: delete the window's rows, insert the batch's rows, record the batch, in one
-transaction (DuckDB and PostgreSQL have transactional DDL).
+transaction (DuckDB and PostgreSQL have transactional DDL). An adapter without transactions writes batches
+its own way: its `microbatch_writer(run, cfg, fresh)` returns an object with `ensure_ledger(ledger)` and
+`build_batch(...)` (Spark: :mod:`mason.adapters.spark.microbatch`).
 """
 
 from __future__ import annotations
@@ -156,7 +158,9 @@ def built_batches(adapter: Any, ledger: Relation, node: Node) -> set[Batch]:
     existing = adapter.get_relation(ledger.database, ledger.schema or "", ledger.identifier or "")
     if existing is None:
         return set()
-    _, table = adapter.execute(f"select batch_start, batch_end from {ledger.render()} "
+    # as text: a timestamp read back through a client may be shifted to the client's time zone
+    _, table = adapter.execute(f"select cast(batch_start as varchar(32)), cast(batch_end as varchar(32)) "
+                               f"from {ledger.render()} "
                                f"where model_id = {_lit(node.unique_id)}", fetch=True)
     return {(parse_time(s, "batch_start", Span("")), parse_time(e, "batch_end", Span("")))
             for s, e in (table.rows if table is not None else [])}
@@ -185,7 +189,13 @@ class MicrobatchRun:
         """Build `batches` in order; `fresh` replaces the table (and the ledger rows) with the first one."""
         adapter, node = self.adapter, self.node
         ledger = ledger_relation(adapter, node)
-        ensure_ledger(adapter, ledger)
+        factory = getattr(adapter, "microbatch_writer", None)
+        writer = factory(self, cfg, fresh) if factory is not None else None
+        if writer is not None:
+            writer.ensure_ledger(ledger)
+        else:
+            ensure_ledger(adapter, ledger)
+        build = writer.build_batch if writer is not None else self._build_batch
         ok: list[Batch] = []
         failed: list[Batch] = []
         errors: list[str] = []
@@ -197,8 +207,7 @@ class MicrobatchRun:
                     "event_time_end": _fmt(batch[1])}
             try:
                 sql = self.compile_batch(batch, info)
-                rows += self._build_batch(cfg, batch, sql, ledger, replace=fresh and not ok,
-                                          hooks=(first, last))
+                rows += build(cfg, batch, sql, ledger, replace=fresh and not ok, hooks=(first, last))
                 ok.append(batch)
             except MasonError as exc:
                 failed.append(batch)

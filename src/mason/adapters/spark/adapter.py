@@ -32,7 +32,7 @@ CAPABILITIES = Capabilities(
     transactional_ddl=False, atomic_rename=False, merge=False,
     create_or_replace_table=False, create_or_replace_view=True,
     schemas_have_databases=False,
-    incremental_strategies=("append", "insert_overwrite", "merge", "delete+insert"),
+    incremental_strategies=("append", "insert_overwrite", "merge", "delete+insert", "microbatch"),
     default_incremental_strategy="append",
 )
 
@@ -224,6 +224,12 @@ class SparkAdapter(QueryComments, CachedRelations):
         from mason.adapters.spark import materialize
 
         return materialize.MATERIALIZATIONS
+
+    def microbatch_writer(self, run: Any, cfg: Any, fresh: bool) -> Any:
+        """How microbatch batches are written here (partition overwrites, no transactions)."""
+        from mason.adapters.spark.microbatch import SparkMicrobatch
+
+        return SparkMicrobatch.open(run, cfg, fresh)
 
     def cancel(self) -> None:
         """Stop every running Spark job of this session (Ctrl-C, --fail-fast)."""

@@ -12,7 +12,8 @@ comment). Incremental strategies: ``append``, ``insert_overwrite`` (dynamic part
 ``partition_by`` is set, else the whole table), ``merge`` (native on delta/iceberg/hudi; elsewhere the new
 full result is computed into a temporary table and written with one ``insert overwrite``), and
 ``delete+insert`` (the same rewrite); ``unique_key``, ``merge_update_columns``, ``merge_exclude_columns``,
-``incremental_predicates`` and ``on_schema_change`` apply.
+``incremental_predicates`` and ``on_schema_change`` apply. ``microbatch`` is in
+:mod:`mason.adapters.spark.microbatch`.
 """
 
 from __future__ import annotations
