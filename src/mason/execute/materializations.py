@@ -247,9 +247,19 @@ def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[
         for col in removed:
             ctx.execute(f"alter table {rendered} drop column {_quote(ctx, col.name)}")
         for col in changed:
-            ctx.execute(f"alter table {rendered} alter column {_quote(ctx, col.name)} type {col.data_type}")
+            _retype_column(ctx, rendered, col)
     adapter.cache.clear()
     return adapter.get_columns(target)
+
+
+def _retype_column(ctx: BuildContext, rendered: str, col: ColumnInfo) -> None:
+    """Change a column's type as dbt does: copy it into a new column of the new type, drop the old one and
+    rename the copy, so the retyped column moves to the end of the table (as in dbt's results)."""
+    name, tmp = _quote(ctx, col.name), _quote(ctx, f"{col.name}__dbt_alter")
+    ctx.execute(f"alter table {rendered} add column {tmp} {col.data_type}")
+    ctx.execute(f"update {rendered} set {tmp} = {name}")
+    ctx.execute(f"alter table {rendered} drop column {name}")
+    ctx.execute(f"alter table {rendered} rename column {tmp} to {name}")
 
 
 def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Relation,
@@ -354,9 +364,8 @@ def _direct(ctx: BuildContext, strategy: str) -> bool:
 
 def _incremental_direct(ctx: BuildContext, strategy: str, target: Relation) -> NodeOutcome:
     sql = clean_sql(ctx.sql)
-    _, probe = ctx.execute(f"select * from (\n{sql}\n) as dbt_probe limit 0", fetch=True)
-    names = {str(n).lower() for n in (probe.column_names if probe is not None else [])}
-    columns = [c for c in ctx.adapter.get_columns(target) if c.name.lower() in names]
+    # every column of the table, as dbt writes them: a column the model no longer returns fails the insert
+    columns = ctx.adapter.get_columns(target)
     rows = -1
 
     def body() -> AdapterResponse:

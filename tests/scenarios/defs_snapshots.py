@@ -1,0 +1,121 @@
+"""Snapshot scenarios: strategies, hard deletes, meta column options, YAML and block definitions."""
+
+from __future__ import annotations
+
+from .harness import Scenario, Step, csv
+
+# Source versions. v2: id 1 changes name and updated_at; id 2 changes city but keeps its updated_at (the
+# timestamp strategy cannot see it, the check strategy can); id 3 is deleted; id 4 appears.
+# v3: id 3 comes back, id 4 changes, id 1 is deleted; v4 repeats v3 (a run that finds nothing new).
+PEOPLE = {
+    1: csv("id,name,city,updated_at", "1,ann,paris,2024-01-01 00:00:00", "2,bob,rome,2024-01-01 00:00:00",
+           "3,cid,oslo,2024-01-01 00:00:00"),
+    2: csv("id,name,city,updated_at", "1,ann2,paris,2024-01-02 00:00:00", "2,bob,milan,2024-01-01 00:00:00",
+           "4,dan,kyiv,2024-01-02 00:00:00"),
+    3: csv("id,name,city,updated_at", "2,bob,milan,2024-01-01 00:00:00", "3,cid,oslo,2024-01-03 00:00:00",
+           "4,dan,lima,2024-01-03 00:00:00"),
+}
+
+
+def block(name: str, config: str, select: str = "select * from {{ ref('people') }}") -> str:
+    """A `{% snapshot %}` block file."""
+    return f"{{% snapshot {name} %}}\n{{{{ config({config}) }}}}\n{select}\n{{% endsnapshot %}}\n"
+
+
+def steps(command: str = "build") -> tuple[Step, ...]:
+    """Run on v1, v2, v3 and v3 again; `snapshot` runs need the seed loaded first."""
+    if command == "build":
+        return (Step(("build",)), Step(("build",), write={"seeds/people.csv": PEOPLE[2]}),
+                Step(("build",), write={"seeds/people.csv": PEOPLE[3]}), Step(("build",)))
+    return (Step(("seed",), capture=()), Step(("snapshot",)),
+            Step(("seed",), write={"seeds/people.csv": PEOPLE[2]}, capture=()), Step(("snapshot",)),
+            Step(("seed",), write={"seeds/people.csv": PEOPLE[3]}, capture=()), Step(("snapshot",)),
+            Step(("snapshot",)))
+
+
+TS = "unique_key='id', strategy='timestamp', updated_at='updated_at'"
+CHECK_ALL = "unique_key='id', strategy='check', check_cols='all'"
+
+STRATEGY_SNAPSHOTS = {
+    "snap_ts": block("snap_ts", TS),
+    "snap_check_all": block("snap_check_all", CHECK_ALL),
+    "snap_check_list": block("snap_check_list", "unique_key='id', strategy='check', check_cols=['city']"),
+    # the check strategy with updated_at: versions are stamped with the source column, not the clock
+    "snap_check_updated_at": block(
+        "snap_check_updated_at", "unique_key='id', strategy='check', check_cols=['name', 'city'], "
+                                 "updated_at='updated_at'"),
+    "snap_composite_key": block("snap_composite_key",
+                                "unique_key=['id', 'city'], strategy='timestamp', updated_at='updated_at'"),
+}
+
+STRATEGIES = Scenario(
+    name="snapshot_strategies",
+    doc="block snapshots: timestamp, check (all / a list / with updated_at), composite unique_key",
+    files={"seeds/people.csv": PEOPLE[1],
+           **{f"snapshots/{n}.sql": sql for n, sql in STRATEGY_SNAPSHOTS.items()}},
+    steps=steps("snapshot"),
+    capture=tuple(STRATEGY_SNAPSHOTS),
+    opaque={"snap_check_all": ("dbt_scd_id",), "snap_check_list": ("dbt_scd_id",)},
+)
+
+HARD_DELETE_SNAPSHOTS = {
+    "hd_ignore": block("hd_ignore", TS + ", hard_deletes='ignore'"),
+    "hd_invalidate": block("hd_invalidate", TS + ", hard_deletes='invalidate'"),
+    "hd_new_record": block("hd_new_record", TS + ", hard_deletes='new_record'"),
+    "hd_legacy_invalidate": block("hd_legacy_invalidate", TS + ", invalidate_hard_deletes=true"),
+    "hd_check_invalidate": block("hd_check_invalidate", CHECK_ALL + ", hard_deletes='invalidate'"),
+    "hd_check_new_record": block("hd_check_new_record", CHECK_ALL + ", hard_deletes='new_record'"),
+}
+
+HARD_DELETES = Scenario(
+    name="snapshot_hard_deletes",
+    doc="hard_deletes ignore / invalidate / new_record, the legacy invalidate_hard_deletes, a key coming back",
+    files={"seeds/people.csv": PEOPLE[1],
+           **{f"snapshots/{n}.sql": sql for n, sql in HARD_DELETE_SNAPSHOTS.items()}},
+    steps=steps(),
+    capture=tuple(HARD_DELETE_SNAPSHOTS),
+    opaque={n: ("dbt_scd_id",) for n in ("hd_new_record", "hd_check_invalidate", "hd_check_new_record")},
+)
+
+META_NAMES = ("snapshot_meta_column_names={'dbt_valid_from': 'valid_from', 'dbt_valid_to': 'valid_to', "
+              "'dbt_scd_id': 'scd_id', 'dbt_updated_at': 'changed_at', 'dbt_is_deleted': 'is_deleted'}")
+META_SNAPSHOTS = {
+    "meta_valid_to_current": block(
+        "meta_valid_to_current", TS + ", hard_deletes='invalidate', "
+                                      "dbt_valid_to_current=\"cast('9999-12-31' as timestamp)\""),
+    "meta_valid_to_current_check": block(
+        "meta_valid_to_current_check", CHECK_ALL + ", dbt_valid_to_current=\"cast('9999-12-31' as timestamp)\""),
+    "meta_column_names": block("meta_column_names", TS + ", hard_deletes='new_record', " + META_NAMES),
+}
+
+# A snapshot defined in YAML only (dbt >= 1.9), reading the seed through `relation:`.
+YAML_SNAPSHOT = """
+snapshots:
+  - name: yaml_ts
+    relation: ref('people')
+    config:
+      unique_key: id
+      strategy: timestamp
+      updated_at: updated_at
+      hard_deletes: invalidate
+  - name: yaml_check
+    relation: ref('people')
+    config:
+      unique_key: id
+      strategy: check
+      check_cols: [name]
+      dbt_valid_to_current: "cast('9999-12-31' as timestamp)"
+"""
+
+META = Scenario(
+    name="snapshot_meta_and_yaml",
+    doc="dbt_valid_to_current, snapshot_meta_column_names, and snapshots defined in YAML",
+    files={"seeds/people.csv": PEOPLE[1], "snapshots/defined.yml": YAML_SNAPSHOT,
+           **{f"snapshots/{n}.sql": sql for n, sql in META_SNAPSHOTS.items()}},
+    steps=steps(),
+    capture=(*META_SNAPSHOTS, "yaml_ts", "yaml_check"),
+    opaque={"meta_valid_to_current_check": ("dbt_scd_id",), "meta_column_names": ("scd_id",),
+            "yaml_check": ("dbt_scd_id",)},
+)
+
+SCENARIOS = [STRATEGIES, HARD_DELETES, META]
