@@ -171,4 +171,58 @@ LOOKBACK = Scenario(
     capture=tuple(LOOKBACK_MODELS),
 )
 
-SCENARIOS = [STRATEGIES, ON_SCHEMA_CHANGE, FULL_REFRESH, LOOKBACK]
+# -- edge cases --------------------------------------------------------------------------------------------
+# `keys` has a null key (never matches) and, in v2, a key twice in the new rows; `wide` gains a column `x`.
+KEYS = {1: csv("id,grp,v", "1,1,a", ",1,n", "2,2,b"),
+        2: csv("id,grp,v", "1,1,a2", ",1,n2", "2,2,b2", "2,3,b3", "3,1,c")}
+KEYS_SQL = "select * from {{ ref('keys') }}"
+WIDE_V1 = "select id, v from {{ ref('src') }}"
+WIDE_V2 = "select id, v, upper(v) as x from {{ ref('src') }}"
+EDGE_MODELS = {
+    "edge_merge_null_key": incremental("incremental_strategy='merge', unique_key='id'",
+                                       "select * from {{ ref('keys') }} where grp < 3"),
+    "edge_delete_insert_null_key": incremental("incremental_strategy='delete+insert', unique_key='id'", KEYS_SQL),
+    # dbt-duckdb joins the new rows' table into the delete: an unqualified column is ambiguous (an error)
+    "edge_delete_insert_composite_predicates": incremental(
+        "incremental_strategy='delete+insert', unique_key=['id', 'grp'], "
+        "incremental_predicates=['DBT_INCREMENTAL_TARGET.grp > 1']", KEYS_SQL),
+    "edge_delete_insert_ambiguous_predicate": incremental(
+        "incremental_strategy='delete+insert', unique_key=['id', 'grp'], incremental_predicates=['grp > 1']",
+        KEYS_SQL),
+    "edge_merge_key_list_of_one": incremental(
+        "incremental_strategy='merge', unique_key=['id'], merge_update_columns=['v']"),
+    "edge_merge_new_column": incremental(
+        "incremental_strategy='merge', unique_key='id', on_schema_change='append_new_columns'", WIDE_V1),
+    "edge_merge_exclude_new_column": incremental(
+        "incremental_strategy='merge', unique_key='id', on_schema_change='sync_all_columns', "
+        "merge_exclude_columns=['x']", WIDE_V1),
+    # on_schema_change: ignore with merge, when the model gains a column / loses one
+    "edge_merge_ignore_added": incremental("incremental_strategy='merge', unique_key='id'", WIDE_V1),
+    "edge_merge_ignore_dropped": incremental("incremental_strategy='merge', unique_key='id'", WIDE_V2),
+}
+EDGE_V2 = {
+    "edge_merge_new_column": incremental(
+        "incremental_strategy='merge', unique_key='id', on_schema_change='append_new_columns'", WIDE_V2),
+    "edge_merge_exclude_new_column": incremental(
+        "incremental_strategy='merge', unique_key='id', on_schema_change='sync_all_columns', "
+        "merge_exclude_columns=['x']", WIDE_V2),
+    "edge_merge_ignore_added": incremental("incremental_strategy='merge', unique_key='id'", WIDE_V2),
+    "edge_merge_ignore_dropped": incremental("incremental_strategy='merge', unique_key='id'", WIDE_V1),
+}
+
+EDGES = Scenario(
+    name="incremental_edge_cases",
+    doc="null and repeated keys, predicates with a composite delete+insert, a one-item key list, changed "
+        "columns with merge",
+    files={"seeds/keys.csv": KEYS[1], "seeds/src.csv": SRC[1],
+           **{f"models/{n}.sql": sql for n, sql in EDGE_MODELS.items()}},
+    steps=(
+        Step(("build",)),
+        Step(("build",), write={"seeds/keys.csv": KEYS[2], "seeds/src.csv": SRC[2],
+                                **{f"models/{n}.sql": sql for n, sql in EDGE_V2.items()}}),
+        Step(("build",), write={"seeds/src.csv": SRC[3]}),
+    ),
+    capture=tuple(EDGE_MODELS),
+)
+
+SCENARIOS = [STRATEGIES, ON_SCHEMA_CHANGE, FULL_REFRESH, LOOKBACK, EDGES]

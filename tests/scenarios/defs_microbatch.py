@@ -99,4 +99,23 @@ LOOKBACK = Scenario(
     relative_dates={"mb_lookback": ("ts",)},
 )
 
-SCENARIOS = [FIXED_RANGE, UNFILTERED_UPSTREAM, LOOKBACK]
+GAP_MODEL = LOOKBACK_MODEL.replace("lookback=2", "lookback=1")
+
+# A first run over an older range, then a run without one: dbt builds the lookback batches only (yesterday
+# and today), leaving the days between unbuilt.
+GAP = Scenario(
+    name="microbatch_gap",
+    doc="a run without a range after a gap builds only the lookback batches",
+    files={"seeds/offsets.csv": OFFSETS[1], "models/recent.sql": RECENT, "models/mb_gap.sql": GAP_MODEL},
+    steps=(
+        Step(("seed",), capture=()),
+        _range("run", "@day-6@", "@day-3@"),
+        Step(("run", "-s", "mb_gap")),
+    ),
+    capture=("mb_gap",),
+    relative_dates={"mb_gap": ("ts",)},
+    xfail="by design Mason's batch ledger also builds the batches missing since the first recorded one "
+          "(docs/incremental.md), so the gap days (3 and 2 days ago) are built too",
+)
+
+SCENARIOS = [FIXED_RANGE, UNFILTERED_UPSTREAM, LOOKBACK, GAP]

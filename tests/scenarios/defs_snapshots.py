@@ -118,4 +118,32 @@ META = Scenario(
             "yaml_check": ("dbt_scd_id",)},
 )
 
-SCENARIOS = [STRATEGIES, HARD_DELETES, META]
+# The snapshot query changes shape: v2 adds `country` (and a null city), v3 drops `city` again. A final
+# `--full-refresh` build must not rebuild snapshots.
+SHAPES = {
+    1: ("select id, name, city, updated_at from {{ ref('people') }}", PEOPLE[1]),
+    2: ("select id, name, city, updated_at, 'x' || id as country from {{ ref('people') }}",
+        csv("id,name,city,updated_at", "1,ann2,,2024-01-02 00:00:00", "2,bob,milan,2024-01-01 00:00:00",
+            "4,dan,kyiv,2024-01-02 00:00:00")),
+    3: ("select id, name, updated_at, 'x' || id as country from {{ ref('people') }}", PEOPLE[3]),
+}
+SHAPE_CONFIGS = {"shape_ts": TS, "shape_check_all": CHECK_ALL + ", hard_deletes='invalidate'",
+                 "shape_check_list": "unique_key='id', strategy='check', check_cols=['name', 'updated_at']"}
+
+
+def _shapes(version: int) -> dict[str, str | None]:
+    select, people = SHAPES[version]
+    return {"seeds/people.csv": people, **{f"snapshots/{n}.sql": block(n, c, select) for n, c in SHAPE_CONFIGS.items()}}
+
+
+SCHEMA_CHANGES = Scenario(
+    name="snapshot_schema_changes",
+    doc="the snapshot query gains and loses columns; null check columns; --full-refresh leaves snapshots alone",
+    files={k: v for k, v in _shapes(1).items() if v is not None},
+    steps=(Step(("build",)), Step(("build",), write=_shapes(2)), Step(("build",), write=_shapes(3)),
+           Step(("build", "--full-refresh"))),
+    capture=tuple(SHAPE_CONFIGS),
+    opaque={"shape_check_all": ("dbt_scd_id",), "shape_check_list": ("dbt_scd_id",)},
+)
+
+SCENARIOS = [STRATEGIES, HARD_DELETES, META, SCHEMA_CHANGES]
