@@ -32,7 +32,7 @@ Window = tuple[dt.datetime, dt.datetime]
 
 def _utc_naive(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 

@@ -65,7 +65,7 @@ def csv(header: str, *rows: str) -> str:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 _DAY = re.compile(r"@day([+-]\d+)@")
