@@ -149,7 +149,8 @@ ORDERS = {
 }
 LOOKBACK_BODY = ("select id, created_at, amount from {{ ref('orders') }}\n"
                  "{% if is_incremental() %}\n"
-                 "where created_at > (select max(created_at) from {{ this }}) - interval '3 days'\n"
+                 "where created_at > (select max(created_at) from {{ this }})"
+                 " - interval '{{ var('lookback_days', 3) }} days'\n"
                  "{% endif %}")
 LOOKBACK_MODELS = {
     "lb_merge": incremental("incremental_strategy='merge', unique_key='id'", LOOKBACK_BODY),
@@ -167,6 +168,8 @@ LOOKBACK = Scenario(
         Step(("run",)),
         Step(("run",)),
         Step(("build",), write={"seeds/orders.csv": ORDERS[3]}),
+        # a wider window for once: the old correction of id 1 lands too
+        Step(("run", "--vars", "{lookback_days: 15}")),
     ),
     capture=tuple(LOOKBACK_MODELS),
 )

@@ -118,4 +118,32 @@ GAP = Scenario(
           "(docs/incremental.md), so the gap days (3 and 2 days ago) are built too",
 )
 
-SCENARIOS = [FIXED_RANGE, UNFILTERED_UPSTREAM, LOOKBACK, GAP]
+# Hour and month batches; the seed itself declares event_time (in YAML) and is filtered per batch.
+SEED_EVENT_TIME = """
+seeds:
+  - name: events
+    config:
+      event_time: ts
+"""
+HOURLY = """{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts',
+           batch_size='hour', begin='2024-03-01') }}
+select id, ts, amount from {{ ref('events') }}
+"""
+MONTHLY = HOURLY.replace("'hour'", "'month'").replace("2024-03-01", "2024-02-01")
+
+GRAINS = Scenario(
+    name="microbatch_hour_and_month",
+    doc="hour batches over a range inside a day; month batches over a range ending mid-month",
+    files={"seeds/events.csv": EVENTS[1], "seeds/events.yml": SEED_EVENT_TIME, "models/mb_hourly.sql": HOURLY,
+           "models/mb_monthly.sql": MONTHLY},
+    steps=(
+        Step(("seed",), capture=()),
+        _range("run", "2024-03-01 06:00:00", "2024-03-01 21:00:00", "-s", "mb_hourly"),
+        _range("run", "2024-02-15", "2024-03-02", "-s", "mb_monthly"),
+        Step(("seed",), write={"seeds/events.csv": EVENTS[2]}, capture=()),
+        _range("run", "2024-03-02 17:30:00", "2024-03-02 19:00:00"),
+    ),
+    capture=("mb_hourly", "mb_monthly"),
+)
+
+SCENARIOS = [FIXED_RANGE, UNFILTERED_UPSTREAM, LOOKBACK, GAP, GRAINS]

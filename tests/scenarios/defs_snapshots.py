@@ -86,6 +86,12 @@ META_SNAPSHOTS = {
     "meta_valid_to_current_check": block(
         "meta_valid_to_current_check", CHECK_ALL + ", dbt_valid_to_current=\"cast('9999-12-31' as timestamp)\""),
     "meta_column_names": block("meta_column_names", TS + ", hard_deletes='new_record', " + META_NAMES),
+    "meta_new_record_valid_to_current": block(
+        "meta_new_record_valid_to_current", TS + ", hard_deletes='new_record', "
+                                                 "dbt_valid_to_current=\"cast('9999-12-31' as timestamp)\""),
+    "meta_check_names_updated_at": block(
+        "meta_check_names_updated_at", "unique_key='id', strategy='check', check_cols=['city'], "
+                                       "updated_at='updated_at', hard_deletes='new_record', " + META_NAMES),
 }
 
 # A snapshot defined in YAML only (dbt >= 1.9), reading the seed through `relation:`.
@@ -115,6 +121,7 @@ META = Scenario(
     steps=steps(),
     capture=(*META_SNAPSHOTS, "yaml_ts", "yaml_check"),
     opaque={"meta_valid_to_current_check": ("dbt_scd_id",), "meta_column_names": ("scd_id",),
+            "meta_new_record_valid_to_current": ("dbt_scd_id",), "meta_check_names_updated_at": ("scd_id",),
             "yaml_check": ("dbt_scd_id",)},
 )
 
