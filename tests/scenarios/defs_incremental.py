@@ -228,4 +228,23 @@ EDGES = Scenario(
     capture=tuple(EDGE_MODELS),
 )
 
-SCENARIOS = [STRATEGIES, ON_SCHEMA_CHANGE, FULL_REFRESH, LOOKBACK, EDGES]
+# -- configurations dbt refuses (the first run creates the table without using the strategy) -----------------
+ROWS_SQL = "select * from {{ ref('rows') }}"
+ERROR_MODELS = {
+    "err_insert_overwrite": incremental("incremental_strategy='insert_overwrite'", ROWS_SQL),
+    "err_unknown_strategy": incremental("incremental_strategy='upsert_please'", ROWS_SQL),
+    "err_update_and_exclude": incremental(
+        "incremental_strategy='merge', unique_key='id', merge_update_columns=['n'], merge_exclude_columns=['n']",
+        ROWS_SQL),
+    "ok_beside_errors": incremental("incremental_strategy='append'", ROWS_SQL),
+}
+
+CONFIG_ERRORS = Scenario(
+    name="incremental_config_errors",
+    doc="strategies and options dbt-duckdb refuses fail their model and leave the table as it was",
+    files={"seeds/rows.csv": ROWS[1], **{f"models/{n}.sql": sql for n, sql in ERROR_MODELS.items()}},
+    steps=(Step(("build",)), Step(("build",), write={"seeds/rows.csv": ROWS[2]})),
+    capture=tuple(ERROR_MODELS),
+)
+
+SCENARIOS = [STRATEGIES, ON_SCHEMA_CHANGE, FULL_REFRESH, LOOKBACK, EDGES, CONFIG_ERRORS]

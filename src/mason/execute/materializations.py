@@ -309,6 +309,9 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
         on = " and ".join([f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys] + [f"({p})" for p in predicates])
         update_cols = ctx.node.config.get("merge_update_columns")
         exclude = {str(c).lower() for c in ctx.node.config.get("merge_exclude_columns") or []}
+        if update_cols and exclude:
+            raise CompileError(f"{ctx.node.unique_id} sets both merge_update_columns and merge_exclude_columns",
+                               Span(ctx.node.original_file_path), "keep one of them")
         if update_cols:
             targets = [str(c) for c in update_cols]
         else:
