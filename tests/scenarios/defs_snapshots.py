@@ -153,4 +153,23 @@ SCHEMA_CHANGES = Scenario(
     opaque={"shape_check_all": ("dbt_scd_id",), "shape_check_list": ("dbt_scd_id",)},
 )
 
-SCENARIOS = [STRATEGIES, HARD_DELETES, META, SCHEMA_CHANGES]
+# Conflicting or wrong settings: which dbt accepts (and how it reads them) and which it refuses.
+ODD_SNAPSHOTS = {
+    "odd_legacy_and_new_record": block("odd_legacy_and_new_record",
+                                       TS + ", invalidate_hard_deletes=true, hard_deletes='new_record'"),
+    "odd_legacy_and_ignore": block("odd_legacy_and_ignore", TS + ", invalidate_hard_deletes=true, hard_deletes='ignore'"),
+    "odd_missing_check_col": block("odd_missing_check_col", "unique_key='id', strategy='check', check_cols=['nope']"),
+    "odd_missing_updated_at": block("odd_missing_updated_at",
+                                    "unique_key='id', strategy='timestamp', updated_at='nope'"),
+}
+
+ODD_CONFIGS = Scenario(
+    name="snapshot_odd_configs",
+    doc="conflicting hard delete settings and configured columns the query lacks",
+    files={"seeds/people.csv": PEOPLE[1], **{f"snapshots/{n}.sql": sql for n, sql in ODD_SNAPSHOTS.items()}},
+    steps=steps()[:2],
+    capture=tuple(ODD_SNAPSHOTS),
+    opaque={"odd_missing_check_col": ("dbt_scd_id",)},
+)
+
+SCENARIOS = [STRATEGIES, HARD_DELETES, META, SCHEMA_CHANGES, ODD_CONFIGS]
