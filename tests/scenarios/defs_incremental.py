@@ -131,6 +131,7 @@ FULL_REFRESH = Scenario(
                                 "models/fr_was_view.sql": incremental("incremental_strategy='append'")}),
         Step(("build", "--full-refresh"), write={"seeds/src.csv": SRC[3]}),
         Step(("run",)),
+        Step(("run", "--empty")),
     ),
     capture=(*FR_MODELS, "fr_was_view"),
 )

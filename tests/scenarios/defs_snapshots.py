@@ -172,4 +172,27 @@ ODD_CONFIGS = Scenario(
     opaque={"odd_missing_check_col": ("dbt_scd_id",)},
 )
 
-SCENARIOS = [STRATEGIES, HARD_DELETES, META, SCHEMA_CHANGES, ODD_CONFIGS]
+# updated_at values that are null: a new key without one, an existing key losing it, then both getting one;
+# the last step runs with --empty.
+NULL_TIMES = {
+    2: csv("id,name,city,updated_at", "1,ann2,paris,", "2,bob,rome,2024-01-01 00:00:00", "3,cid,oslo,2024-01-01 00:00:00",
+           "5,eve,bern,"),
+    3: csv("id,name,city,updated_at", "1,ann3,paris,2024-01-05 00:00:00", "2,bob,rome,2024-01-01 00:00:00",
+           "3,cid,oslo,2024-01-01 00:00:00", "5,eve,bern,2024-01-05 00:00:00"),
+}
+NULL_SNAPSHOTS = {
+    "null_ts": block("null_ts", TS + ", hard_deletes='invalidate'"),
+    "null_check_updated_at": block("null_check_updated_at", "unique_key='id', strategy='check', "
+                                                            "check_cols=['name'], updated_at='updated_at'"),
+}
+
+NULL_UPDATED_AT = Scenario(
+    name="snapshot_null_updated_at",
+    doc="null updated_at values with the timestamp strategy and the check strategy; a run with --empty",
+    files={"seeds/people.csv": PEOPLE[1], **{f"snapshots/{n}.sql": sql for n, sql in NULL_SNAPSHOTS.items()}},
+    steps=(Step(("build",)), Step(("build",), write={"seeds/people.csv": NULL_TIMES[2]}),
+           Step(("build",), write={"seeds/people.csv": NULL_TIMES[3]}), Step(("snapshot", "--empty"))),
+    capture=tuple(NULL_SNAPSHOTS),
+)
+
+SCENARIOS = [STRATEGIES, HARD_DELETES, META, SCHEMA_CHANGES, ODD_CONFIGS, NULL_UPDATED_AT]
