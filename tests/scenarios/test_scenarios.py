@@ -37,9 +37,13 @@ def _capture(db_path: str, spec: dict[str, Any]) -> dict[str, Any]:
     return capture(db_path, spec["schema"], spec["relations"], _parse_windows(spec["windows"]), spec["opaque"])
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Mason's environment: UTC, no DBT_ variables, and compiled bytecode kept (in a temporary folder) even
+    where PYTHONDONTWRITEBYTECODE is set, so the ~60 `mason` processes do not each recompile Mason."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["TZ"] = "UTC"
+    env.setdefault("PYTHONPYCACHEPREFIX", str(tmp_path_factory.mktemp("pycache")))
     return env
 
 
@@ -80,12 +84,12 @@ def differences(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) ->
 @pytest.mark.parametrize("scenario", [
     pytest.param(s, id=s.name, marks=[pytest.mark.xfail(reason=s.xfail, strict=True)] if s.xfail else [])
     for s in SCENARIOS])
-def test_scenario_matches_dbt(scenario: harness.Scenario, tmp_path: Path) -> None:
+def test_scenario_matches_dbt(scenario: harness.Scenario, tmp_path: Path, env: dict[str, str]) -> None:
     expected = harness.load_expected(scenario.name)
     assert [s["args"] for s in expected["steps"]] == [list(s.args) for s in scenario.steps], (
         f"the scenario's steps changed since expected/{scenario.name}.json was recorded: "
         "rerun tests/scenarios/gen_dbt_expected.py")
-    actual = harness.run_scenario(scenario, tmp_path / scenario.name, _invoke, _capture, _env())
+    actual = harness.run_scenario(scenario, tmp_path / scenario.name, _invoke, _capture, env)
     diff = differences(expected["steps"], actual)
     log = tmp_path / scenario.name / "mason-output.log"
     assert not diff, (f"Mason differs from dbt-core on {scenario.name} ({scenario.doc}):\n" + "\n".join(diff)
