@@ -62,8 +62,7 @@ UNFILTERED_UPSTREAM = Scenario(
     doc="an upstream without event_time is read whole by every batch",
     files={"seeds/events.csv": EVENTS[1], "models/mb_unfiltered.sql": UNFILTERED},
     steps=(
-        Step(("seed",), capture=()),
-        _range("run", "2024-03-01", "2024-03-04"),
+        _range("build", "2024-03-01", "2024-03-04"),
         _range("run", "2024-03-02", "2024-03-03"),
     ),
     capture=("mb_unfiltered",),
@@ -90,10 +89,8 @@ LOOKBACK = Scenario(
     doc="a run without a range rebuilds the lookback batches (counted back from today) and no others",
     files={"seeds/offsets.csv": OFFSETS[1], "models/recent.sql": RECENT, "models/mb_lookback.sql": LOOKBACK_MODEL},
     steps=(
-        Step(("seed",), capture=()),
-        _range("run", "@day-6@", "@day+1@"),
-        Step(("seed",), write={"seeds/offsets.csv": OFFSETS[2]}, capture=()),
-        Step(("run", "-s", "mb_lookback")),
+        _range("build", "@day-6@", "@day+1@"),
+        Step(("build",), write={"seeds/offsets.csv": OFFSETS[2]}),
     ),
     capture=("mb_lookback",),
     relative_dates={"mb_lookback": ("ts",)},
@@ -108,8 +105,7 @@ GAP = Scenario(
     doc="a run without a range after a gap builds only the lookback batches",
     files={"seeds/offsets.csv": OFFSETS[1], "models/recent.sql": RECENT, "models/mb_gap.sql": GAP_MODEL},
     steps=(
-        Step(("seed",), capture=()),
-        _range("run", "@day-6@", "@day-3@"),
+        _range("build", "@day-6@", "@day-3@"),
         Step(("run", "-s", "mb_gap")),
     ),
     capture=("mb_gap",),
@@ -137,8 +133,7 @@ GRAINS = Scenario(
     files={"seeds/events.csv": EVENTS[1], "seeds/events.yml": SEED_EVENT_TIME, "models/mb_hourly.sql": HOURLY,
            "models/mb_monthly.sql": MONTHLY},
     steps=(
-        Step(("seed",), capture=()),
-        _range("run", "2024-03-01 06:00:00", "2024-03-01 21:00:00", "-s", "mb_hourly"),
+        _range("build", "2024-03-01 06:00:00", "2024-03-01 21:00:00", "-s", "+mb_hourly"),
         _range("run", "2024-02-15", "2024-03-02", "-s", "mb_monthly"),
         Step(("seed",), write={"seeds/events.csv": EVENTS[2]}, capture=()),
         _range("run", "2024-03-02 17:30:00", "2024-03-02 19:00:00"),

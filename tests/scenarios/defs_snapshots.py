@@ -23,14 +23,13 @@ def block(name: str, config: str, select: str = "select * from {{ ref('people') 
 
 
 def steps(command: str = "build") -> tuple[Step, ...]:
-    """Run on v1, v2, v3 and v3 again; `snapshot` runs need the seed loaded first."""
+    """Run on v1, v2, v3 and v3 again; with `snapshot`, the first and last runs are `dbt snapshot` (the
+    seed loaded first) and the others `build`."""
+    middle = (Step(("build",), write={"seeds/people.csv": PEOPLE[2]}),
+              Step(("build",), write={"seeds/people.csv": PEOPLE[3]}))
     if command == "build":
-        return (Step(("build",)), Step(("build",), write={"seeds/people.csv": PEOPLE[2]}),
-                Step(("build",), write={"seeds/people.csv": PEOPLE[3]}), Step(("build",)))
-    return (Step(("seed",), capture=()), Step(("snapshot",)),
-            Step(("seed",), write={"seeds/people.csv": PEOPLE[2]}, capture=()), Step(("snapshot",)),
-            Step(("seed",), write={"seeds/people.csv": PEOPLE[3]}, capture=()), Step(("snapshot",)),
-            Step(("snapshot",)))
+        return (Step(("build",)), *middle, Step(("build",)))
+    return (Step(("seed",), capture=()), Step(("snapshot",)), *middle, Step(("snapshot",)))
 
 
 TS = "unique_key='id', strategy='timestamp', updated_at='updated_at'"
