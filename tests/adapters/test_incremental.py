@@ -26,6 +26,9 @@ P2_KV = ["2 as id, 'b2' as v", "3, 'c'"]
 MODELS = {
     "inc_append": phased("incremental_strategy='append'", P1_KV, P2_KV),
     "inc_delete_insert": phased("incremental_strategy='delete+insert', unique_key='id'", P1_KV, P2_KV),
+    "inc_delete_insert_composite": phased(
+        "incremental_strategy='delete+insert', unique_key=['k1', 'k2']",
+        ["1 as k1, 1 as k2, 'a' as v", "1, 2, 'b'"], ["1 as k1, 2 as k2, 'B' as v", "2, 1, 'c'"]),
     "inc_merge": phased("incremental_strategy='merge', unique_key='id'", P1_KV, P2_KV),
     "inc_merge_composite": phased(
         "incremental_strategy='merge', unique_key=['k1', 'k2']",
@@ -61,6 +64,7 @@ MODELS = {
 # capabilities each model needs beyond append; models an adapter lacks them for are left out of its project
 NEEDS = {
     "inc_delete_insert": ("delete+insert",),
+    "inc_delete_insert_composite": ("delete+insert",),
     "inc_merge": ("merge",),
     "inc_merge_composite": ("merge",),
     "inc_merge_update_columns": ("merge", "merge_update_columns"),
@@ -108,6 +112,7 @@ def test_first_build_creates_tables(state: SimpleNamespace) -> None:
 SECOND_RUN = {
     "inc_append": [(1, "a"), (2, "b"), (2, "b2"), (3, "c")],
     "inc_delete_insert": [(1, "a"), (2, "b2"), (3, "c")],
+    "inc_delete_insert_composite": [(1, 1, "a"), (1, 2, "B"), (2, 1, "c")],
     "inc_merge": [(1, "a"), (2, "b2"), (3, "c")],
     "inc_merge_composite": [(1, 1, "a"), (1, 2, "B"), (2, 1, "c")],
     "inc_merge_update_columns": [(1, "A", "x"), (2, "b", "y")],

@@ -69,14 +69,17 @@ def test_create_table_and_view_as(h: Harness) -> None:
 
 def test_quoted_csv_and_alter_column(h: Harness) -> None:
     assert h.value("get_quoted_csv(['a', 'B c'])") == '"a", "B c"'
-    h.adapter.execute("create table main.alt as select 1 as a")
+    h.adapter.execute("create table main.alt as select 1 as a, 2 as z")
     rel = "api.Relation.create(database='memory', schema='main', identifier='alt', type='table')"
     h.render(f"{{% do alter_column_type({rel}, 'a', 'varchar') %}}"
              f"{{% do alter_relation_add_remove_columns({rel}, [api.Column('b', 'integer')], []) %}}")
+    # as in dbt, the retyped column keeps its values and moves to the end
     assert h.sql("select column_name, data_type from information_schema.columns where table_name = 'alt' "
-                 "order by ordinal_position") == [("a", "VARCHAR"), ("b", "INTEGER")]
+                 "order by ordinal_position") == [("z", "INTEGER"), ("a", "VARCHAR"), ("b", "INTEGER")]
+    assert h.sql("select a from main.alt") == [("1",)]
     h.render(f"{{% do alter_relation_add_remove_columns({rel}, none, [api.Column('a', 'varchar')]) %}}")
-    assert h.sql("select column_name from information_schema.columns where table_name = 'alt'") == [("b",)]
+    assert h.sql("select column_name from information_schema.columns where table_name = 'alt' "
+                 "order by ordinal_position") == [("z",), ("b",)]
 
 
 def test_truncate_and_schema_macros(h: Harness) -> None:

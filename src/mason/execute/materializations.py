@@ -247,9 +247,34 @@ def _schema_changes(ctx: BuildContext, target: Relation, tmp: Relation) -> list[
         for col in removed:
             ctx.execute(f"alter table {rendered} drop column {_quote(ctx, col.name)}")
         for col in changed:
-            ctx.execute(f"alter table {rendered} alter column {_quote(ctx, col.name)} type {col.data_type}")
+            _retype_column(ctx, rendered, col)
     adapter.cache.clear()
     return adapter.get_columns(target)
+
+
+def _retype_column(ctx: BuildContext, rendered: str, col: ColumnInfo) -> None:
+    """Change a column's type as dbt does: copy it into a new column of the new type, drop the old one and
+    rename the copy, so the retyped column moves to the end of the table (as in dbt's results)."""
+    name, tmp = _quote(ctx, col.name), _quote(ctx, f"{col.name}__dbt_alter")
+    ctx.execute(f"alter table {rendered} add column {tmp} {col.data_type}")
+    ctx.execute(f"update {rendered} set {tmp} = {name}")
+    ctx.execute(f"alter table {rendered} drop column {name}")
+    ctx.execute(f"alter table {rendered} rename column {tmp} to {name}")
+
+
+def _delete_sql(ctx: BuildContext, keys: list[str], predicates: list[str], t: str, s: str) -> str:
+    """delete+insert's delete, spelled as dbt's adapter spells it, so incremental_predicates written for dbt
+    find the same names: on DuckDB the target is DBT_INCREMENTAL_TARGET (composite keys, joined with the new
+    rows' table) or unaliased (one key); elsewhere it is DBT_INTERNAL_DEST."""
+    extra = "".join(f" and ({p})" for p in predicates)
+    if ctx.adapter.type != "duckdb":
+        key_list = ", ".join(keys)
+        return (f"delete from {t} as DBT_INTERNAL_DEST where ({key_list}) in "
+                f"(select distinct {key_list} from {s} as DBT_INTERNAL_SOURCE){extra}")
+    if len(keys) == 1:
+        return f"delete from {t} where ({keys[0]}) in (select ({keys[0]}) from {s}){extra}"
+    match = " and ".join(f"{s}.{k} = DBT_INCREMENTAL_TARGET.{k}" for k in keys)
+    return f"delete from {t} as DBT_INCREMENTAL_TARGET using {s} where ({match}){extra}"
 
 
 def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Relation,
@@ -264,31 +289,37 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
     if strategy == "append" or (strategy == "delete+insert" and not keys):
         return [f"insert into {t} ({col_list}) select {col_list} from {s}"]
     if strategy == "delete+insert":
-        extra = "".join(f" and ({p})" for p in predicates)
-        if len(keys) == 1:
-            delete = f"delete from {t} where ({keys[0]}) in (select {keys[0]} from {s}){extra}"
-        else:
-            delete = (f"delete from {t} as DBT_INTERNAL_DEST where exists (select 1 from {s} as DBT_INTERNAL_SOURCE "
-                      f"where " + " and ".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
-                      + f"){extra}")
-        return [delete, f"insert into {t} ({col_list}) select {col_list} from {s}"]
+        return [_delete_sql(ctx, keys, predicates, t, s), f"insert into {t} ({col_list}) select {col_list} from {s}"]
     if strategy == "merge" and not ctx.adapter.capabilities.merge:
         # no native MERGE (PostgreSQL before 15): replace the matching rows instead
         return _incremental_sql(ctx, "delete+insert", target, tmp, columns)
     if strategy == "merge":
-        insert = (f"when not matched then insert ({col_list}) values "
-                  f"({', '.join('DBT_INTERNAL_SOURCE.' + n for n in names)})")
+        # dbt-duckdb writes the new rows' own columns by name (a column the model lost keeps its values or
+        # gets NULL, one the table lacks fails); other adapters write the table's columns
+        by_name = ctx.adapter.type == "duckdb"
+        if by_name:
+            insert = "when not matched then insert by name"
+        else:
+            insert = (f"when not matched then insert ({col_list}) values "
+                      f"({', '.join('DBT_INTERNAL_SOURCE.' + n for n in names)})")
         if not keys:
+            if by_name:
+                return [f"insert into {t} by name select * from {s}"]
             return [f"insert into {t} ({col_list}) select {col_list} from {s}"]
         on = " and ".join([f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys] + [f"({p})" for p in predicates])
         update_cols = ctx.node.config.get("merge_update_columns")
         exclude = {str(c).lower() for c in ctx.node.config.get("merge_exclude_columns") or []}
+        if update_cols and exclude:
+            raise CompileError(f"{ctx.node.unique_id} sets both merge_update_columns and merge_exclude_columns",
+                               Span(ctx.node.original_file_path), "keep one of them")
         if update_cols:
             targets = [str(c) for c in update_cols]
         else:
             targets = [c.name for c in columns if c.name.lower() not in exclude]
         sets = ", ".join(f"{_quote(ctx, c)} = DBT_INTERNAL_SOURCE.{_quote(ctx, c)}" for c in targets)
         update = f"when matched then update set {sets} " if sets else ""
+        if by_name and not update_cols and not exclude:
+            update = "when matched then update by name "
         return [f"merge into {t} as DBT_INTERNAL_DEST using {s} as DBT_INTERNAL_SOURCE on ({on}) {update}{insert}"]
     raise CompileError(f"incremental_strategy {strategy!r} is not implemented yet", Span(ctx.node.original_file_path))
 
@@ -354,9 +385,8 @@ def _direct(ctx: BuildContext, strategy: str) -> bool:
 
 def _incremental_direct(ctx: BuildContext, strategy: str, target: Relation) -> NodeOutcome:
     sql = clean_sql(ctx.sql)
-    _, probe = ctx.execute(f"select * from (\n{sql}\n) as dbt_probe limit 0", fetch=True)
-    names = {str(n).lower() for n in (probe.column_names if probe is not None else [])}
-    columns = [c for c in ctx.adapter.get_columns(target) if c.name.lower() in names]
+    # every column of the table, as dbt writes them: a column the model no longer returns fails the insert
+    columns = ctx.adapter.get_columns(target)
     rows = -1
 
     def body() -> AdapterResponse:

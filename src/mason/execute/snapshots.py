@@ -122,14 +122,14 @@ def snapshot_config(node: Node) -> SnapshotConfig:
             raise _error(node, f"check_cols must be 'all' or a list of columns, not {raw_cols!r}")
 
     hard = cfg.get("hard_deletes")
+    if hard is not None and cfg.get("invalidate_hard_deletes") is not None:  # dbt refuses both, whatever values
+        raise _error(node, "invalidate_hard_deletes and hard_deletes are both set",
+                     hint="remove the legacy invalidate_hard_deletes setting")
     hard = str(hard).lower() if hard not in (None, "") else "ignore"
     if hard not in HARD_DELETE_MODES:
         raise _error(node, f"unknown hard_deletes value {hard!r}",
                      hint="use one of 'ignore', 'invalidate' or 'new_record'")
     if cfg.get("invalidate_hard_deletes"):
-        if hard == "new_record":
-            raise _error(node, "invalidate_hard_deletes cannot be combined with hard_deletes: new_record",
-                         hint="remove the legacy invalidate_hard_deletes setting")
         hard = "invalidate"
 
     current = cfg.get("dbt_valid_to_current")
@@ -317,8 +317,9 @@ class _Build:
     def updated_at_expr(self) -> str:
         return f"({self.cfg.updated_at})" if self.cfg.updated_at else self.now
 
-    def stage_source(self, sql: str) -> tuple[str, list[tuple[str, str]]]:
-        """Evaluate the snapshot query once into a temp table; validate the config against its columns."""
+    def stage_source(self, sql: str, first: bool = False) -> tuple[str, list[tuple[str, str]]]:
+        """Evaluate the snapshot query once into a temp table; validate the config against its columns
+        (check_cols only on later runs: like dbt, the first run does not read them)."""
         src = self.temp("source", f"select * from (\n{sql}\n) as snapshot_query")
         columns = self.d.columns(src)
         names = {c.lower() for c, _ in columns}
@@ -333,7 +334,7 @@ class _Build:
             if value and _IDENT.match(value) and value.lower() not in names:
                 raise _error(self.node, f"{kind} {value!r} is not a column of the snapshot query",
                              hint=f"the query returns: {', '.join(c for c, _ in columns)}")
-        if self.cfg.check_cols is not None:
+        if self.cfg.check_cols is not None and not first:
             missing = [c for c in self.cfg.check_cols if c.lower() not in names]
             if missing:
                 raise _error(self.node, f"check_cols {', '.join(map(repr, missing))} "
@@ -343,7 +344,7 @@ class _Build:
 
     # first run
     def create(self, sql: str) -> int:
-        src, _ = self.stage_source(sql)
+        src, _ = self.stage_source(sql, first=True)
         upd = self.updated_at_expr()
         select = [
             "select *,",

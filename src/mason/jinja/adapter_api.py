@@ -227,6 +227,9 @@ class JinjaAdapter:
     def get_hard_deletes_behavior(self, config: Any) -> str:
         get = config.get if hasattr(config, "get") else (lambda k, d=None: d)
         value = get("hard_deletes", None)
+        if value is not None and get("invalidate_hard_deletes", None) is not None:
+            raise CompileError("invalidate_hard_deletes and hard_deletes are both set on this snapshot",
+                               hint="remove the legacy invalidate_hard_deletes setting")
         if value:
             return str(value)
         return "invalidate" if get("invalidate_hard_deletes", False) else "ignore"

@@ -203,9 +203,14 @@
     {{- return(adapter.dispatch('alter_column_type', 'dbt')(relation, column_name, new_column_type)) -}}
 {%- endmacro %}
 
+{# like dbt: copy into a new column of the new type, drop the old one, rename the copy (the column moves last) #}
 {% macro default__alter_column_type(relation, column_name, new_column_type) -%}
+    {%- set copy = adapter.quote(column_name ~ '__dbt_alter') -%}
     {%- call statement('alter_column_type') -%}
-        alter table {{ relation }} alter column {{ adapter.quote(column_name) }} type {{ new_column_type }}
+        alter table {{ relation }} add column {{ copy }} {{ new_column_type }};
+        update {{ relation }} set {{ copy }} = {{ adapter.quote(column_name) }};
+        alter table {{ relation }} drop column {{ adapter.quote(column_name) }};
+        alter table {{ relation }} rename column {{ copy }} to {{ adapter.quote(column_name) }}
     {%- endcall -%}
 {%- endmacro %}
 

@@ -1,0 +1,1 @@
+"""Scenario tests: Mason's incremental, snapshot and microbatch results against recorded dbt-core results."""
