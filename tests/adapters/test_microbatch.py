@@ -164,3 +164,19 @@ def _exec(project: Project, sql: str) -> None:
     """Run a statement on the warehouse through Mason (no second connection to keep open)."""
     project.write({"macros/exec_sql.sql": "{% macro exec_sql(sql) %}{% do run_query(sql) %}{% endmacro %}"})
     project.run("run-operation", "exec_sql", "--args", json.dumps({"sql": sql}))
+
+
+def test_an_unfiltered_upstream_adds_each_row_once(tmp_path: object, warehouse: Warehouse) -> None:
+    """A model reading an upstream without event_time gets every row in every batch's query; as in dbt, the
+    first batch creates the table from all of them and later batches write only their window."""
+    files = _files(warehouse)
+    files["models/stg_events.sql"] = "{{ config(materialized='view') }}\nselect id, ts, amount from {{ ref('raw_events') }}"
+    project = Project(tmp_path / "mbu", warehouse, files)  # type: ignore[operator]
+    project.run("seed")
+    window = ("--event-time-start", M[-3].strftime("%Y-%m-%d"), "--event-time-end", M[0].strftime("%Y-%m-%d"))
+    first = project.run("run", *window)
+    assert len(_batches(first, "successful")) == 3
+    assert _ids(project) == [1, 2, 3, 4, 5, 6]  # the first batch's rows: all of them, once
+    project.run("run", "-s", "monthly", "--event-time-start", M[-2].strftime("%Y-%m-%d"),
+                "--event-time-end", M[-1].strftime("%Y-%m-%d"))
+    assert _ids(project) == [1, 2, 3, 4, 5, 6]

@@ -239,6 +239,7 @@ class MicrobatchRun:
             if hooks[0]:
                 self.run_hooks("pre", True)
             self.execute(f"create temporary table {tmp.render()} as (\n{body}\n)")
+            window = ""
             if replace:
                 existing = adapter.get_relation(self.relation.database, self.relation.schema or "",
                                                 self.relation.identifier or "")
@@ -247,10 +248,14 @@ class MicrobatchRun:
                 self.execute(f"create table {target} as select * from {tmp.render()}")
                 self.execute(f"delete from {ledger.render()} where model_id = {_lit(self.node.unique_id)}")
             else:
-                self.execute(f"delete from {target} where {et} >= {start} and {et} < {end}")
+                # the first batch creates the table from whatever its query returns, as dbt does; later ones
+                # write only their window: a query that ignores it (an unfiltered upstream) must not add
+                # its other rows once per batch
+                window = f" where {et} >= {start} and {et} < {end}"
+                self.execute(f"delete from {target}{window}")
                 cols = ", ".join(adapter.quote(c.name) for c in adapter.get_columns(tmp))
-                self.execute(f"insert into {target} ({cols}) select {cols} from {tmp.render()}")
-            _, table = self.execute(f"select count(*) from {tmp.render()}", fetch=True)
+                self.execute(f"insert into {target} ({cols}) select {cols} from {tmp.render()}{window}")
+            _, table = self.execute(f"select count(*) from {tmp.render()}{window}", fetch=True)
             count = int(table.rows[0][0]) if table is not None and table.rows else 0
             self.execute(f"delete from {ledger.render()} where model_id = {_lit(self.node.unique_id)} "
                          f"and batch_start = {start}")

@@ -143,12 +143,14 @@ class SparkMicrobatch:
         run, adapter = self.run, self.run.adapter
         target = run.relation.incorporate(type="table")
         ctx = BuildContext(adapter, run.node, sql, target, replace, run.run_hooks, run.record_sql)
-        staged = _sibling(target, "__dbt_batch")
+        staged = first = _sibling(target, "__dbt_batch")
         if hooks[0]:
             run.run_hooks("pre", True)
         _drop(ctx, staged)  # left by a run that was killed half way
         try:
             self._execute(create_table_sql(staged, TableConfig(), clean_sql(sql)))
+            if not replace:  # later batches write only their window (see mason.execute.microbatch)
+                staged = self._within_window(ctx, cfg, batch, staged)
             _, counted = self._execute(f"select count(*) from {staged.render()}", fetch=True)
             count = int(counted.rows[0][0]) if counted is not None and counted.rows else 0
             if not self.native:
@@ -165,10 +167,23 @@ class SparkMicrobatch:
             if hooks[1]:
                 run.run_hooks("post", True)
         finally:
-            _drop_quietly(ctx, staged)
-            adapter.cache.drop(staged)
+            for leftover in (first, staged) if staged is not first else (first,):
+                _drop_quietly(ctx, leftover)
+                adapter.cache.drop(leftover)
         adapter.cache.add(target)
         return count
+
+    def _within_window(self, ctx: BuildContext, cfg: MicrobatchConfig, batch: Batch, staged: Relation) -> Relation:
+        """The staged rows, or when the query returned rows outside the batch's window (an upstream it does
+        not filter), a second staging table with only those inside."""
+        inside, outside = self._window(cfg, batch)
+        _, found = self._execute(f"select count(*) from {staged.render()} where {outside}", fetch=True)
+        if not (found is not None and found.rows and int(found.rows[0][0])):
+            return staged
+        windowed = _sibling(ctx.relation, "__dbt_batchw")
+        _drop(ctx, windowed)
+        self._execute(create_table_sql(windowed, TableConfig(), f"select * from {staged.render()} where {inside}"))
+        return windowed
 
     def _check_partition_columns(self, staged: Relation) -> None:
         have = {c.name.lower() for c in self.run.adapter.get_columns(staged)}
