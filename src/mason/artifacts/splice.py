@@ -25,7 +25,7 @@ from typing import Any
 
 from mason.artifacts import writer
 
-FORMAT = 1
+FORMAT = 2
 
 
 def offsets_path(path: Path) -> Path:
@@ -123,10 +123,15 @@ def _replacing(path: Path) -> Iterator[int]:
         raise
 
 
+def _digest(ids: list[str]) -> str:
+    """The entries' ids in order, as a digest: cheaper to check than a stored list is to load."""
+    return hashlib.sha1("\0".join(ids).encode("utf-8")).hexdigest()
+
+
 def _save_offsets(path: Path, key: str, secrets_key: str, body: tuple[int, int], ids: list[str],
                   starts: array, ends: array) -> None:
     st = path.stat()
-    record = (FORMAT, st.st_size, st.st_mtime_ns, key, secrets_key, body, ids, starts, ends)
+    record = (FORMAT, st.st_size, st.st_mtime_ns, key, secrets_key, body, _digest(ids), starts, ends)
     writer.write_bytes(offsets_path(path), pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -152,9 +157,10 @@ def patch_indexed(path: Path, data: dict[str, Any], key: str, order: list[str]) 
     found = _load_offsets(path, key, secrets_key)
     if found is None:
         return False
-    (body_start, body_end), ids, starts, ends = found
-    if ids != order:
+    (body_start, body_end), digest, starts, ends = found
+    if digest != _digest(order) or len(starts) != len(order):
         return False
+    ids = order
     position = {entry_id: i for i, entry_id in enumerate(ids)}
     enc = _encoder()
     changed: list[tuple[int, bytes]] = []

@@ -224,6 +224,8 @@ def _fqn_matcher(value: str) -> Callable[[Any], bool]:
     eq: Callable[[str, str], bool] = (
         fnmatch.fnmatchcase if any(ch in value for ch in "*?[") else operator.eq)
 
+    plain = n == 1 and eq is operator.eq  # a bare name: it can only match as one of the fqn's parts
+
     def match(node: Any) -> bool:
         if node.resource_type == "source":
             return False
@@ -231,6 +233,8 @@ def _fqn_matcher(value: str) -> Callable[[Any], bool]:
             return True
         fqn = node.fqn
         version = getattr(node, "version", None)
+        if plain and version is None and value not in fqn:  # most nodes: decided by one C-level scan
+            return False
         if version is not None:
             name = fqn[-2]
             if n == 1 and value in (name, f"{name}_v{version}"):

@@ -125,15 +125,16 @@ def _index_path(path: Path) -> Path:
     return path.with_name(path.name + ".index")
 
 
-def _read_index(handle: Any) -> tuple[Any, LazyNodes, Any, dict[str, str]] | None:
-    """(slim manifest without nodes, its nodes, properties, file_nodes) from an open index file."""
+def _read_index(handle: Any, properties: bool = True) -> tuple[Any, LazyNodes, Any, dict[str, str]] | None:
+    """(slim manifest without nodes, its nodes, properties, file_nodes) from an open index file; without
+    `properties` (selecting and listing need neither) the last two are left unread (None, {})."""
     if pickle.load(handle) != (FORMAT, __version__):
         return None
     slim = pickle.load(handle)
     order, groups, eager = pickle.load(handle)
     tests = pickle.load(handle)
-    properties, file_nodes = pickle.load(handle)
-    return slim, LazyNodes(order, eager, tests, groups), properties, file_nodes
+    props, file_nodes = pickle.load(handle) if properties else (None, {})
+    return slim, LazyNodes(order, eager, tests, groups), props, file_nodes
 
 
 def _write_index(handle: Any, cache: ParseCache) -> None:
@@ -158,7 +159,7 @@ def load_index(path: Path) -> Any:
     """The manifest with SlimNode nodes (see mason.nodes.slim), as of the last parse; None if missing."""
     try:
         with read_lock(_lock_path(path)), _index_path(path).open("rb") as handle:
-            found = _read_index(handle)
+            found = _read_index(handle, properties=False)
     except _INDEX_ERRORS:
         return None
     if found is None:
