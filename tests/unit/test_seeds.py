@@ -345,3 +345,17 @@ def test_values_past_the_inference_sample_count(adapter: DuckDBAdapter, tmp_path
                                        ["bools", "BOOLEAN"]]
     last = _rows(adapter, "late")[-1]
     assert (last[0], last[1], str(last[2]), last[3], last[4]) == ("abc", 2.5, "2020-01-02", 9000000000, False)
+
+
+def test_fully_typed_seed_read_directly_gives_what_the_careful_way_gives(adapter: DuckDBAdapter,
+                                                                          tmp_path: Path) -> None:
+    """Every column typed: the CSV reader parses straight into the types; where it could differ (text
+    holding blanks or spaced NULL spellings, padded numbers) the careful load decides."""
+    types = {"id": "integer", "note": "varchar", "day": "date"}
+    clean = _write(tmp_path / "clean.csv", "id,note,day\n1,a,2024-01-02\n2,NULL,\n3,,2024-01-03\n")
+    _load(adapter, "clean", clean, column_types=types)
+    assert _rows(adapter, "clean") == [(1, "a", date(2024, 1, 2)), (2, None, None), (3, None, date(2024, 1, 3))]
+    odd = _write(tmp_path / "odd.csv", "id,note,day\n 4 , null ,2024-01-02\n5,   ,\n6,nUlL,2024-01-04\n")
+    _load(adapter, "odd", odd, column_types=types)
+    assert _rows(adapter, "odd") == [(4, None, date(2024, 1, 2)), (5, None, None), (6, None, date(2024, 1, 4))]
+    assert _types(adapter, "odd") == [["id", "INTEGER"], ["note", "VARCHAR"], ["day", "DATE"]]

@@ -91,3 +91,12 @@ def test_a_deferred_write_runs_before_anything_reads_under_the_lock(tmp_path: Pa
     assert done == []  # not yet: the command has not exited or read
     with background.read_lock(lock):
         assert done == ["written"]
+
+
+def test_a_patch_needs_the_same_kind_of_content(tmp_path: Path) -> None:
+    """manifest.json written with compiled code is not patched by a parse (which writes parsed nodes)."""
+    path = tmp_path / "manifest.json"
+    splice.write_indexed(path, _data(NODES), "nodes", "compiled")
+    assert not splice.patch_indexed(path, _data({"model.p.m1": {}}), "nodes", list(NODES), "parsed")
+    splice.write_indexed(path, _data(NODES), "nodes", "parsed")
+    assert splice.patch_indexed(path, _data({"model.p.m1": {}}), "nodes", list(NODES), "parsed")

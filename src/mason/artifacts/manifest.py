@@ -342,11 +342,12 @@ def _group_map(manifest: Manifest) -> dict[str, list[str]]:
     return out
 
 
-def write_manifest(path: Path, manifest_data: dict[str, Any]) -> None:
-    """Write manifest.json, and beside it where each node's entry lies in the file (see `patch_manifest`)."""
+def write_manifest(path: Path, manifest_data: dict[str, Any], compiled: bool = False) -> None:
+    """Write manifest.json, and beside it where each node's entry lies in the file (see `patch_manifest`).
+    `compiled`: some entries carry compiled code (a patch, which writes parsed nodes, must not keep them)."""
     from mason.artifacts import splice
 
-    splice.write_indexed(path, manifest_data, "nodes")
+    splice.write_indexed(path, manifest_data, "nodes", "compiled" if compiled else "parsed")
 
 
 def patch_manifest(path: Path, manifest_data: dict[str, Any], order: list[str]) -> bool:
@@ -356,4 +357,4 @@ def patch_manifest(path: Path, manifest_data: dict[str, Any], order: list[str]) 
     write it whole. After a partial re-parse of a 10,000-model project this avoids re-encoding 70 MB."""
     from mason.artifacts import splice
 
-    return splice.patch_indexed(path, manifest_data, "nodes", order)
+    return splice.patch_indexed(path, manifest_data, "nodes", order, "parsed")

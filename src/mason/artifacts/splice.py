@@ -25,7 +25,7 @@ from typing import Any
 
 from mason.artifacts import writer
 
-FORMAT = 2
+FORMAT = 3
 
 
 def offsets_path(path: Path) -> Path:
@@ -52,8 +52,9 @@ def _encoder() -> Any:
     return msgspec.json.Encoder(enc_hook=writer._default)
 
 
-def write_indexed(path: Path, data: dict[str, Any], key: str) -> None:
-    """Write `data` as JSON to `path` (atomically) and the offsets of the entries of `data[key]`."""
+def write_indexed(path: Path, data: dict[str, Any], key: str, tag: str = "") -> None:
+    """Write `data` as JSON to `path` (atomically) and the offsets of the entries of `data[key]`; a patch
+    must name the same `tag` (what kind of content the entries hold)."""
     enc = _encoder()
     secrets, secrets_key = _secrets()
     out: list[bytes] = [b"{"]
@@ -88,7 +89,7 @@ def write_indexed(path: Path, data: dict[str, Any], key: str) -> None:
         pos += 1
     out.append(b"}")
     _write_parts(path, out)
-    _save_offsets(path, key, secrets_key, body, ids, starts, ends)
+    _save_offsets(path, key + tag, secrets_key, body, ids, starts, ends)
 
 
 def _write_parts(path: Path, parts: list[bytes]) -> None:
@@ -149,12 +150,12 @@ def _load_offsets(path: Path, key: str, secrets_key: str) -> tuple[Any, ...] | N
     return body, ids, starts, ends
 
 
-def patch_indexed(path: Path, data: dict[str, Any], key: str, order: list[str]) -> bool:
+def patch_indexed(path: Path, data: dict[str, Any], key: str, order: list[str], tag: str = "") -> bool:
     """Rewrite `path` with `data`, whose `key` section holds only the entries that changed; every other
     entry is copied from the file as it is. `order` is the full section's ids, which must be those the
     file was written with. False, with nothing written, when the file or its offsets do not match."""
     secrets, secrets_key = _secrets()
-    found = _load_offsets(path, key, secrets_key)
+    found = _load_offsets(path, key + tag, secrets_key)
     if found is None:
         return False
     (body_start, body_end), digest, starts, ends = found
@@ -203,7 +204,7 @@ def patch_indexed(path: Path, data: dict[str, Any], key: str, order: list[str]) 
             _write(fd, tail)
         finally:
             os.close(src)
-    _save_offsets(path, key, secrets_key, new_body, ids, new_starts, new_ends)
+    _save_offsets(path, key + tag, secrets_key, new_body, ids, new_starts, new_ends)
     return True
 
 

@@ -54,10 +54,12 @@ def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[s
 
     target_dir = parsed.loaded.target_dir
     manifest = parsed.manifest
-    if not compiled and parsed.patched is not None:
-        needed = set(parsed.patched) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
+    # nothing compiled and the nodes as last written (unchanged, or a few re-parsed): patch manifest.json
+    changed = parsed.patched if parsed.patched is not None else frozenset() if parsed.unchanged else None
+    if not compiled and changed is not None:
+        needed = set(changed) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
         data = manifest_dict(manifest, relation_names(parsed, needed), session.invocation_id, session.started_at,
-                             dict(session.env), None, parsed.loaded.target.context(), only=parsed.patched)
+                             dict(session.env), None, parsed.loaded.target.context(), only=changed)
         if patch_manifest(target_dir / "manifest.json", data, list(manifest.nodes)):
             write_json(target_dir / "semantic_manifest.json", semantic_manifest(manifest))
             return
@@ -66,7 +68,7 @@ def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[s
         manifest = parsed.manifest
     data = manifest_dict(manifest, relation_names(parsed), session.invocation_id, session.started_at,
                          dict(session.env), compiled, parsed.loaded.target.context())
-    write_manifest(target_dir / "manifest.json", data)
+    write_manifest(target_dir / "manifest.json", data, compiled=bool(compiled))
     write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
 
 

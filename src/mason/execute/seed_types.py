@@ -28,6 +28,7 @@ ISO_DATETIME = "iso_datetime"
 BOOLEAN = "boolean"
 TEXT = "text"
 OVERRIDE = "override"  # the column's type comes from the seed's column_types config
+DIRECT = "direct"  # a configured type the CSV reader parsed the values into itself (see seeds._direct)
 
 INFERENCE_ORDER: tuple[str, ...] = (INTEGER, INTEGRAL, NUMBER, DATE, DATETIME, ISO_DATETIME, BOOLEAN, TEXT)
 

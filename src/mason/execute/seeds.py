@@ -81,6 +81,23 @@ class DuckDBSeedSQL:
         adapter.execute(self.create_stage(stage, csv_path, header, delimiter))
         return None
 
+    # A seed whose every column has a configured type is read by the CSV reader straight into those types,
+    # the NULL spellings given to it (see _direct); VIEW_STAGE is the careful way when that is in doubt.
+    DIRECT_TYPED = True
+    NULL_CASES = tuple(sorted({"".join(ch.upper() if (i >> k) & 1 else ch for k, ch in enumerate("null"))
+                               for i in range(16)}))
+
+    def create_typed_view(self, stage: str, csv_path: Path, header: Sequence[str], types: dict[str, str],
+                          delimiter: str) -> str:
+        cols = ", ".join(f"{_lit(name)}: {_lit(types[name])}" for name in header)
+        nulls = ", ".join(_lit(s) for s in ("", *self.NULL_CASES))
+        return (
+            f"create temp view {stage} as select * from read_csv({_lit(str(csv_path))}, "
+            f"auto_detect = false, header = true, delim = {_lit(delimiter)}, quote = '\"', escape = '\"', "
+            f"comment = '', skip = 0, strict_mode = true, null_padding = false, ignore_errors = false, "
+            f"nullstr = [{nulls}], columns = {{{cols}}})"
+        )
+
     def create_stage_view(self, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> str:
         """The file as a view: for a seed whose every column has a configured type, read in one pass."""
         return self.create_stage(stage, csv_path, header, delimiter).replace(
@@ -195,6 +212,8 @@ class DuckDBSeedSQL:
         nulls = ", ".join(_lit(s) for s in st.NULL_SPELLINGS)
         raw = f"(case when lower(trim({q})) in ({nulls}) then null else {q} end)"
         t = f"trim({raw})"
+        if col.kind == st.DIRECT:
+            return q
         if col.kind in (st.INTEGER, st.INTEGRAL):  # DuckDB reads '100.00' and '1e3' as integers exactly
             return f"cast({t} as {col.sql_type})"
         if col.kind == st.NUMBER:
@@ -297,21 +316,29 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
         except DatabaseError as exc:
             raise _csv_error(exc, csv_path, label, sql.CSV_ERROR_LINE) from exc
 
-        def write(columns: list[_Column], explain: bool) -> None:
+        def write(columns: list[_Column], explain: bool, source: str | None = None,
+                  check: Callable[[], None] = lambda: None) -> None:
             existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
             if existing is not None and not full_refresh and existing.type != "view":
-                _reload(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
-                        quote_columns, explain=explain,
-                        after=lambda: ops.apply_grants(adapter, adapter.execute, node, relation, replaced=False))
+                def after_reload() -> None:
+                    check()
+                    ops.apply_grants(adapter, adapter.execute, node, relation, replaced=False)
+
+                _reload(adapter, sql, relation, existing, columns, source or stage, empty, csv_path, delimiter,
+                        label, quote_columns, explain=explain, after=after_reload)
             else:
-                _create(adapter, sql, relation, existing, columns, stage, empty, csv_path, delimiter, label,
-                        quote_columns, explain=explain,
-                        after=lambda: ops.after_build(adapter, adapter.execute, node, relation, "table",
-                                                      created=True, replaced=True))
+                def after_create() -> None:
+                    check()
+                    ops.after_build(adapter, adapter.execute, node, relation, "table", created=True, replaced=True)
+
+                _create(adapter, sql, relation, existing, columns, source or stage, empty, csv_path, delimiter,
+                        label, quote_columns, explain=explain, after=after_create)
 
         done = False
         if as_view:  # nothing to infer
-            write([_Column(name, st.OVERRIDE, overrides[name]) for name in header], explain=True)
+            if not (sql.DIRECT_TYPED and _direct(adapter, sql, relation, header, overrides, csv_path, delimiter,
+                                                 write)):
+                write([_Column(name, st.OVERRIDE, overrides[name]) for name in header], explain=True)
             rows, done = 0, True
             if not empty:
                 _, counted = adapter.execute(sql.count_rows(relation), fetch=True)
@@ -524,6 +551,39 @@ def _csv_error(exc: DatabaseError, csv_path: Path, label: str, line_re: re.Patte
 
 
 _VIEW_MARK = "mason_seed_view_"
+_TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR")
+
+
+def _direct(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, header: list[str], types: dict[str, str],
+            csv_path: Path, delimiter: str, write: Callable[..., None]) -> bool:
+    """Load a seed whose every column has a configured type with the CSV reader parsing the values into
+    those types itself: half the time of casting text with each value checked for NULL spellings (0.5 s
+    per million rows). On any doubt (a value the reader refuses, a text column holding blanks or a spaced
+    spelling of NULL it kept as text) the load is rolled back and False returned: the careful way decides,
+    and explains any error."""
+    view = sql.quote(f"{_VIEW_MARK}{uuid.uuid4().hex[:16]}")
+
+    def same_as_careful() -> None:
+        text = [c.name for c in adapter.get_columns(relation) if c.data_type.upper().startswith(_TEXT_TYPES)]
+        if not text:
+            return
+        cond = " or ".join(f"trim({sql.quote(n)}) = '' or lower(trim({sql.quote(n)})) = 'null'" for n in text)
+        _, found = adapter.execute(f"select count(*) from {relation.render()} where {cond}", fetch=True)
+        if found is not None and found.rows and int(found.rows[0][0]):
+            raise DatabaseError("text values the careful load reads as NULL")
+
+    try:
+        adapter.execute(sql.create_typed_view(view, csv_path, header, types, delimiter))
+        write([_Column(name, st.DIRECT, types[name]) for name in header], explain=False, source=view,
+              check=same_as_careful)
+        return True
+    except DatabaseError:
+        return False
+    finally:
+        try:
+            adapter.execute(sql.drop_stage_view(view))
+        except DatabaseError:
+            pass
 
 
 def _stage_readable(adapter: Any, stage: str) -> DatabaseError | None:
