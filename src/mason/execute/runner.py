@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import sys
 import threading
@@ -305,6 +306,7 @@ class Runner:
         index_of = {uid: i + 1 for i, uid in enumerate(plan.order)}
         remaining = {uid: len(plan.deps[uid]) for uid in plan.order}
         skipped: dict[str, str] = {}
+        # a heap: the shallowest ready node first (then plan order); thousands can be ready at once
         ready = sorted((plan.depth[uid], index_of[uid], uid) for uid, n in remaining.items() if n == 0)
         running: dict[Future[Any], str] = {}
         started: dict[str, str] = {}
@@ -361,7 +363,7 @@ class Runner:
         try:
             while ready or running:
                 while ready and len(running) < threads and not stop:
-                    _, _, uid = ready.pop(0)
+                    _, _, uid = heapq.heappop(ready)
                     if uid in skipped:
                         self._skip(uid, skipped[uid], index_of[uid], total)
                         self._release(uid, plan, remaining, ready, index_of)
@@ -404,8 +406,7 @@ class Runner:
         for child in plan.dependents.get(uid, ()):
             remaining[child] -= 1
             if remaining[child] == 0:
-                ready.append((plan.depth[child], index_of[child], child))
-        ready.sort()
+                heapq.heappush(ready, (plan.depth[child], index_of[child], child))
 
     def _skip(self, uid: str, cause: str, index: int, total: int) -> None:
         node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
