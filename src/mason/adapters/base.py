@@ -132,8 +132,10 @@ class CachedRelations:
         return self._make(database, schema, identifier, type)  # type: ignore[no-any-return]
 
     def get_relation(self, database: str | None, schema: str, identifier: str) -> Relation | None:
-        self.list_relations(database, schema)
-        entry = self.cache.get_schema(database, schema) or {}
+        entry = self.cache.get_schema(database, schema)
+        if entry is None:  # not listed yet (listing a cached schema copies it: O(relations) per lookup)
+            self.list_relations(database, schema)
+            entry = self.cache.get_schema(database, schema) or {}
         return entry.get(identifier.lower())
 
 
