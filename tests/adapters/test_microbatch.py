@@ -53,14 +53,21 @@ def _layout(warehouse: Warehouse) -> dict[str, str]:
     return SPARK_PARTITION if warehouse.name == "spark" else {"config": "", "extra": ""}
 
 
-def _files(warehouse: Warehouse, fail: bool = False) -> dict[str, str]:
-    layout = _layout(warehouse)
+def source_files() -> dict[str, str]:
+    """The events seed and a staging view declaring event_time, for the microbatch models to read."""
     return {
         "seeds/raw_events.csv": _events(),
         "seeds/schema.yml": "version: 2\nseeds:\n  - name: raw_events\n    config:\n      column_types:\n"
                             "        id: integer\n        ts: timestamp\n        amount: integer\n",
         "models/stg_events.sql": "{{ config(materialized='view', event_time='ts') }}\n"
                                  "select id, ts, amount from {{ ref('raw_events') }}",
+    }
+
+
+def _files(warehouse: Warehouse, fail: bool = False) -> dict[str, str]:
+    layout = _layout(warehouse)
+    return {
+        **source_files(),
         "models/monthly.sql": MONTHLY.format(begin=BEGIN, fail=FAIL_IF.format(**layout) if fail else "",
                                              end="{% endif %}" if fail else "", **layout),
     }

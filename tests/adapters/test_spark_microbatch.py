@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from .conftest import Project, SparkWarehouse, model
-from .test_microbatch import BEGIN, M, _day, _events
+from .test_microbatch import BEGIN, M, _day, _events, source_files
 from .test_spark import partition_columns
 
 MICROBATCH = ("materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='month', "
@@ -30,11 +30,7 @@ def _model(partition_by: str, extra: str) -> str:
 
 def _files() -> dict[str, str]:
     return {
-        "seeds/raw_events.csv": _events(),
-        "seeds/schema.yml": "version: 2\nseeds:\n  - name: raw_events\n    config:\n      column_types:\n"
-                            "        id: integer\n        ts: timestamp\n        amount: integer\n",
-        "models/stg_events.sql": "{{ config(materialized='view', event_time='ts') }}\n"
-                                 "select id, ts, amount from {{ ref('raw_events') }}",
+        **source_files(),
         # a partition per batch
         "models/by_month.sql": _model("ts_month", "cast(date_trunc('month', ts) as date) as ts_month"),
         # partitions across batches: a batch rewrites its partitions with their rows of other months carried over

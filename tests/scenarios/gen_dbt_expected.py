@@ -23,24 +23,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
+from tests.e2e.gen_dbt_expectations import DEFAULT_VENV, ensure_venv, log  # noqa: E402
 from tests.scenarios import harness  # noqa: E402
-
-DEFAULT_VENV = Path(os.path.expanduser("~/.cache/mason-ref/dbt111"))
-DBT_REQUIREMENTS = ["dbt-core==1.11.*", "dbt-duckdb"]
-
-
-def log(msg: str) -> None:
-    print(f"[gen] {msg}", file=sys.stderr, flush=True)
-
-
-def ensure_venv(venv: Path) -> Path:
-    """The venv's dbt executable, creating the venv first if needed."""
-    dbt = venv / "bin" / "dbt"
-    if not dbt.exists():
-        log(f"creating venv {venv}")
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *DBT_REQUIREMENTS], check=True)
-    return dbt
 
 
 def versions(venv: Path) -> dict[str, str]:
