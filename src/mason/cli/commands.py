@@ -26,8 +26,8 @@ def _echo(text: str) -> None:
     click.echo(text)
 
 
-def parse_and_write(session: Any, light: bool = False) -> api.Parsed:
-    parsed = api.parse(session, light=light)
+def parse_and_write(session: Any, light: bool = False, prepared: api.Prepared | None = None) -> api.Parsed:
+    parsed = api.parse(session, light=light, prepared=prepared)
     register_secrets(parsed.loaded.target.secrets)
     if not (parsed.unchanged and (parsed.loaded.target_dir / "manifest.json").is_file()):
         write_artifacts(session, parsed)
@@ -76,12 +76,13 @@ def parse(session: Any) -> int:
     import time
 
     start = time.perf_counter()
-    if api.parse_is_current(session):
+    prepared = api.prepare(session)
+    if api.parse_is_current(session, prepared):
         if not session.flags.quiet:
             _echo(f"Nothing changed since the last parse; target/manifest.json is current "
                   f"({time.perf_counter() - start:.2f}s)")
         return 0
-    parsed = parse_and_write(session, light=True)
+    parsed = parse_and_write(session, light=True, prepared=prepared)
     n = len(parsed.manifest.nodes)
     if not session.flags.quiet:
         _echo(f"Parsed {n} nodes, {len(parsed.manifest.sources)} sources and {len(parsed.manifest.macros)} macros "

@@ -92,6 +92,10 @@ def is_current(path: Path, key: str, states: dict[str, tuple[int, int]], env: An
             and all(env.get(k) == v for k, v in env_used.items()))
 
 
+# what reading a cache or index file written by another version (or cut short) can raise
+_READ_ERRORS = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError)
+
+
 def load(path: Path) -> ParseCache | None:
     with read_lock(_lock_path(path)):
         return _load_unlocked(path)
@@ -104,7 +108,7 @@ def _load_unlocked(path: Path) -> ParseCache | None:
             if header != (FORMAT, __version__):
                 return None
             cache = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+    except _READ_ERRORS:
         return None
     return cache if isinstance(cache, ParseCache) else None
 
@@ -152,15 +156,12 @@ def _write_index(handle: Any, cache: ParseCache) -> None:
     dump((cache.properties, cache.file_nodes), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-_INDEX_ERRORS = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError)
-
-
 def load_index(path: Path) -> Any:
     """The manifest with SlimNode nodes (see mason.nodes.slim), as of the last parse; None if missing."""
     try:
         with read_lock(_lock_path(path)), _index_path(path).open("rb") as handle:
             found = _read_index(handle, properties=False)
-    except _INDEX_ERRORS:
+    except _READ_ERRORS:
         return None
     if found is None:
         return None
@@ -180,7 +181,7 @@ def load_light(path: Path) -> ParseCache | None:
                 return None
             with _index_path(path).open("rb") as handle:
                 found = _read_index(handle)
-    except _INDEX_ERRORS:
+    except _READ_ERRORS:
         return None
     if found is None:
         return None
