@@ -74,6 +74,21 @@ def _error(node: Node, message: str, hint: str | None = None) -> CompileError:
     return CompileError(f"snapshot '{node.name}' ({where}): {message}", span=Span(where), hint=hint)
 
 
+def hard_deletes_mode(hard: Any, legacy: Any) -> str:
+    """What happens to rows gone from the source, as dbt decides it: `hard_deletes` (ignore, invalidate or
+    new_record; ignore when unset), or the older `invalidate_hard_deletes: true` (invalidate). Setting both
+    is an error whatever their values, as in dbt. Used by snapshots and by the Jinja adapter API."""
+    if hard is not None and legacy is not None:
+        raise CompileError("invalidate_hard_deletes and hard_deletes are both set",
+                           hint="remove the legacy invalidate_hard_deletes setting")
+    if hard in (None, ""):
+        return "invalidate" if legacy else "ignore"
+    mode = str(hard).lower()
+    if mode not in HARD_DELETE_MODES:
+        raise CompileError(f"unknown hard_deletes value {mode!r}", hint="use one of 'ignore', 'invalidate' or 'new_record'")
+    return mode
+
+
 def snapshot_config(node: Node) -> SnapshotConfig:
     """Read and validate the node's snapshot config; raises CompileError on anything unusable."""
     cfg = node.config or {}
@@ -121,16 +136,10 @@ def snapshot_config(node: Node) -> SnapshotConfig:
         else:
             raise _error(node, f"check_cols must be 'all' or a list of columns, not {raw_cols!r}")
 
-    hard = cfg.get("hard_deletes")
-    if hard is not None and cfg.get("invalidate_hard_deletes") is not None:  # dbt refuses both, whatever values
-        raise _error(node, "invalidate_hard_deletes and hard_deletes are both set",
-                     hint="remove the legacy invalidate_hard_deletes setting")
-    hard = str(hard).lower() if hard not in (None, "") else "ignore"
-    if hard not in HARD_DELETE_MODES:
-        raise _error(node, f"unknown hard_deletes value {hard!r}",
-                     hint="use one of 'ignore', 'invalidate' or 'new_record'")
-    if cfg.get("invalidate_hard_deletes"):
-        hard = "invalidate"
+    try:
+        hard = hard_deletes_mode(cfg.get("hard_deletes"), cfg.get("invalidate_hard_deletes"))
+    except CompileError as exc:
+        raise _error(node, exc.message, hint=exc.hint) from None
 
     current = cfg.get("dbt_valid_to_current")
     current = str(current) if current not in (None, "") else None

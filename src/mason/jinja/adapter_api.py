@@ -225,14 +225,10 @@ class JinjaAdapter:
         return found
 
     def get_hard_deletes_behavior(self, config: Any) -> str:
+        from mason.execute.snapshots import hard_deletes_mode
+
         get = config.get if hasattr(config, "get") else (lambda k, d=None: d)
-        value = get("hard_deletes", None)
-        if value is not None and get("invalidate_hard_deletes", None) is not None:
-            raise CompileError("invalidate_hard_deletes and hard_deletes are both set on this snapshot",
-                               hint="remove the legacy invalidate_hard_deletes setting")
-        if value:
-            return str(value)
-        return "invalidate" if get("invalidate_hard_deletes", False) else "ignore"
+        return hard_deletes_mode(get("hard_deletes", None), get("invalidate_hard_deletes", None))
 
     def valid_snapshot_target(self, relation: Relation, column_names: Any = None) -> str:
         return ""
