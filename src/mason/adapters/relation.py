@@ -169,8 +169,9 @@ class Relation:
         return {"database": self.database, "schema": self.schema, "identifier": self.identifier, "type": self.type}
 
 
-def relation_factory(adapter_type: str, quoting: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    """A function making relations with the adapter's quoting and include policies."""
+def relation_factory(adapter_type: str, quoting: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]
+                     cls: type[Relation] = Relation):
+    """A function making relations (of `cls`) with the adapter's quoting and include policies."""
     quoting = quoting or {}
     if adapter_type == "spark":
         qp = Policy(False, False, False).updated(**quoting)
@@ -185,7 +186,7 @@ def relation_factory(adapter_type: str, quoting: dict[str, Any] | None = None): 
 
     def create(database: str | None = None, schema: str | None = None, identifier: str | None = None,
                type: str | None = None, **kwargs: Any) -> Relation:
-        rel = Relation(database if adapter_type != "spark" else None, schema, identifier, type, qc, qp, ip,
+        rel = cls(database if adapter_type != "spark" else None, schema, identifier, type, qc, qp, ip,
                        subquery_alias=alias)
         if kwargs.get("quote_policy") or kwargs.get("include_policy"):
             rel = rel.incorporate(**kwargs)

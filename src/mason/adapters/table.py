@@ -78,6 +78,21 @@ class Columns(tuple):  # type: ignore[type-arg]
     def keys(self) -> list[str]:
         return [c.name for c in self]
 
+    def values(self) -> tuple[TableColumn, ...]:
+        return tuple(self)
+
+    def items(self) -> list[tuple[str, TableColumn]]:
+        return [(c.name, c) for c in self]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def dict(self) -> dict[str, TableColumn]:
+        return {c.name: c for c in self}
+
 
 class Table:
     def __init__(self, column_names: Sequence[str], rows: Sequence[Sequence[Any]],

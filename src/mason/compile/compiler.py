@@ -20,11 +20,10 @@ from mason.jinja.macros import MacroIndex, MacroRuntime
 from mason.jinja.runtime_context import ContextFactory, StatementResults
 from mason.memory import resume_collector
 from mason.nodes.nodes import Node, RefCall
+from mason.parse.generic_tests import evaluate_kwargs
 from mason.parse.purity import Purity
 from mason.parse.static import render_static
 
-_REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
-_WHOLE_EXPR = re.compile(r"^\s*{{(.*)}}\s*$", re.S)
 _LEADING_WITH = re.compile(r"^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\b", re.I | re.S)
 
 
@@ -206,24 +205,7 @@ class Compiler:
 
     def _test_kwargs(self, node: Node, runtime: MacroRuntime) -> dict[str, Any]:
         assert node.test_metadata is not None
-
-        def value_of(value: Any) -> Any:
-            if isinstance(value, str):
-                whole = _WHOLE_EXPR.match(value)
-                if whole and "{{" not in whole.group(1):
-                    return runtime.evaluate(whole.group(1).strip(), node.package_name)
-                if "{{" in value or "{%" in value:
-                    return runtime.render(value, f"{node.unique_id}:kwargs", node.package_name)
-                if _REF_EXPR.match(value):
-                    return runtime.evaluate(value.strip(), node.package_name)
-                return value
-            if isinstance(value, list):
-                return [value_of(v) for v in value]
-            if isinstance(value, dict):
-                return {k: value_of(v) for k, v in value.items()}
-            return value
-
-        return {k: value_of(v) for k, v in node.test_metadata.kwargs.items()}
+        return evaluate_kwargs(node.test_metadata.kwargs, runtime, node.package_name, node.unique_id)
 
     def compile_batch(self, node: Node, window: tuple[str, str], batch: dict[str, Any]) -> CompiledNode:
         """A microbatch model's SQL for one batch: refs and sources that declare `event_time` read only

@@ -64,11 +64,17 @@ class JinjaRelation(Relation):
     # `relation.get('metadata', {}).get('type', '').endswith('Relation')`.
     def get(self, key: str, default: Any = None) -> Any:
         if key == "metadata":
-            return {"type": "SparkRelation" if self.quote_char == "`" else "DuckDBRelation"}
+            return {"type": self._class_name()}
         data = self.to_dict()
         if key in data:
             return data[key]
         return getattr(self, key, default) if not key.startswith("_") else default
+
+    def _class_name(self) -> str:
+        """The adapter's relation class name, as dbt reports it in `metadata.type`."""
+        if self.quote_char == "`":
+            return "SparkRelation"
+        return "PostgresRelation" if self.subquery_alias else "DuckDBRelation"
 
     def to_dict(self, omit_none: bool = True) -> dict[str, Any]:
         return {"path": self.path, "type": self.type, "quote_character": self.quote_char,

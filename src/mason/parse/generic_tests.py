@@ -10,6 +10,8 @@ from typing import Any
 from mason.errors import ParseError, Span
 
 _NON_WORD = re.compile(r"[^0-9a-zA-Z_]+")
+_REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
+_WHOLE_EXPR = re.compile(r"^\s*{{(.*)}}\s*$", re.S)
 # Keys of a test entry that are configs (the older top-level style) rather than arguments.
 TEST_CONFIG_KEYS = frozenset(
     {"severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc", "store_failures",
@@ -97,3 +99,27 @@ def _hashable(data: Any) -> Any:
 def test_unique_id(package: str, name: str, metadata: dict[str, Any]) -> str:
     digest = hashlib.md5((name + repr(_hashable(metadata))).encode("utf-8")).hexdigest()
     return f"test.{package}.{name}.{digest[-10:]}"
+
+
+def evaluate_kwargs(kwargs: dict[str, Any], runtime: Any, package: str, name: str) -> dict[str, Any]:
+    """A generic test's keyword arguments as its macro receives them: `{{ expr }}` strings evaluated to
+    their values (relations stay relations), other Jinja rendered, bare `ref(...)`/`source(...)` evaluated;
+    the same at parse time (parse context) and at compile time."""
+
+    def value_of(value: Any) -> Any:
+        if isinstance(value, str):
+            whole = _WHOLE_EXPR.match(value)
+            if whole and "{{" not in whole.group(1):
+                return runtime.evaluate(whole.group(1).strip(), package)
+            if "{{" in value or "{%" in value:
+                return runtime.render(value, f"{name}:kwargs", package)
+            if _REF_EXPR.match(value):
+                return runtime.evaluate(value.strip(), package)
+            return value
+        if isinstance(value, list):
+            return [value_of(v) for v in value]
+        if isinstance(value, dict):
+            return {k: value_of(v) for k, v in value.items()}
+        return value
+
+    return {k: value_of(v) for k, v in kwargs.items()}

@@ -17,6 +17,7 @@ from mason.jinja.environment import MacroException, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
 from mason.jinja.parse_context import Recorder, parse_context
+from mason.jinja.relations import JinjaRelation
 from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import (
@@ -29,7 +30,13 @@ from mason.nodes.nodes import (
 )
 from mason.parse import resources, static
 from mason.parse.files import SourceFile, read_files
-from mason.parse.generic_tests import TestSpec, read_test_entry, synthesize_names, test_unique_id
+from mason.parse.generic_tests import (
+    TestSpec,
+    evaluate_kwargs,
+    read_test_entry,
+    synthesize_names,
+    test_unique_id,
+)
 from mason.parse.macros import parse_docs_file, parse_macro_file
 from mason.parse.naming import Namer
 from mason.parse.properties import Patch, Properties, read_properties
@@ -68,7 +75,7 @@ class ProjectParser:
         self.target = dict(target)
         self.adapter_type = adapter_type
         self.errors: list[MasonError] = []
-        self.make_relation = relation_factory(adapter_type, self.root.config.quoting)
+        self.make_relation = relation_factory(adapter_type, self.root.config.quoting, JinjaRelation)
         self.flags = JinjaFlags(session)
         self.now = time.time()
         self.trees = {
@@ -182,11 +189,16 @@ class ProjectParser:
 
     # ---------------------------------------------------------------- SQL nodes
     def _render_for_parse(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
-                          node_info: dict[str, Any], line_offset: int = 0) -> tuple[Recorder, bool]:
+                          node_info: dict[str, Any], line_offset: int = 0,
+                          test_kwargs: dict[str, Any] | None = None) -> tuple[Recorder, bool]:
         rec = Recorder()
         runtime = self._runtime(package, rec, known, node_info)
         name = f"{package}/{file.original_file_path}"
         try:
+            if test_kwargs is not None:
+                values = evaluate_kwargs(test_kwargs, runtime, package, name)
+                runtime.base["_dbt_generic_test_kwargs"] = values
+                runtime.namespace(package)["_dbt_generic_test_kwargs"] = values
             runtime.render(sql, name, package)
         except MasonError as exc:
             if exc.span is None:
@@ -736,7 +748,15 @@ class ProjectParser:
         unique_id = test_unique_id(package, name, metadata)
         folders = file.folders
         fqn = (package, *folders, name)
-        config, call_dict = self._config("test", "data_tests", package, fqn, spec.config, [])
+        test_config = spec.config
+        macro_configs = self._test_macro_configs(macro, macro_name, spec, kwargs, file, package, fqn, name)
+        if macro_configs:
+            # dbt's order for a generic test: project < the macro's config() < the test's YAML
+            test_config = {}
+            for cfg in macro_configs:
+                merge_into(test_config, cfg)
+            merge_into(test_config, spec.config)
+        config, call_dict = self._config("test", "data_tests", package, fqn, test_config, [])
         config["tags"] = list(dict.fromkeys([*(config.get("tags") or []), *tags]))
         refs, srcs = _refs_in_kwargs(spec.args) if spec.args else ([], [])
         if target_ref is not None:
@@ -772,6 +792,21 @@ class ProjectParser:
             attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
             root_path=str(file.root),
         )
+
+    def _test_macro_configs(self, macro: Macro, macro_name: str, spec: TestSpec, kwargs: dict[str, Any],
+                            file: SourceFile, package: str, fqn: tuple[str, ...], name: str) -> list[dict[str, Any]]:
+        """The configs a generic test's macro sets with `config(...)` when rendered at parse time (as dbt
+        renders every test); only macros that may call `config` are rendered."""
+        if self.purity is None:
+            self.purity = Purity(self._index())
+        if not self.purity.may_configure(macro):
+            return []
+        known, _ = self._config("test", "data_tests", package, fqn, spec.config, [])
+        call = f"{spec.namespace}.{macro_name}" if spec.namespace else macro_name
+        rec, _ = self._render_for_parse(file, f"{{{{ {call}(**_dbt_generic_test_kwargs) }}}}", package, known,
+                                        {"name": name, "resource_type": "test", "package_name": package},
+                                        line_offset=(_find_line(file.text, spec.name) or 1) - 1, test_kwargs=kwargs)
+        return rec.configs
 
     # ---------------------------------------------------------------- other resources
     def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ class Purity:
     def __init__(self, index: MacroIndex) -> None:
         self.index = index
         self._known: dict[str, bool] = {}
+        self._configures: dict[str, bool] = {}
         self._lock = threading.Lock()
 
     def macro_for_call(self, name: str, package: str) -> Macro | None:
@@ -75,6 +76,61 @@ class Purity:
             if other is None or not self._check(other, visiting):
                 return False
         return True
+
+    def may_configure(self, macro: Macro) -> bool:
+        """Whether rendering `macro` may call `config(...)` (itself, through the macros it calls or a
+        dispatch it cannot resolve): a generic test whose macro may must be rendered at parse time, as dbt
+        does, so that the configs it sets (`fail_calc`, `severity`, ...) reach the node."""
+        with self._lock:
+            return self._configures_check(macro, set())
+
+    def _configures_check(self, macro: Macro, visiting: set[str]) -> bool:
+        known = self._configures.get(macro.unique_id)
+        if known is not None:
+            return known
+        if macro.unique_id in visiting:
+            return False
+        visiting.add(macro.unique_id)
+        result = any(callee is None or self._configures_check(callee, visiting)
+                     for callee in self._callees(macro))
+        visiting.discard(macro.unique_id)
+        self._configures[macro.unique_id] = result
+        return result
+
+    def _callees(self, macro: Macro) -> list[Macro | None]:
+        """The macros `macro` may call, by name, `package.name` or a literal dispatch; None stands for a
+        call that may configure (`config` itself, an unparsable body, a dispatch on computed names)."""
+        try:
+            tree = environment().parse(macro.macro_sql)
+        except jinja2.TemplateSyntaxError:
+            return [None]
+        names = meta.find_undeclared_variables(tree)
+        if "config" in names:
+            return [None]
+        out: list[Macro | None] = []
+        for name in names:
+            if name != macro.name and name not in PURE_NAMES:
+                other = self.index.find(name, macro.package_name)
+                if other is not None:
+                    out.append(other)
+        for attr in tree.find_all(nodes.Getattr):
+            if isinstance(attr.node, nodes.Name) and attr.node.name in names and attr.node.name != "adapter":
+                other = self.index.find_in(attr.node.name, attr.attr)
+                if other is not None:
+                    out.append(other)
+        for call in tree.find_all(nodes.Call):
+            func = call.node
+            if not (isinstance(func, nodes.Getattr) and func.attr == "dispatch"
+                    and isinstance(func.node, nodes.Name) and func.node.name == "adapter"):
+                continue
+            literal = [a.value for a in call.args if isinstance(a, nodes.Const)]
+            literal += [k.value.value for k in call.kwargs if isinstance(k.value, nodes.Const)]
+            if len(literal) != len(call.args) + len(call.kwargs) or not literal or not isinstance(literal[0], str):
+                return [None]
+            namespace = literal[1] if len(literal) > 1 and isinstance(literal[1], str) else None
+            out.extend(m for p, n in self.index.dispatch_candidates(literal[0], namespace)
+                       if (m := self.index.find_in(p, n)) is not None)
+        return out
 
     def _dispatch_targets(self, tree: nodes.Template) -> list[Macro] | None:
         uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == "adapter")
