@@ -25,6 +25,7 @@ DEFAULT_VENV = Path(os.path.expanduser("~/.cache/mason-ref/dbt111"))
 
 # The builds each project runs, in order: (label, extra dbt arguments).
 BUILDS = {
+    "pkg_guards": [("run1", [])],
     "pkg_app": [("run1", []), ("run2", ["--vars", "{run_label: second}"]),
                 ("run3", ["--full-refresh", "--select", "log_model", "graph_report", "--vars", "{run_label: third}"])],
 }

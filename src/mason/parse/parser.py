@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
 from mason.jinja.environment import MacroException, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
+from mason.jinja.native import has_jinja, render_native
 from mason.jinja.parse_context import Recorder, parse_context
 from mason.jinja.relations import JinjaRelation
 from mason.nodes.fast import evolve
@@ -89,6 +91,7 @@ class ProjectParser:
         self.env_used: dict[str, str] = {}
         self.warnings: list[str] = []
         self.namer: Namer | None = None
+        self._yaml_ctx: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- macros and docs
     def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
@@ -355,7 +358,7 @@ class ProjectParser:
     def parse(self) -> Manifest:
         macros, macro_files, docs = self._prepare()
         props = Properties()
-        yaml_ctx = self._yaml_context()
+        yaml_ctx = self._yaml_ctx = self._yaml_context()
         for pkg in self.packages:
             cfg = pkg.config
             paths = tuple(dict.fromkeys((*cfg.model_paths, *cfg.seed_paths, *cfg.snapshot_paths,
@@ -720,6 +723,8 @@ class ProjectParser:
         except ParseError as exc:
             exc.span = Span(file.original_file_path, _find_line(file.text, entry))
             raise
+        if any(isinstance(v, str) and has_jinja(v) for k, v in spec.config.items() if k != "where"):
+            spec = replace(spec, config=self._rendered_test_config(spec.config, file, entry))
         assert self.index is not None
         macro_name = f"test_{spec.name}"
         macro = (self.index.find_in(spec.namespace, macro_name) if spec.namespace
@@ -792,6 +797,23 @@ class ProjectParser:
             attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
             root_path=str(file.root),
         )
+
+    def _rendered_test_config(self, config: dict[str, Any], file: SourceFile, entry: Any) -> dict[str, Any]:
+        """A test entry's configs with their Jinja rendered, as dbt renders them when it reads the entry
+        (`enabled: "{{ target.type != 'spark' }}"` is a bool); `where` is rendered when the test runs."""
+        out = {}
+        for key, value in config.items():
+            if key != "where" and isinstance(value, str) and has_jinja(value):
+                try:
+                    value = render_native(value, self._yaml_ctx, file.original_file_path)
+                except MasonError:
+                    raise
+                except Exception as exc:
+                    raise ParseError(f"cannot render the test's {key!r} config: {exc}",
+                                     Span(file.original_file_path, _find_line(file.text, entry)),
+                                     "check the Jinja in this value") from exc
+            out[key] = value
+        return out
 
     def _test_macro_configs(self, macro: Macro, macro_name: str, spec: TestSpec, kwargs: dict[str, Any],
                             file: SourceFile, package: str, fqn: tuple[str, ...], name: str) -> list[dict[str, Any]]:

@@ -13,6 +13,9 @@ Each tool gets its own copy of the checkout (the suite's `packages.yml` usually 
 unique_id; the script prints both tools' counts and every node whose status differs, and exits 1 on any
 difference. `--dbt-results FILE` reuses a run_results.json recorded earlier instead of running dbt-core.
 `--known NODE=REASON` (repeatable) accepts a listed difference (docs/compatibility.md gives the reasons).
+`--package PATH` (repeatable) installs a checkout of a hub package the suite depends on (there is no hub
+here): `dbt_packages/` is then laid out as `deps` would leave it (the suite's `local:` packages and these)
+and `deps` is not run.
 """
 
 from __future__ import annotations
@@ -36,19 +39,38 @@ def profile_name(suite: Path) -> str:
     return str(project.get("profile") or project["name"])
 
 
-def prepare(suite: Path, work: Path) -> Path:
+def prepare(suite: Path, work: Path, packages: list[Path]) -> Path:
     """A copy of the package checkout holding the suite; returns the suite inside the copy."""
     root = suite.parent
     copy = work / root.name
     shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(
         "target", "dbt_packages", "logs", "*.duckdb", "*.duckdb.wal", ".git"))
     inner = copy / suite.name
+    if packages:
+        lay_packages(inner, packages)
     (work / "profiles.yml").write_text(yaml.safe_dump({profile_name(suite): {
         "target": "duckdb",
         "outputs": {"duckdb": {"type": "duckdb", "path": str(work / "warehouse.duckdb"),
                                "schema": "main", "threads": 2}},
     }}))
     return inner
+
+
+def lay_packages(suite: Path, extra: list[Path]) -> None:
+    """dbt_packages/ as `deps` leaves it: each package under its project name."""
+    spec = yaml.safe_load((suite / "packages.yml").read_text()) if (suite / "packages.yml").exists() else {}
+    local = [(suite / p["local"]).resolve() for p in (spec or {}).get("packages") or [] if "local" in p]
+    target = suite / "dbt_packages"
+    target.mkdir(exist_ok=True)
+    for path in local:
+        (target / profile_name_of(path)).symlink_to(path)
+    for path in extra:
+        shutil.copytree(path, target / profile_name_of(path), symlinks=True,
+                        ignore=shutil.ignore_patterns(".git", "integration_tests"))
+
+
+def profile_name_of(package: Path) -> str:
+    return str(yaml.safe_load((package / "dbt_project.yml").read_text())["name"])
 
 
 def run_tool(exe: str, suite: Path, work: Path, commands: list[list[str]]) -> dict[str, Any]:
@@ -98,12 +120,17 @@ def main() -> int:
     parser.add_argument("--mason", default=shutil.which("mason") or "mason")
     parser.add_argument("--command", action="append", help="a command to run instead of deps + build")
     parser.add_argument("--known", action="append", default=[], help="NODE=REASON: an accepted difference")
+    parser.add_argument("--package", action="append", type=Path, default=[],
+                        help="a hub package's checkout to install instead of running deps")
     parser.add_argument("--keep", type=Path, help="work here and keep the copies")
     args = parser.parse_args()
     suite = args.suite.resolve()
     args.mason = str(Path(args.mason).resolve()) if os.sep in args.mason else args.mason
     args.dbt = str(Path(args.dbt).resolve()) if args.dbt and os.sep in args.dbt else args.dbt
     commands = [c.split() for c in args.command] if args.command else [["deps"], ["build", "--full-refresh"]]
+    if args.package and not args.command:
+        commands = commands[1:]
+    packages = [p.resolve() for p in args.package]
     known = dict(item.split("=", 1) for item in args.known)
     if not args.dbt and not args.dbt_results:
         parser.error("give --dbt or --dbt-results")
@@ -114,9 +141,9 @@ def main() -> int:
             dbt_found = statuses(json.loads(args.dbt_results.read_text()))
         else:
             (base / "dbt").mkdir(parents=True)
-            dbt_found = statuses(run_tool(args.dbt, prepare(suite, base / "dbt"), base / "dbt", commands))
+            dbt_found = statuses(run_tool(args.dbt, prepare(suite, base / "dbt", packages), base / "dbt", commands))
         (base / "mason").mkdir(parents=True)
-        mason_found = statuses(run_tool(args.mason, prepare(suite, base / "mason"), base / "mason", commands))
+        mason_found = statuses(run_tool(args.mason, prepare(suite, base / "mason", packages), base / "mason", commands))
     print(f"dbt-core: {counts(dbt_found)}")
     print(f"Mason:    {counts(mason_found)}")
     differences = compare(dbt_found, mason_found, known)

@@ -1,0 +1,2 @@
+select {{ guards.column_list(ref('codes'), except=['email']) }}
+from {{ ref('codes') }}
