@@ -51,3 +51,20 @@ def test_literal_dispatch_resolves_to_the_adapter_implementation() -> None:
     assert pure["safe_divide"] is True
     assert pure["bad_dispatch"] is False  # resolves to duckdb__impl, which reads `this`
     assert pure["dynamic"] is False
+
+
+def test_macros_that_may_call_config_are_found_through_calls_and_dispatch() -> None:
+    sources = {
+        "test_sets": "{% macro test_sets(model) %}{{ adapter.dispatch('test_sets', 'proj')(model) }}{% endmacro %}",
+        "default__test_sets": "{% macro default__test_sets(model) %}{{ config(fail_calc='sum(n)') }}"
+                              "{% if not execute %}{{ return('') }}{% endif %}select 1{% endmacro %}",
+        "test_via_helper": "{% macro test_via_helper(model) %}{{ helper() }}{% endmacro %}",
+        "helper": "{% macro helper() %}{% do config.set('severity', 'warn') %}{% endmacro %}",
+        "test_reads": "{% macro test_reads(model) %}{{ config.get('where') }}{{ plain() }}{% endmacro %}",
+        "plain": "{% macro plain() %}select 1{% endmacro %}",
+        "test_dynamic": "{% macro test_dynamic(model, n) %}{{ adapter.dispatch(n)(model) }}{% endmacro %}",
+    }
+    index = _index(sources)
+    purity = Purity(index)
+    found = {name: purity.may_configure(index.find(name, "proj")) for name in sources if name.startswith("test_")}
+    assert found == {"test_sets": True, "test_via_helper": True, "test_reads": False, "test_dynamic": True}

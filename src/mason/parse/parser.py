@@ -522,7 +522,7 @@ class ProjectParser:
             out.append(self._guard(self._model, file, props, versioned, version_files))
         for file in read_files(pkg.name, pkg.root, cfg.analysis_paths, (".sql",)):
             out.append(self._guard(self._simple, file, props, "analysis", "analyses"))
-        for file in read_files(pkg.name, pkg.root, cfg.test_paths, (".sql",), skip_dirs=("generic",)):
+        for file in read_files(pkg.name, pkg.root, cfg.test_paths, (".sql",), skip_dirs=("generic", "fixtures")):
             out.append(self._guard(self._singular_test, file, props))
         for file in read_files(pkg.name, pkg.root, cfg.snapshot_paths, (".sql",)):
             result = self._guard(self._snapshots, file, props)

@@ -105,8 +105,12 @@ class Purity:
         except jinja2.TemplateSyntaxError:
             return [None]
         names = meta.find_undeclared_variables(tree)
-        if "config" in names:
-            return [None]
+        if "config" in names and any(
+                (isinstance(c.node, nodes.Name) and c.node.name == "config")
+                or (isinstance(c.node, nodes.Getattr) and isinstance(c.node.node, nodes.Name)
+                    and c.node.node.name == "config" and c.node.attr == "set")
+                for c in tree.find_all(nodes.Call)):
+            return [None]  # config(...) or config.set(...); reading with config.get(...) sets nothing
         out: list[Macro | None] = []
         for name in names:
             if name != macro.name and name not in PURE_NAMES:
