@@ -297,6 +297,8 @@ class Compiler:
 
 def inject_ctes(sql: str, ctes: list[tuple[str, str]]) -> str:
     """Put ephemeral models in front as CTEs, merging with the model's own WITH if it has one."""
+    if not ctes:
+        return sql
     joined = ", ".join(body for _, body in ctes)
     match = _LEADING_WITH.match(sql)
     if match:

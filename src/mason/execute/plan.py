@@ -130,6 +130,16 @@ def _add_test_edges(manifest: Manifest, chosen: set[str], deps: dict[str, set[st
     for child, waits in deps.items():
         for parent in waits:
             children.setdefault(parent, []).append(child)
+    # a source is no node of the plan, but its tests still hold back what reads it, as in dbt
+    source_parents: dict[str, list[str]] = {}
+    for uid in chosen:
+        node = manifest.nodes.get(uid)
+        for parent in node.depends_on_nodes if node is not None else ():
+            if parent in manifest.sources:
+                if not _is_test(manifest, uid):
+                    children.setdefault(parent, []).append(uid)
+                else:
+                    source_parents.setdefault(uid, []).append(parent)
 
     for uid in sorted(chosen):
         if uid in manifest.unit_tests:
@@ -141,7 +151,7 @@ def _add_test_edges(manifest: Manifest, chosen: set[str], deps: dict[str, set[st
             continue
         if not _is_test(manifest, uid):
             continue
-        parents = deps[uid]
+        parents = deps[uid] | set(source_parents.get(uid, ()))
         # a child of one parent may be another parent's ancestor (relationships tests): it can't wait
         test_ancestors = ancestors(uid) if len(parents) > 1 else ()
         for parent in parents:

@@ -132,11 +132,18 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
 
     overrides = test.data.get("overrides") or {}
     extra: dict[str, Any] = {"ref": ref, "source": source}
+    qualified: dict[tuple[str, str], Any] = {}
     for name, value in (overrides.get("macros") or {}).items():
-        extra[name] = (lambda v: (lambda *a, **k: v))(value)
+        stand_in = (lambda v: (lambda *a, **k: v))(value)
+        package, _, macro_name = str(name).rpartition(".")
+        if package:  # `some_package.some_macro`: that package's macro, however it is called
+            qualified[(package, macro_name)] = stand_in
+        else:
+            extra[macro_name] = stand_in
     if "this" in inputs:
         extra["this"] = cte_relation(inputs["this"])
     runtime = compiler.factory.runtime(model, extra)
+    runtime.overrides.update(qualified)
     if overrides.get("vars"):
         runtime.base["var"] = _VarOverride(overrides["vars"], runtime.base["var"])
     try:
@@ -155,6 +162,9 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
     if isinstance(exp_rows, str):
         expected_sql = exp_rows
         exp_cols = list(probe.column_names)
+    elif not exp_rows:  # `rows: []`: no rows expected, whatever the columns
+        exp_cols = list(probe.column_names)
+        expected_sql = _fixture_sql([], [(c, actual_types[c.lower()]) for c in exp_cols], quote)
     else:
         exp_cols = []
         for row in exp_rows:

@@ -116,6 +116,8 @@ class MacroRuntime:
         self._namespaces: dict[str, Namespace] = {}
         self._modules: dict[tuple[str, str], Any] = {}
         self.stack: list[str] = []
+        # (package, macro name) -> what stands in for that macro (a unit test's `overrides: macros:`)
+        self.overrides: dict[tuple[str, str], Any] = {}
 
     def namespace(self, package: str | None) -> Namespace:
         key = package or self.index.root_package
@@ -170,6 +172,8 @@ class Namespace(dict[str, Any]):
         if key == "context":  # dbt's `context`: this namespace, macros included
             return self
         index = self._runtime.index
+        if self._runtime.overrides and (self._package, key) in self._runtime.overrides:
+            return self._runtime.overrides[(self._package, key)]
         macro = index.find(key, self._package)
         if macro is not None:
             bound = self._runtime.bind(macro)
@@ -207,6 +211,8 @@ class PackageNamespace:
         self._package = package
 
     def __getattr__(self, name: str) -> Any:
+        if self._runtime.overrides and (self._package, name) in self._runtime.overrides:
+            return self._runtime.overrides[(self._package, name)]
         macro = self._runtime.index.find_in(self._package, name)
         if macro is None:
             # dbt's own context functions are reachable as `dbt.is_incremental()`, `dbt.run_query(...)`

@@ -1,0 +1,95 @@
+"""dbt behaviours the real package suites rely on (dbt-codegen's and dbt-audit-helper's integration tests,
+compared with dbt-core 1.11 on the same checkouts): each here on a project of our own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import run_mason
+from .test_failures import make_project, results
+
+
+def test_a_failing_test_on_a_source_skips_what_reads_the_source(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "seeds/raw.csv": "id\n1\n1\n",
+        "models/sources.yml": "version: 2\nsources:\n  - name: src\n    schema: main\n    tables:\n"
+                              "      - name: raw\n        columns:\n          - name: id\n"
+                              "            data_tests: [unique]\n",
+        "tests/raw_has_two.sql": "select * from (select count(*) as n from {{ source('src', 'raw') }}) c where n <> 3",
+        "models/from_raw.sql": "select * from {{ source('src', 'raw') }}",
+        "models/other.sql": "select 1 as id",
+    })
+    assert run_mason(root, "seed").code == 0
+    res = run_mason(root, "build", "--exclude", "resource_type:seed")
+    assert res.code == 1
+    r = results(root)
+    assert r["test.p.raw_has_two"]["status"] == "fail"
+    assert next(v for k, v in r.items() if k.startswith("test.p.source_unique_src_raw_id"))["status"] == "fail"
+    assert r["model.p.from_raw"]["status"] == "skipped"
+    assert r["model.p.other"]["status"] == "success"
+
+
+def test_unit_tests_without_inputs_and_expecting_no_rows(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/listed.sql": "{% for v in var('items', []) %}select '{{ v }}' as item, {{ loop.index }} as n"
+                             "{% if not loop.last %} union all {% endif %}{% endfor %}"
+                             "{% if not var('items', []) %}select 'x' as item, 0 as n limit 0{% endif %}",
+        "models/unit.yml": """
+unit_tests:
+  - name: lists_two
+    model: listed
+    given: []
+    overrides: {vars: {items: [a, b]}}
+    expect: {rows: [{item: a, n: 1}, {item: b, n: 2}]}
+  - name: lists_none
+    model: listed
+    given: []
+    overrides: {vars: {items: []}}
+    expect: {rows: []}
+  - name: expects_none_but_gets_one
+    model: listed
+    given: []
+    overrides: {vars: {items: [a]}}
+    expect: {rows: []}
+""",
+    })
+    res = run_mason(root, "test")
+    r = results(root)
+    status = {k.split(".")[-1]: v["status"] for k, v in r.items()}
+    assert status == {"lists_two": "pass", "lists_none": "pass", "expects_none_but_gets_one": "fail"}, res.out
+    assert res.code == 1
+
+
+def test_unit_test_overrides_a_package_qualified_macro(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "macros/bounds.sql": "{% macro bounds() %}{{ return({'low': 0, 'high': 100}) }}{% endmacro %}"
+                             "{% macro limits_sql() %}{% set b = bounds() %}"
+                             "select {{ b['low'] }} as low, {{ b['high'] }} as high{% endmacro %}",
+        "models/limits.sql": "{{ p.limits_sql() }} union all select {{ p.bounds()['low'] }}, 1",
+        "models/unit.yml": """
+unit_tests:
+  - name: narrowed
+    model: limits
+    given: []
+    overrides:
+      macros:
+        p.bounds: {low: 5, high: 6}
+    expect: {rows: [{low: 5, high: 6}, {low: 5, high: 1}]}
+""",
+    })
+    res = run_mason(root, "test")
+    assert res.code == 0, res.out
+    assert results(root)["unit_test.p.limits.narrowed"]["status"] == "pass"
+
+
+def test_files_in_the_fixtures_folder_are_not_singular_tests(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "models/m.sql": "select 1 as id",
+        "tests/fixtures/rows_for_m.sql": "select 1 as id",
+        "tests/fixtures/nested/more.csv": "id\n1\n",
+        "tests/real_check.sql": "select * from {{ ref('m') }} where id <> 1",
+    })
+    assert run_mason(root, "parse").code == 0
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    assert sorted(k for k in manifest["nodes"] if k.startswith("test.")) == ["test.p.real_check"]
