@@ -21,6 +21,13 @@ from .tables import dump_tables
 from .test_package_projects import assert_same_tables, copy_packages, expected, mason, rows, statuses
 
 
+def outcomes(project: Path) -> dict[str, list[object]]:
+    """status, failures and message of every seed and test, as in dbt's run_results.json"""
+    results = json.loads((project / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"]: [r["status"], r["failures"], r["message"]] for r in results
+            if r["unique_id"].split(".")[0] in ("seed", "test")}
+
+
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_packages(tmp_path_factory.mktemp("guards")) / "projects" / "pkg_guards"
@@ -33,6 +40,8 @@ def test_build_matches_dbt_node_for_node(guarded: Path) -> None:
     built = mason(guarded, "build", "--profiles-dir", ".")
     assert built.returncode == 1, built.stdout + built.stderr  # reads_ephemeral fails, as in dbt
     assert statuses(guarded) == expected("pkg_guards", "run1.statuses.json")
+    # failure counts as dbt reports them: none on a pass, even when rows came back under the thresholds
+    assert outcomes(guarded) == expected("pkg_guards", "run1.outcomes.json")
     assert_same_tables(dump_tables(guarded / "warehouse.duckdb"), expected("pkg_guards", "run1.tables.json"))
 
     # ref, api.Relation.create, adapter.get_relation, this and source all pass the package's relation check
@@ -59,3 +68,11 @@ def test_test_configs_render_jinja_like_dbt(guarded: Path) -> None:
         "guards_matches_regex_codes_email__i___i_a_z_"]
     assert tests["guards_row_gap_codes_ref_five_"]["config"]["fail_calc"] == "coalesce(sum(gap), 0)"
     assert tests["guards_row_gap_codes_ref_five_"]["config"]["warn_if"] == ">2"  # the YAML's config
+
+
+def test_full_refresh_build_matches_dbt(guarded: Path) -> None:
+    built = mason(guarded, "build", "--profiles-dir", ".", "--full-refresh")
+    assert built.returncode == 1, built.stdout + built.stderr
+    assert statuses(guarded) == expected("pkg_guards", "run2.statuses.json")
+    assert outcomes(guarded) == expected("pkg_guards", "run2.outcomes.json")  # seeds say CREATE n
+    assert_same_tables(dump_tables(guarded / "warehouse.duckdb"), expected("pkg_guards", "run2.tables.json"))

@@ -185,7 +185,7 @@ def test_reload_with_other_columns_needs_full_refresh(adapter: DuckDBAdapter, tm
     assert _rows(adapter, "m") == [(1, "a")]  # untouched
 
     outcome = _load(adapter, "m", csv_path, flag=True)
-    assert outcome.message == "INSERT 1"
+    assert outcome.message == "CREATE 1"  # dbt's word for a load under --full-refresh
     assert _types(adapter, "m") == [["id", "INTEGER"], ["name", "VARCHAR"], ["extra", "VARCHAR"]]
     assert _rows(adapter, "m") == [(2, "b", "c")]
 

@@ -358,8 +358,9 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
             adapter.execute(sql.drop_stage_view(stage) if as_view else sql.drop_stage(stage))
         except DatabaseError:
             pass
-    message = f"INSERT {loaded}"
-    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, "INSERT", loaded),
+    code = "CREATE" if full_refresh else "INSERT"  # dbt's words: a full refresh creates, a load inserts
+    message = f"{code} {loaded}"
+    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, code, loaded),
                        relation_name=relation.render())
 
 

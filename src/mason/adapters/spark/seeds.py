@@ -184,6 +184,7 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
         except DatabaseError:
             pass
     loaded = 0 if empty else len(rows)
-    message = f"INSERT {loaded}"
-    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, "INSERT", loaded),
+    code = "CREATE" if full_refresh else "INSERT"  # dbt's words: a full refresh creates, a load inserts
+    message = f"{code} {loaded}"
+    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, code, loaded),
                        relation_name=relation.render())
