@@ -110,3 +110,11 @@ def test_docs_generate_and_source_freshness(built: tuple[Path, object]) -> None:
     sources = json.loads((project / "target" / "sources.json").read_text())
     parse_sources(sources)
     assert [(r["unique_id"], r["status"]) for r in sources["results"]] == [("source.shop.jaffle.raw_orders", "pass")]
+
+
+def test_done_line_counts_as_dbt(built: tuple[Path, object]) -> None:
+    """dbt-core 1.11 on this project ends with `Done. PASS=65 WARN=1 ERROR=0 SKIP=0 NO-OP=2 TOTAL=68`: the
+    three hooks count as passes, the exposure and the saved query as no-ops, every run_results entry once."""
+    _, result = built
+    done = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]  # type: ignore[attr-defined]
+    assert done and done[-1].endswith("Done. PASS=65 WARN=1 ERROR=0 SKIP=0 NO-OP=2 TOTAL=68")

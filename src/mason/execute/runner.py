@@ -449,11 +449,7 @@ def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any
     counts = {"PASS": 0, "WARN": 0, "ERROR": 0, "SKIP": 0, "NO-OP": 0}
     errors: list[NodeResult] = []
     warns: list[NodeResult] = []
-    for r in results:
-        if r.unique_id.startswith("operation."):
-            if r.status == "error":
-                errors.append(r)
-            continue
+    for r in results:  # as dbt's Done line: hooks, exposures and saved queries count too
         if r.status in ("success", "pass"):
             counts["PASS"] += 1
         elif r.status == "warn":
@@ -562,8 +558,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         end_results = runner.run_project_hooks(
             "on-run-end", [r for r in hook_results if r.status == "error"] + node_results)
         results = hook_results + node_results + noop + end_results
-        code = _summary(sink, [r for r in results if not r.unique_id.startswith(("exposure.", "saved_query."))],
-                        time.perf_counter() - start, parsed.manifest)
+        code = _summary(sink, results, time.perf_counter() - start, parsed.manifest)
     except KeyboardInterrupt:
         sink.error("Interrupted: running statements were cancelled and rolled back; finished nodes are kept.")
         results = list(runner.state.results.values())
