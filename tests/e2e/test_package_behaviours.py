@@ -57,7 +57,7 @@ unit_tests:
     res = run_mason(root, "test")
     r = results(root)
     status = {k.split(".")[-1]: v["status"] for k, v in r.items()}
-    assert status == {"lists_two": "pass", "lists_none": "pass", "expects_none_but_gets_one": "fail"}, res.out
+    assert status == {"lists_two": "pass", "lists_none": "pass", "expects_none_but_gets_one": "fail"}, (res.stdout + res.stderr)
     assert res.code == 1
 
 
@@ -79,7 +79,7 @@ unit_tests:
 """,
     })
     res = run_mason(root, "test")
-    assert res.code == 0, res.out
+    assert res.code == 0, (res.stdout + res.stderr)
     assert results(root)["unit_test.p.limits.narrowed"]["status"] == "pass"
 
 
@@ -93,3 +93,39 @@ def test_files_in_the_fixtures_folder_are_not_singular_tests(tmp_path: Path) -> 
     assert run_mason(root, "parse").code == 0
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     assert sorted(k for k in manifest["nodes"] if k.startswith("test.")) == ["test.p.real_check"]
+
+
+def test_unit_test_rows_from_fixture_files(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "seeds/people.csv": "id,name\n1,a\n",
+        "models/upper.sql": "select id, upper(name) as name from {{ ref('people') }}",
+        "tests/fixtures/people_rows.csv": "id,name\n1,ann\n2,bob\n",
+        "tests/fixtures/sql/upper_rows.sql": "select 1 as id, '{{ 'ANN' }}' as name union all select 2, 'BOB'",
+        "models/unit.yml": """
+unit_tests:
+  - name: from_files
+    model: upper
+    given:
+      - input: ref('people')
+        format: csv
+        fixture: people_rows
+    expect:
+      format: sql
+      fixture: upper_rows
+  - name: missing_file
+    model: upper
+    given:
+      - input: ref('people')
+        format: csv
+        fixture: nobody
+    expect: {rows: []}
+""",
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 1
+    assert "fixture file nobody.csv not found" in (res.stdout + res.stderr) and "models/unit.yml" in (res.stdout + res.stderr)
+    (root / "models" / "unit.yml").write_text((root / "models" / "unit.yml").read_text().split("  - name: missing")[0])
+    assert run_mason(root, "seed").code == 0
+    res = run_mason(root, "test")
+    assert res.code == 0, (res.stdout + res.stderr)
+    assert results(root)["unit_test.p.upper.from_files"]["status"] == "pass"

@@ -32,15 +32,22 @@ def _literal(value: Any) -> str:
 def _rows(given: dict[str, Any], path: str) -> list[dict[str, Any]] | str:
     fmt = str(given.get("format") or "dict")
     rows = given.get("rows")
-    if given.get("fixture"):
-        raise CompileError(f"unit test fixtures from files are not supported yet ({given['fixture']})", Span(path),
-                           "put the rows inline under rows:")
+    if given.get("fixture") and not isinstance(rows, str):  # the parser puts the file's text in `rows`
+        raise CompileError(f"unit test fixture {given['fixture']!r} was not read", Span(path),
+                           "run `mason parse` again, or put the rows inline under rows:")
     if fmt == "sql":
         return str(rows or "")
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(str(rows or "").strip()))
         return [{k: (None if v == "" else v) for k, v in r.items()} for r in reader]
     return [dict(r) for r in rows or []]
+
+
+def _rendered(rows: list[dict[str, Any]] | str, compiler: Any, model: Node, name: str) -> list[dict[str, Any]] | str:
+    """SQL rows (inline or from a fixture file) are Jinja, rendered in the model's context as in dbt."""
+    if isinstance(rows, str) and ("{{" in rows or "{%" in rows):
+        return str(compiler.factory.runtime(model).render(rows, name, model.package_name))
+    return rows
 
 
 def _fixture_sql(rows: list[dict[str, Any]] | str, columns: list[tuple[str, str]], quote: Any) -> str:
@@ -97,7 +104,7 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
                     raise CompileError(f"unit test {test.name}: input {expr} not found", Span(path))
                 relation = compiler._source_relation(None, src_name, table)
             key = uid
-        rows = _rows(given, path)
+        rows = _rendered(_rows(given, path), compiler, model, f"{test.unique_id}:given")
         columns: list[tuple[str, str]] = []
         if not isinstance(rows, str):
             found = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
@@ -158,7 +165,7 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
     assert probe is not None
     actual_types = dict(zip([c.lower() for c in probe.column_names], probe.column_types))
     expect = test.data.get("expect") or {}
-    exp_rows = _rows(expect, path)
+    exp_rows = _rendered(_rows(expect, path), compiler, model, f"{test.unique_id}:expect")
     if isinstance(exp_rows, str):
         expected_sql = exp_rows
         exp_cols = list(probe.column_names)

@@ -24,6 +24,7 @@ from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import (
     DocBlock,
+    GenericNode,
     Macro,
     Node,
     RefCall,
@@ -400,6 +401,8 @@ class ProjectParser:
         exposures = resources.exposures(props, self.now)
         groups = resources.groups(props)
         semantic = resources.semantic_nodes(props, self.now)
+        for unit in semantic.get("unit_test", {}).values():
+            self._guard(self._read_fixtures, unit)
         nodes, sources = self._render_descriptions(nodes, sources, docs)
         self.properties = props
         macros_with_deps = _macro_dependencies(macros, self._index())
@@ -421,6 +424,28 @@ class ProjectParser:
             macro_files=macro_files,
             quoting=dict(self.root.config.quoting),
         )
+
+    def _read_fixtures(self, test: GenericNode) -> None:
+        """A unit test's `fixture: name` inputs and expectations: the rows of `<name>.csv` or `<name>.sql`
+        from a `fixtures` folder under the package's test paths (read here, as dbt reads them at parse)."""
+        entries = [e for e in [*(test.data.get("given") or []), test.data.get("expect") or {}]
+                   if isinstance(e, dict) and e.get("fixture")]
+        if not entries:
+            return
+        pkg = next((p for p in self.packages if p.name == test.package_name), self.root)
+        for entry in entries:
+            fmt = str(entry.get("format") or "csv")
+            if fmt not in ("csv", "sql"):
+                raise ParseError(f"unit test {test.name}: fixture {entry['fixture']!r} needs `format: csv` or "
+                                 f"`format: sql` (got {fmt!r})", Span(test.original_file_path))
+            wanted = f"{entry['fixture']}.{fmt}"
+            found = sorted(path for tp in pkg.config.test_paths
+                           for path in (pkg.root / tp / "fixtures").rglob(wanted) if path.is_file())
+            if not found:
+                where = ", ".join(f"{tp}/fixtures/" for tp in pkg.config.test_paths)
+                raise ParseError(f"unit test {test.name}: fixture file {wanted} not found", Span(test.original_file_path),
+                                 f"put it under {where}")
+            entry["rows"] = found[0].read_text(encoding="utf-8")
 
     def _hook_nodes(self) -> list[Node]:
         """on-run-start / on-run-end hooks, as dbt lists them: operation nodes of each package."""
