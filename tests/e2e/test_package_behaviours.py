@@ -129,3 +129,44 @@ unit_tests:
     res = run_mason(root, "test")
     assert res.code == 0, (res.stdout + res.stderr)
     assert results(root)["unit_test.p.upper.from_files"]["status"] == "pass"
+
+
+UNIT_TESTS = """
+unit_tests:
+  - name: ok_one
+    model: dbl
+    given: [{input: ref('base'), rows: [{id: 1}]}]
+    expect: {rows: [{d: 2}]}
+  - name: bad_one
+    model: dbl
+    given: [{input: ref('base'), rows: [{id: %s}]}]
+    expect: {rows: [{d: 3}]}
+  - name: bad_two
+    model: dbl
+    given: [{input: ref('base'), rows: [{id: 1}]}]
+    expect: {rows: [{d: 4}]}
+  - name: ok_two
+    model: dbl
+    given: [{input: ref('base'), rows: [{id: 2}]}]
+    expect: {rows: [{d: 4}]}
+"""
+
+
+def test_a_unit_test_error_skips_the_models_other_unit_tests_but_a_failure_does_not(tmp_path: Path) -> None:
+    """As dbt-core 1.11 builds it (checked with 4 threads): failing unit tests all run and the model is
+    skipped; a unit test that errors (here a value that is no integer) skips the model's unit tests not yet
+    run, the model and what follows it."""
+    files = {"models/base.sql": "select 1 as id", "models/dbl.sql": "select id * 2 as d from {{ ref('base') }}",
+             "models/after.sql": "select d from {{ ref('dbl') }}"}
+    failing = make_project(tmp_path / "fails", {**files, "models/unit.yml": UNIT_TESTS % "1"})
+    assert run_mason(failing, "build", "--threads", "4").code == 1
+    status = {k.split(".")[-1]: v["status"] for k, v in results(failing).items()}
+    assert status == {"base": "success", "ok_one": "pass", "ok_two": "pass", "bad_one": "fail", "bad_two": "fail",
+                      "dbl": "skipped", "after": "skipped"}
+
+    erring = make_project(tmp_path / "errs", {**files, "models/unit.yml": UNIT_TESTS % "abc"})
+    assert run_mason(erring, "build", "--threads", "4").code == 1
+    status = {k.split(".")[-1]: v["status"] for k, v in results(erring).items()}
+    units = sorted(status.pop(n) for n in ("ok_one", "ok_two", "bad_one", "bad_two"))
+    assert status == {"base": "success", "dbl": "skipped", "after": "skipped"}
+    assert units.count("error") == 1 and units.count("skipped") == 4 - 1 - units.count("pass")

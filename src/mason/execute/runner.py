@@ -354,20 +354,45 @@ class Runner:
             mid = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             return outcome, c, e, sql, start_iso, mid, threading.current_thread().name
 
-        def mark_skipped(uid: str, cause: str) -> None:
+        # build: a model's unit tests run before it, one at a time; one that errors (not one that fails)
+        # skips the model's unit tests that have not started yet, as dbt does
+        siblings: dict[str, list[str]] = {}
+        group_of: dict[str, str] = {}
+        for uid in plan.order:
+            unit = self.manifest.unit_tests.get(uid)
+            model = next(iter(unit.depends_on_nodes), None) if unit is not None else None
+            if model is not None and uid in plan.deps.get(model, ()):
+                siblings.setdefault(model, []).append(uid)
+                group_of[uid] = model
+        group_busy: set[str] = set()
+        group_waiting: dict[str, list[tuple[int, int, str]]] = {}
+
+        def mark_skipped(uid: str, cause: str, status: str) -> None:
             for child in plan.descendants(uid):
                 if child not in skipped and child not in self.state.results:
                     skipped[child] = cause
+            unit = self.manifest.unit_tests.get(uid) if status == "error" else None
+            model = next(iter(unit.depends_on_nodes), None) if unit is not None else None
+            for other in siblings.get(model or "", ()):
+                if other not in skipped and other not in self.state.results and other not in started:
+                    skipped[other] = cause
 
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="Thread-worker")
         try:
             while ready or running:
                 while ready and len(running) < threads and not stop:
-                    _, _, uid = heapq.heappop(ready)
+                    entry = heapq.heappop(ready)
+                    uid = entry[2]
                     if uid in skipped:
                         self._skip(uid, skipped[uid], index_of[uid], total)
                         self._release(uid, plan, remaining, ready, index_of)
                         continue
+                    group = group_of.get(uid)
+                    if group is not None:
+                        if group in group_busy:
+                            group_waiting.setdefault(group, []).append(entry)
+                            continue
+                        group_busy.add(group)
                     started[uid] = datetime.now(UTC).isoformat()
                     running[pool.submit(work, uid)] = uid
                 if stop and not running:
@@ -378,11 +403,15 @@ class Runner:
                 done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
                 for fut in done:
                     uid = running.pop(fut)
+                    if uid in group_of:
+                        group_busy.discard(group_of[uid])
+                        for entry in group_waiting.pop(group_of[uid], ()):
+                            heapq.heappush(ready, entry)
                     outcome, c, e, sql, s_iso, m_iso, thread = fut.result()
                     finish(uid, outcome, c, e, sql, s_iso, m_iso, thread)
                     failed = outcome.status in _FAILED
                     if failed:
-                        mark_skipped(uid, uid)
+                        mark_skipped(uid, uid, outcome.status)
                         if fail_fast:
                             stop = True
                             self.adapter.cancel()
