@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +89,12 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     if not close:
         return None
     return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def not_utf8(display: str, path: Path, exc: UnicodeDecodeError) -> ParseError:
+    """A project file that is not UTF-8: where its first bad byte is, and what to do."""
+    data = path.read_bytes()
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return ParseError(f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (column {column})",
+                      Span(display, line), "save the file as UTF-8 (dbt reads every project file as UTF-8)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mason.errors import ProjectError
-from mason.project.profiles import Target
+from mason.project.profiles import SUPPORTED_ADAPTERS, Target
 
 
 def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = None) -> Any:
@@ -22,8 +22,8 @@ def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = 
 
         return SparkAdapter(target, session.project_dir, quoting)
     raise ProjectError(
-        f"adapter type {target.type!r} is not supported yet",
-        hint="Mason supports type: duckdb, type: postgres and type: spark",
+        f"adapter type {target.type!r} is not supported",
+        hint="Mason supports type: " + ", ".join(SUPPORTED_ADAPTERS),
     )
 
 

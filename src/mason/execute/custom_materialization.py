@@ -52,15 +52,7 @@ def find_materialization(index: MacroIndex, node: Node) -> Macro | None:
 
 def known_materializations(index: MacroIndex) -> list[str]:
     """Every materialization name a model can use here, for error messages."""
-    suffixes = (*index.adapter_prefixes, "default")
-    names = {*PYTHON_MATERIALIZATIONS, "ephemeral"}
-    for macros in index.by_package.values():
-        for macro_name in macros:
-            if macro_name.startswith(_PREFIX):
-                stem, _, suffix = macro_name[len(_PREFIX):].rpartition("_")
-                if suffix in suffixes and stem:
-                    names.add(stem)
-    return sorted(names)
+    return sorted({*PYTHON_MATERIALIZATIONS, "ephemeral", *index.materializations()})
 
 
 def unknown_materialization(index: MacroIndex, node: Node, adapter_type: str) -> CompileError:

@@ -61,6 +61,18 @@ class MacroIndex:
     def find_in(self, package: str, name: str) -> Macro | None:
         return self.by_package.get(package, {}).get(name)
 
+    def materializations(self) -> set[str]:
+        """Names defined with `{% materialization name, <this adapter or default> %}` in any package."""
+        suffixes = (*self.adapter_prefixes, "default")
+        names = set()
+        for macros in self.by_package.values():
+            for macro_name in macros:
+                if macro_name.startswith("materialization_"):
+                    stem, _, suffix = macro_name[len("materialization_"):].rpartition("_")
+                    if suffix in suffixes and stem:
+                        names.add(stem)
+        return names
+
     def all_names(self) -> set[str]:
         return {n for macros in self.by_package.values() for n in macros}
 

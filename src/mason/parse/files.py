@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mason.errors import not_utf8
+
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
@@ -74,5 +76,10 @@ def read_files(package: str, root: Path, resource_paths: tuple[str, ...], suffix
     for resource_path in resource_paths:
         rp = resource_path.rstrip("/")
         for rel, path in walk(root, rp, suffixes, skip_dirs):
-            files.append(SourceFile(package, root, rp, rel, path.read_text(encoding="utf-8")))
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise not_utf8(f"{rp}/{rel}" if rp not in ("", ".") else rel, path, exc) from None
+            files.append(SourceFile(package, root, rp, rel, text))
     return files
+

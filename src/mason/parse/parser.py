@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mason.adapters.relation import relation_factory
-from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
+from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span, did_you_mean
 from mason.jinja.environment import MacroException, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
@@ -37,6 +37,7 @@ from mason.parse.generic_tests import (
     TestSpec,
     evaluate_kwargs,
     read_test_entry,
+    required_arguments,
     synthesize_names,
     test_unique_id,
 )
@@ -391,6 +392,7 @@ class ProjectParser:
         for node in self._yaml_snapshots(props):
             add(node)
 
+        self._check_model_configs(nodes)
         for hook in self._hook_nodes():
             add(hook)
         self._nodes_so_far = nodes
@@ -424,6 +426,33 @@ class ProjectParser:
             macro_files=macro_files,
             quoting=dict(self.root.config.quoting),
         )
+
+    def _check_model_configs(self, nodes: Mapping[str, Node]) -> None:
+        """Configs a build would trip over, caught at parse as dbt does: the materialization must exist
+        here, and the configs every materialization reads must have their types."""
+        known: set[str] | None = None
+        for node in nodes.values():
+            if node.resource_type != "model":
+                continue
+            cfg = node.config
+            problems = [f"{key} must be {kind}, not {cfg[key]!r}" for key, kind, ok in _TYPED_CONFIGS
+                        if cfg.get(key) is not None and not ok(cfg[key])]
+            mat = cfg.get("materialized")
+            if isinstance(mat, str) and mat not in _BUILTIN_MATERIALIZATIONS:
+                if known is None:
+                    known = self._index().materializations()
+                if mat not in known:
+                    names = sorted({*_BUILTIN_MATERIALIZATIONS, *known} - {"materialized_view"})
+                    close = did_you_mean(mat, names)
+                    problems.append(f"materialized {mat!r} is not a materialization here ("
+                                    + (f"{close} " if close else "") + f"use one of: {', '.join(names)}; "
+                                    f"or define it with {{% materialization {mat}, default %}})")
+            if problems:
+                text = _read_text(node)
+                self.errors.append(ParseError(
+                    f"{node.unique_id}: " + "; ".join(problems),
+                    Span(node.original_file_path, _config_line(text)),
+                    "set it in the model's config(), its properties YAML or dbt_project.yml"))
 
     def _read_fixtures(self, test: GenericNode) -> None:
         """A unit test's `fixture: name` inputs and expectations: the rows of `<name>.csv` or `<name>.sql`
@@ -484,8 +513,6 @@ class ProjectParser:
                 key = (args[0], args[1]) if len(args) == 2 else (package, args[0])
                 block = by_name.get(key) or by_name.get((None, key[1]))
                 if block is None:
-                    from mason.errors import did_you_mean
-
                     raise ParseError(f"doc block {key[1]!r} not found", Span(path),
                                      did_you_mean(key[1], [d.name for d in docs]) or "define it in a .md file with {% docs name %}")
                 used.append(block.unique_id)
@@ -755,12 +782,16 @@ class ProjectParser:
         macro = (self.index.find_in(spec.namespace, macro_name) if spec.namespace
                  else self.index.find(macro_name, package))
         if macro is None:
-            from mason.errors import did_you_mean
-
             known = [n[5:] for n in self.index.all_names() if n.startswith("test_")]
             raise ParseError(f"unknown generic test {spec.name!r}",
                              Span(file.original_file_path, _find_line(file.text, entry)),
                              did_you_mean(spec.name, known) or "define it with {% test name(model, column_name) %}")
+        missing = [a for a in required_arguments(macro) if a not in spec.args and not (a == "column_name" and column)]
+        if missing:
+            raise ParseError(f"test {spec.name!r} needs the argument{'s' if len(missing) > 1 else ''} "
+                             f"{', '.join(repr(a) for a in missing)}",
+                             Span(file.original_file_path, _find_line(file.text, entry)),
+                             f"give {' and '.join(missing)} under `arguments:` of this test")
         test_type = f"{spec.namespace}_{spec.name}" if spec.namespace else spec.name
         if not attach:
             test_type = f"source_{test_type}"
@@ -858,8 +889,6 @@ class ProjectParser:
     # ---------------------------------------------------------------- other resources
     def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:
         """A properties entry that describes no file is usually a typo: warn, naming near names (as dbt does)."""
-        from mason.errors import did_you_mean
-
         known = {(n.resource_type, n.package_name, n.name) for n in nodes.values()}
         known |= {(n.resource_type, n.package_name, n.name) for lst in disabled.values() for n in lst}
         names = [n for _, _, n in known]
@@ -871,3 +900,33 @@ class ProjectParser:
                 self.warnings.append(
                     f"{patch.file.original_file_path}:{patch.line or 1}: no {kind[:-1]} named {name!r} to apply "
                     f"these properties to" + (f" ({hint})" if hint else ""))
+
+
+_BUILTIN_MATERIALIZATIONS = frozenset({"view", "table", "incremental", "ephemeral", "materialized_view"})
+_TYPED_CONFIGS: tuple[tuple[str, str, Any], ...] = (
+    ("materialized", "a string", lambda v: isinstance(v, str)),
+    ("schema", "a string", lambda v: isinstance(v, str)),
+    ("alias", "a string", lambda v: isinstance(v, str)),
+    ("database", "a string", lambda v: isinstance(v, str)),
+    ("enabled", "true or false", lambda v: isinstance(v, bool)),
+    ("full_refresh", "true or false", lambda v: isinstance(v, bool)),
+    ("incremental_strategy", "a string", lambda v: isinstance(v, str)),
+    ("tags", "a string or a list of strings",
+     lambda v: isinstance(v, str) or (isinstance(v, list | tuple) and all(isinstance(t, str) for t in v))),
+)
+
+
+def _read_text(node: Node) -> str:
+    try:
+        return Path(node.root_path or ".", node.original_file_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _config_line(text: str) -> int | None:
+    """The line of a model's `materialized` (or first config) setting, when its file has one."""
+    for needle in ("materialized", "config("):
+        idx = text.find(needle)
+        if idx >= 0:
+            return text.count("\n", 0, idx) + 1
+    return None

@@ -63,6 +63,7 @@ def load(session: Session) -> LoadedProject:
                                    f"{project.packages_install_path}/{child.name}/{PROJECT_FILE}")
                 if cfg.name != project.name:
                     packages.append(Package(cfg.name, child, cfg, False))
+    _check_installed(root, project, len(packages) - 1)
     selectors: dict[str, Any] = {}
     sel_path = root / "selectors.yml"
     if sel_path.is_file():
@@ -73,6 +74,26 @@ def load(session: Session) -> LoadedProject:
     if project.require_dbt_version and not session.flags.no_version_check:
         check_required_version(project.require_dbt_version)
     return LoadedProject(project, packages, target, selectors)
+
+
+def _check_installed(root: Path, project: ProjectConfig, installed: int) -> None:
+    """As dbt: packages.yml (or dependencies.yml) listing more packages than are installed is an error."""
+    for name in ("packages.yml", "dependencies.yml"):
+        path = root / name
+        if not path.is_file():
+            continue
+        raw = load_yaml_file(path, name)
+        entries = raw.get("packages") if isinstance(raw, dict) else None
+        if not isinstance(entries, list) or len(entries) <= installed:
+            return
+        missing = [str(e["local"]) for e in entries if isinstance(e, dict) and isinstance(e.get("local"), str)
+                   and "{" not in e["local"] and not (root / e["local"]).is_dir()]
+        detail = f"; local: {', '.join(missing)} {'does' if len(missing) == 1 else 'do'} not exist" if missing else ""
+        raise ProjectError(
+            f"{len(entries)} package{'s' if len(entries) != 1 else ''} listed here but {installed} "
+            f"{'is' if installed == 1 else 'are'} installed in {project.packages_install_path}/{detail}",
+            Span(name, 1), "run `mason deps` to install them" + (" after fixing the path" if missing else ""))
+    return
 
 
 def _render_selector_defaults(raw: Any, target: Target, session: Session) -> Any:

@@ -14,6 +14,19 @@ from mason.project.yamlio import load_yaml_file
 
 PROFILES_FILE = "profiles.yml"
 # Fields never exposed through `target` in Jinja.
+# The warehouses Mason has adapters for (adapters/<type>/), in the order the docs list them.
+SUPPORTED_ADAPTERS = ("duckdb", "postgres", "spark")
+
+
+def _type_line(path: Path, adapter_type: str) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((i for i, line in enumerate(lines, 1)
+                 if "type:" in line and adapter_type in line), None)
+
+
 _HIDDEN_TARGET_FIELDS = frozenset({"password", "pass", "token", "private_key", "private_key_passphrase"})
 
 
@@ -101,6 +114,12 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
     adapter_type = output.get("type")
     if not adapter_type:
         raise ProjectError(f"target {chosen!r} in profile {profile_name!r} has no type:", Span(display))
+    if adapter_type not in SUPPORTED_ADAPTERS:
+        close = did_you_mean(str(adapter_type), SUPPORTED_ADAPTERS)
+        raise ProjectError(
+            f"target {chosen!r} of profile {profile_name!r} has type: {adapter_type}, which Mason does not support",
+            Span(display, _type_line(path, str(adapter_type))),
+            (f"{close} " if close else "") + "Mason supports type: " + ", ".join(SUPPORTED_ADAPTERS))
     secrets = tuple(v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v)
     secrets += tuple(str(output[k]) for k in _HIDDEN_TARGET_FIELDS if output.get(k))
     database, schema = _database_and_schema(adapter_type, output)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from mason.errors import ParseError, Span
+from mason.errors import ParseError, Span, not_utf8
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -86,7 +86,11 @@ def load_yaml_text(text: str, path: str) -> Any:
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> Any:
-    return load_yaml_text(path.read_text(encoding="utf-8"), display or str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(display or str(path), path, exc) from None
+    return load_yaml_text(text, display or str(path))
 
 
 def dump_yaml(value: Any) -> str:
