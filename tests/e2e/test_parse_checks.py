@@ -69,6 +69,14 @@ def test_generic_tests_missing_required_arguments(tmp_path: Path) -> None:
     out = _fails(root, "build")
     assert "models/s.yml:7: test 'accepted_values' needs the argument 'values'" in out
     assert "models/s.yml:8: test 'relationships' needs the argument 'field'" in out
+    # a test of the project's own (or a package's) may be written to run without an argument: dbt renders
+    # the missing one as empty, and so does Mason
+    (root / "macros").mkdir()
+    (root / "macros" / "t.sql").write_text("{% test needs(model, column_name, x) %}"
+                                           "select * from {{ model }} where false {{ x }}{% endtest %}")
+    (root / "models" / "s.yml").write_text("version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n"
+                                           "        data_tests: [needs]\n")
+    assert run_mason(root, "build").code == 0
 
 
 def test_unknown_adapter_type_names_profile_and_target(tmp_path: Path) -> None:
