@@ -84,17 +84,21 @@ def test_materialization_errors_and_lookup(tmp_path: Path) -> None:
         "models/uncommitted.sql": "{{ config(materialized='nocommit') }}\nselect 4 as d\n",
     })
     assert mason(app, "deps").returncode == 0
+    # an unknown materialization is a parse error (nothing runs), listing the ones defined here
+    parsed = mason(app, "run", "--profiles-dir", ".")
+    assert parsed.returncode == 1 and not (tmp_path / "app.duckdb").exists()
+    unknown = parsed.stdout + parsed.stderr
+    assert "models/unknown.sql:1: model.app.unknown: materialized 'nosuch' is not a materialization here" in unknown
+    assert "use one of: broken_sql, ephemeral, incremental, nocommit, raiser, table, view" in unknown
+    (app / "models" / "unknown.sql").unlink()
     run = mason(app, "run", "--profiles-dir", ".")
     assert run.returncode == 1
     results = {r["unique_id"].split(".")[-1]: r
                for r in json.loads((app / "target" / "run_results.json").read_text())["results"]}
     status = {name: r["status"] for name, r in results.items()}
-    assert status == {"unknown": "error", "raises": "error", "after_raises": "skipped", "bad_sql": "error",
+    assert status == {"raises": "error", "after_raises": "skipped", "bad_sql": "error",
                       "overridden_view": "success", "plain_table": "success", "uncommitted": "success"}
 
-    unknown = results["unknown"]["message"]
-    assert unknown.startswith("models/unknown.sql: model.app.unknown uses materialized='nosuch'")
-    assert "use one of: broken_sql, ephemeral, incremental, nocommit, raiser, table, view" in unknown
     raises = results["raises"]["message"]
     assert raises.startswith("macros/materializations.sql:3: model.app.raises (models/raises.sql), "
                              "materialization 'raiser': raiser refuses to build raises"), raises
