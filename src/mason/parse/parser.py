@@ -94,6 +94,7 @@ class ProjectParser:
         self.warnings: list[str] = []
         self.namer: Namer | None = None
         self._yaml_ctx: dict[str, Any] = {}
+        self._macro_configures: dict[str, bool] = {}
 
     # ---------------------------------------------------------------- macros and docs
     def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
@@ -435,8 +436,11 @@ class ProjectParser:
             if node.resource_type != "model":
                 continue
             cfg = node.config
-            problems = [f"{key} must be {kind}, not {cfg[key]!r}" for key, kind, ok in _TYPED_CONFIGS
-                        if cfg.get(key) is not None and not ok(cfg[key])]
+            problems = [f"{key} must be {kind}, not {cfg[key]!r}" for key, kind, types in _TYPED_CONFIGS
+                        if key in cfg and not isinstance(cfg[key], types)]
+            tags = cfg.get("tags")
+            if isinstance(tags, list | tuple) and not all(type(t) is str for t in tags):
+                problems.append(f"tags must be a string or a list of strings, not {tags!r}")
             mat = cfg.get("materialized")
             if isinstance(mat, str) and mat not in _BUILTIN_MATERIALIZATIONS:
                 if known is None:
@@ -879,9 +883,12 @@ class ProjectParser:
                             file: SourceFile, package: str, fqn: tuple[str, ...], name: str) -> list[dict[str, Any]]:
         """The configs a generic test's macro sets with `config(...)` when rendered at parse time (as dbt
         renders every test); only macros that may call `config` are rendered."""
-        if self.purity is None:
-            self.purity = Purity(self._index())
-        if not self.purity.may_configure(macro):
+        configures = self._macro_configures.get(macro.unique_id)
+        if configures is None:
+            if self.purity is None:
+                self.purity = Purity(self._index())
+            configures = self._macro_configures[macro.unique_id] = self.purity.may_configure(macro)
+        if not configures:
             return []
         known, _ = self._config("test", "data_tests", package, fqn, spec.config, [])
         call = f"{spec.namespace}.{macro_name}" if spec.namespace else macro_name
@@ -907,16 +914,16 @@ class ProjectParser:
 
 
 _BUILTIN_MATERIALIZATIONS = frozenset({"view", "table", "incremental", "ephemeral", "materialized_view"})
+# configs every materialization reads, and the types they may have (None: not set)
 _TYPED_CONFIGS: tuple[tuple[str, str, Any], ...] = (
-    ("materialized", "a string", lambda v: isinstance(v, str)),
-    ("schema", "a string", lambda v: isinstance(v, str)),
-    ("alias", "a string", lambda v: isinstance(v, str)),
-    ("database", "a string", lambda v: isinstance(v, str)),
-    ("enabled", "true or false", lambda v: isinstance(v, bool)),
-    ("full_refresh", "true or false", lambda v: isinstance(v, bool)),
-    ("incremental_strategy", "a string", lambda v: isinstance(v, str)),
-    ("tags", "a string or a list of strings",
-     lambda v: isinstance(v, str) or (isinstance(v, list | tuple) and all(isinstance(t, str) for t in v))),
+    ("materialized", "a string", str),
+    ("schema", "a string", (str, type(None))),
+    ("alias", "a string", (str, type(None))),
+    ("database", "a string", (str, type(None))),
+    ("enabled", "true or false", bool),
+    ("full_refresh", "true or false", (bool, type(None))),
+    ("incremental_strategy", "a string", (str, type(None))),
+    ("tags", "a string or a list of strings", (str, list, tuple)),
 )
 
 
