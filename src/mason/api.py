@@ -101,8 +101,8 @@ def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[
             method = word.lstrip("+@0123456789").partition(":")[0].partition(".")[0] if ":" in word else "fqn"
             if method not in _INDEX_METHODS:
                 return None
-    from mason.graph.selector import default_selector
     from mason.nodes.manifest import Manifest
+    from mason.project.selectors import default_selector
 
     loaded = load(session)
     if default_selector(loaded.selectors) is not None or not (loaded.target_dir / "manifest.json").is_file():
@@ -185,11 +185,11 @@ def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterabl
         Difference,
         Intersection,
         Selector,
-        default_selector,
         parse_cli,
         parse_union,
         parse_yaml_definition,
     )
+    from mason.project.selectors import default_selector
 
     selectors = parsed.loaded.selectors
     if selector is None and not select and not exclude:

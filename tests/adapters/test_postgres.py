@@ -276,9 +276,9 @@ def test_merge_falls_back_to_delete_insert_before_postgres_15(pg: PostgresWareho
     from dataclasses import replace
 
     from mason.adapters.postgres.adapter import PostgresAdapter
+    from mason.adapters.target import Target
     from mason.execute.materializations import BuildContext, materialize_incremental
     from mason.nodes.nodes import Node
-    from mason.project.profiles import Target
 
     root = tmp_path_factory.mktemp("pg_merge_fallback")
     server = pg.server
@@ -371,8 +371,8 @@ def test_seed_inference_before_and_after_postgres_16(pg: PostgresWarehouse, tmp_
                                                      version: int) -> None:
     """Before 16 (no pg_input_is_valid) types are checked with patterns and calendar arithmetic: same result."""
     from mason.adapters.postgres.adapter import PostgresAdapter
+    from mason.adapters.target import Target
     from mason.execute.seeds import load_seed
-    from mason.project.profiles import Target
 
     root = tmp_path_factory.mktemp(f"pg_seed_v{version}")
     csv_path = root / "typed.csv"

@@ -165,7 +165,7 @@ def test_role_search_path_and_application_name(pg: PostgresWarehouse, project: P
 
 def test_get_columns_types_like_dbt_postgres(pg: PostgresWarehouse, project: Project) -> None:
     from mason.adapters.postgres.adapter import PostgresAdapter
-    from mason.project.profiles import Target
+    from mason.adapters.target import Target
 
     db = pg.database(project.root)
     pg.server.execute("create schema s; create table s.t (a varchar(32), b numeric(10,2), c timestamp(3), "

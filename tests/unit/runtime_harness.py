@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from mason.adapters.duckdb.adapter import DuckDBAdapter
+from mason.adapters.target import Target
 from mason.jinja.macros import MacroRuntime
 from mason.jinja.runtime_context import ContextFactory
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Node
-from mason.project.profiles import Target
 
 from .test_builtin_macros import make_index
 

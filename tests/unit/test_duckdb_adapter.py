@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mason.adapters.duckdb.adapter import DuckDBAdapter
+from mason.adapters.target import Target
 from mason.errors import DatabaseError, ProjectError
-from mason.project.profiles import Target
 
 
 def _adapter(tmp_path: Path, **creds: object) -> DuckDBAdapter:

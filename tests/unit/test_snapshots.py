@@ -16,10 +16,10 @@ import pytest
 
 from mason.adapters.duckdb.adapter import DuckDBAdapter
 from mason.adapters.relation import Relation
+from mason.adapters.target import Target
 from mason.errors import CompileError, DatabaseError
 from mason.execute.snapshots import run_snapshot, snapshot_config
 from mason.nodes.nodes import Node
-from mason.project.profiles import Target
 
 D1 = datetime(2024, 1, 1)
 D2 = datetime(2024, 2, 1)

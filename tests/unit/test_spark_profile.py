@@ -8,8 +8,8 @@ import pytest
 
 from mason.adapters.spark.adapter import error_text, split_statements
 from mason.adapters.spark.connect import SparkSettings, find_java_home, java_version
+from mason.adapters.target import Target
 from mason.errors import ProjectError
-from mason.project.profiles import Target
 
 
 def target(**creds: Any) -> Target:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mason.adapters.target import SUPPORTED_ADAPTERS, Target
 from mason.errors import ProjectError
-from mason.project.profiles import SUPPORTED_ADAPTERS, Target
 
 
 def open_adapter(target: Target, session: Any, quoting: dict[str, Any] | None = None) -> Any:

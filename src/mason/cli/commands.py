@@ -140,7 +140,7 @@ _LS_SOURCE_KEYS = ("name", "resource_type", "package_name", "original_file_path"
 
 
 def _full_dict(node: AnyNode, relation_names: dict[str, str | None]) -> dict[str, Any]:
-    from mason.artifacts import manifest as art
+    from mason.nodes import dicts as art
     from mason.nodes.nodes import Exposure, GenericNode, Node, SourceDefinition
 
     if isinstance(node, Node):

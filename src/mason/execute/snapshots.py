@@ -32,9 +32,9 @@ from mason.adapters.relation import Relation
 from mason.errors import CompileError, Span
 from mason.execute.outcome import NodeOutcome
 from mason.nodes.nodes import Node
+from mason.project.configs import hard_deletes_mode
 
 META_KEYS = ("dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted")
-HARD_DELETE_MODES = ("ignore", "invalidate", "new_record")
 STRATEGIES = ("timestamp", "check")
 
 _TRAILING = re.compile(r"[\s;]+$")
@@ -72,21 +72,6 @@ class SnapshotConfig:
 def _error(node: Node, message: str, hint: str | None = None) -> CompileError:
     where = node.original_file_path or node.path
     return CompileError(f"snapshot '{node.name}' ({where}): {message}", span=Span(where), hint=hint)
-
-
-def hard_deletes_mode(hard: Any, legacy: Any) -> str:
-    """What happens to rows gone from the source, as dbt decides it: `hard_deletes` (ignore, invalidate or
-    new_record; ignore when unset), or the older `invalidate_hard_deletes: true` (invalidate). Setting both
-    is an error whatever their values, as in dbt. Used by snapshots and by the Jinja adapter API."""
-    if hard is not None and legacy is not None:
-        raise CompileError("invalidate_hard_deletes and hard_deletes are both set",
-                           hint="remove the legacy invalidate_hard_deletes setting")
-    if hard in (None, ""):
-        return "invalidate" if legacy else "ignore"
-    mode = str(hard).lower()
-    if mode not in HARD_DELETE_MODES:
-        raise CompileError(f"unknown hard_deletes value {mode!r}", hint="use one of 'ignore', 'invalidate' or 'new_record'")
-    return mode
 
 
 def snapshot_config(node: Node) -> SnapshotConfig:

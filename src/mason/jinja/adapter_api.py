@@ -225,7 +225,7 @@ class JinjaAdapter:
         return found
 
     def get_hard_deletes_behavior(self, config: Any) -> str:
-        from mason.execute.snapshots import hard_deletes_mode
+        from mason.project.configs import hard_deletes_mode
 
         get = config.get if hasattr(config, "get") else (lambda k, d=None: d)
         return hard_deletes_mode(get("hard_deletes", None), get("invalidate_hard_deletes", None))

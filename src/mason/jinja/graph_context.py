@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mason.artifacts import semantic as sem
-from mason.artifacts.manifest import exposure_dict, macro_dict, node_dict, source_dict
+from mason.nodes import semantic_dicts as sem
+from mason.nodes.dicts import exposure_dict, macro_dict, node_dict, source_dict
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import Node
 

@@ -244,7 +244,7 @@ class ContextFactory:
         """`model`: the node as manifest.json shows it (config as resolved for this node)."""
         if node is None:
             return {}
-        from mason.artifacts.manifest import node_dict
+        from mason.nodes.dicts import node_dict
 
         out = node_dict(node, self.relation_name(node))
         out["config"] = config

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mason.errors import CompileError
+
 # Keys merged (dicts) or appended (lists) instead of replaced, as dbt does.
 _APPEND_KEYS = frozenset({"tags", "pre-hook", "post-hook", "packages"})
 _UPDATE_KEYS = frozenset({"meta", "grants", "docs", "contract", "quoting", "column_types", "persist_docs"})
@@ -200,3 +202,21 @@ class ConfigTree:
 
         walk(self._tree, ())
         return out
+
+
+HARD_DELETE_MODES = ("ignore", "invalidate", "new_record")
+
+
+def hard_deletes_mode(hard: Any, legacy: Any) -> str:
+    """What happens to rows gone from the source, as dbt decides it: `hard_deletes` (ignore, invalidate or
+    new_record; ignore when unset), or the older `invalidate_hard_deletes: true` (invalidate). Setting both
+    is an error whatever their values, as in dbt. Used by snapshots and by the Jinja adapter API."""
+    if hard is not None and legacy is not None:
+        raise CompileError("invalidate_hard_deletes and hard_deletes are both set",
+                           hint="remove the legacy invalidate_hard_deletes setting")
+    if hard in (None, ""):
+        return "invalidate" if legacy else "ignore"
+    mode = str(hard).lower()
+    if mode not in HARD_DELETE_MODES:
+        raise CompileError(f"unknown hard_deletes value {mode!r}", hint="use one of 'ignore', 'invalidate' or 'new_record'")
+    return mode

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mason.adapters.target import Target
 from mason.errors import ProjectError, Span
-from mason.project.profiles import Target, load_target
+from mason.project.profiles import load_target
 from mason.project.project import PROJECT_FILE, ProjectConfig, load_project
 from mason.project.yamlio import load_yaml_file
 from mason.session import Session
@@ -67,7 +68,7 @@ def load(session: Session) -> LoadedProject:
     selectors: dict[str, Any] = {}
     sel_path = root / "selectors.yml"
     if sel_path.is_file():
-        from mason.graph.selector import load_selectors
+        from mason.project.selectors import load_selectors
 
         selectors = load_selectors(_render_selector_defaults(load_yaml_file(sel_path, "selectors.yml"),
                                                              target, session))

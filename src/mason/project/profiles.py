@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mason.adapters.target import HIDDEN_TARGET_FIELDS, SUPPORTED_ADAPTERS, Target
 from mason.errors import ProjectError, Span, did_you_mean
 from mason.jinja.base_context import SECRET_PREFIXES, VarLookup, base_functions, make_env_var
 from mason.jinja.native import has_jinja, render_native
 from mason.project.yamlio import load_yaml_file
 
 PROFILES_FILE = "profiles.yml"
-# Fields never exposed through `target` in Jinja.
-# The warehouses Mason has adapters for (adapters/<type>/), in the order the docs list them.
-SUPPORTED_ADAPTERS = ("duckdb", "postgres", "spark")
 
 
 def _type_line(path: Path, adapter_type: str) -> int | None:
@@ -26,32 +23,6 @@ def _type_line(path: Path, adapter_type: str) -> int | None:
     return next((i for i, line in enumerate(lines, 1)
                  if "type:" in line and adapter_type in line), None)
 
-
-_HIDDEN_TARGET_FIELDS = frozenset({"password", "pass", "token", "private_key", "private_key_passphrase"})
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    profile_name: str
-    target_name: str
-    type: str
-    threads: int
-    database: str
-    schema: str
-    credentials: dict[str, Any] = field(repr=False)
-    secrets: tuple[str, ...] = field(repr=False, default=())  # secret values, to scrub from output
-    profiles_path: str = ""
-
-    def context(self) -> dict[str, Any]:
-        """The `target` variable in Jinja: the output's fields minus secrets."""
-        out = {k: v for k, v in self.credentials.items() if k not in _HIDDEN_TARGET_FIELDS}
-        out.update(
-            name=self.target_name, target_name=self.target_name, profile_name=self.profile_name,
-            type=self.type, threads=self.threads, database=self.database, schema=self.schema,
-        )
-        if self.type == "postgres":
-            out.setdefault("dbname", self.database)
-        return out
 
 
 def profiles_search_path(project_dir: Path, profiles_dir: Path | None, env: Mapping[str, str]) -> list[Path]:
@@ -121,7 +92,7 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
             Span(display, _type_line(path, str(adapter_type))),
             (f"{close} " if close else "") + "Mason supports type: " + ", ".join(SUPPORTED_ADAPTERS))
     secrets = tuple(v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v)
-    secrets += tuple(str(output[k]) for k in _HIDDEN_TARGET_FIELDS if output.get(k))
+    secrets += tuple(str(output[k]) for k in HIDDEN_TARGET_FIELDS if output.get(k))
     database, schema = _database_and_schema(adapter_type, output)
     return Target(
         profile_name=profile_name,

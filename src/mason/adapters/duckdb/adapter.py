@@ -16,8 +16,8 @@ from mason.adapters.base import (
 )
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
+from mason.adapters.target import Target
 from mason.errors import DatabaseError, ProjectError
-from mason.project.profiles import Target
 
 _TYPES = {"BASE TABLE": "table", "VIEW": "view", "LOCAL TEMPORARY": "table"}
 

@@ -19,8 +19,8 @@ from mason.adapters.base import (
 from mason.adapters.postgres.connect import ConnectionSettings, connect
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.table import Table
+from mason.adapters.target import Target
 from mason.errors import DatabaseError
-from mason.project.profiles import Target
 
 MAX_IDENTIFIER_LENGTH = 63  # NAMEDATALEN - 1, in bytes
 _KINDS = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "materialized_view"}

@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from mason.adapters.target import Target
 from mason.errors import ProjectError, Span
-from mason.project.profiles import Target
 
 # profile keys dbt-postgres accepts (besides type, threads, schema)
 KNOWN_KEYS = frozenset({

@@ -25,8 +25,8 @@ from mason.adapters.base import (
 from mason.adapters.relation import Relation, relation_factory
 from mason.adapters.spark.connect import SparkSettings, first_line, open_session
 from mason.adapters.table import Table
+from mason.adapters.target import Target
 from mason.errors import DatabaseError
-from mason.project.profiles import Target
 
 CAPABILITIES = Capabilities(
     transactional_ddl=False, atomic_rename=False, merge=False,

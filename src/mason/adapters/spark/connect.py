@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mason.adapters.target import Target
 from mason.errors import ProjectError, Span
-from mason.project.profiles import Target
 
 METHODS = ("session", "connect")
 _UNSUPPORTED = ("thrift", "http", "odbc")

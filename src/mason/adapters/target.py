@@ -1,0 +1,35 @@
+"""The chosen target of a profile, as the adapters receive it (the project layer reads profiles.yml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The warehouses Mason has adapters for (adapters/<type>/, registered in adapters/factory.py).
+SUPPORTED_ADAPTERS = ("duckdb", "postgres", "spark")
+# Fields never exposed through `target` in Jinja.
+HIDDEN_TARGET_FIELDS = frozenset({"password", "pass", "token", "private_key", "private_key_passphrase"})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    profile_name: str
+    target_name: str
+    type: str
+    threads: int
+    database: str
+    schema: str
+    credentials: dict[str, Any] = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False, default=())  # secret values, to scrub from output
+    profiles_path: str = ""
+
+    def context(self) -> dict[str, Any]:
+        """The `target` variable in Jinja: the output's fields minus secrets."""
+        out = {k: v for k, v in self.credentials.items() if k not in HIDDEN_TARGET_FIELDS}
+        out.update(
+            name=self.target_name, target_name=self.target_name, profile_name=self.profile_name,
+            type=self.type, threads=self.threads, database=self.database, schema=self.schema,
+        )
+        if self.type == "postgres":
+            out.setdefault("dbname", self.database)
+        return out
