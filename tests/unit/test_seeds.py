@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from mason.adapters.duckdb.adapter import DuckDBAdapter
+from mason.adapters.seed_types import ColumnFacts, infer_column_type, match_column_types
 from mason.adapters.target import Target
 from mason.errors import DatabaseError, MasonError, ParseError
-from mason.execute.seed_types import ColumnFacts, infer_column_type, match_column_types
 from mason.execute.seeds import load_seed
 from mason.nodes.nodes import Node
 

@@ -14,9 +14,9 @@ from typing import Any
 import jinja2
 
 from mason.adapters.base import AdapterResponse
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.errors import CompileError, DatabaseError, MasonError, Span
-from mason.execute.outcome import NodeOutcome
 from mason.jinja.environment import MacroException, template_line
 from mason.jinja.macros import INTERNAL_PACKAGE, MacroIndex
 from mason.jinja.runtime_context import StatementResults

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mason.adapters.base import AdapterResponse
+from mason.adapters.outcome import NodeOutcome
 from mason.errors import CompileError, Span
 from mason.execute.materializations import clean_sql
-from mason.execute.outcome import NodeOutcome
 from mason.execute.relation_ops import swap_in
 from mason.nodes.nodes import Node
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from mason.adapters.base import AdapterResponse
+from mason.adapters.building import BuildContext, clean_sql, ensure_schema, existing, in_transaction
+from mason.adapters.outcome import NodeOutcome
 from mason.errors import CompileError, Span
 from mason.execute import relation_ops as ops
-from mason.execute.materializations import BuildContext, _ensure_schema, _existing, _in_transaction, clean_sql
-from mason.execute.outcome import NodeOutcome
 
 _MODES = ("apply", "continue", "fail")
 
@@ -37,9 +37,9 @@ def materialize_materialized_view(ctx: BuildContext) -> NodeOutcome:
     if mode not in _MODES:
         raise CompileError(f"{node.unique_id}: unknown on_configuration_change {mode!r}",
                            Span(node.original_file_path), f"use one of {', '.join(_MODES)}")
-    _ensure_schema(ctx)
+    ensure_schema(ctx)
     ops.check_identifier(adapter, ctx.relation, node)
-    old = _existing(ctx)
+    old = existing(ctx)
     target = ctx.relation.incorporate(type="materialized_view")
     run = ctx.execute
     message = "OK"
@@ -56,15 +56,15 @@ def materialize_materialized_view(ctx: BuildContext) -> NodeOutcome:
     def refresh() -> AdapterResponse:
         nonlocal message
         wanted = {_signature(i): i for i in ops.index_configs(node)}
-        existing = {_signature(i): i for i in adapter.list_indexes(target)}
-        if set(wanted) != set(existing):
+        current = {_signature(i): i for i in adapter.list_indexes(target)}
+        if set(wanted) != set(current):
             if mode == "fail":
                 raise CompileError(
                     f"{node.unique_id}: the indexes of materialized view {target.render()} differ from its "
                     "config and on_configuration_change is 'fail'", Span(node.original_file_path),
                     "run with --full-refresh, or set on_configuration_change: apply")
             if mode == "apply":
-                for sig, index in existing.items():
+                for sig, index in current.items():
                     if sig not in wanted:
                         run(f"drop index if exists {adapter.quote(target.schema or '')}."
                             f"{adapter.quote(index['name'])}")
@@ -72,7 +72,7 @@ def materialize_materialized_view(ctx: BuildContext) -> NodeOutcome:
 
                 salt = uuid.uuid4().hex
                 for sig, index in wanted.items():
-                    if sig not in existing:
+                    if sig not in current:
                         run(ops.create_index_sql(target, index, adapter.quote, salt))
             else:
                 message = "OK (configuration changes not applied: on_configuration_change is 'continue')"
@@ -81,6 +81,6 @@ def materialize_materialized_view(ctx: BuildContext) -> NodeOutcome:
         return response
 
     rebuild = old is None or ctx.full_refresh or old.type != "materialized_view"
-    response = _in_transaction(ctx, create if rebuild else refresh)
+    response = in_transaction(ctx, create if rebuild else refresh)
     adapter.cache.add(target)
     return NodeOutcome("success", message, AdapterResponse("OK", "OK", response.rows_affected))

@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mason.adapters.base import AdapterResponse
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.errors import CompileError, DatabaseError, MasonError, Span
-from mason.execute.outcome import NodeOutcome
 from mason.nodes.nodes import Node
 
 GRAINS = ("hour", "day", "month", "year")

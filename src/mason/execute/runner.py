@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from mason import api
+from mason.adapters.outcome import NodeOutcome
 from mason.artifacts.run_results import NodeResult, write_run_results
 from mason.artifacts.writer import flush_writes, register_secrets, scrub, write_text_soon
 from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, DatabaseError, MasonError, Span, UsageError
 from mason.execute import data_tests
 from mason.execute.materializations import MATERIALIZATIONS, BuildContext
-from mason.execute.outcome import NodeOutcome
 from mason.execute.plan import COMMAND_TYPES, Plan, build_plan
 from mason.nodes.nodes import Node
 from mason.observe.events import ConsoleSink, JsonSink, NodeFinished, NodeInfo

@@ -1,11 +1,12 @@
 """Loading seed CSV files into tables, with dbt's type inference, without a Python loop over rows.
 
 The file is read by the warehouse's own CSV reader into a temporary all-text staging table; the column types
-are inferred with one aggregate query over that table (see :mod:`mason.execute.seed_types` for the rules);
+are inferred with one aggregate query over that table (see :mod:`mason.adapters.seed_types` for the rules);
 then the target table is created (first run, full refresh) or emptied and refilled (later runs, like dbt's
 truncate + insert) with one ``select`` that casts every column, inside one transaction.
 
-Everything specific to a warehouse's SQL lives in a ``*SeedSQL`` class chosen by ``adapter.type``.
+Everything specific to a warehouse's SQL lives in the adapter's ``seed_sql()`` (``adapters/seed_sql.py`` has
+the common spelling, DuckDB's; ``adapters/postgres/seeds.py`` PostgreSQL's).
 """
 
 from __future__ import annotations
@@ -13,265 +14,27 @@ from __future__ import annotations
 import csv
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from mason.adapters import seed_types as st
 from mason.adapters.base import AdapterResponse
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
+from mason.adapters.seed_sql import SeedColumn, SeedSQL
 from mason.errors import DatabaseError, MasonError, ParseError, Span
 from mason.execute import relation_ops as ops
-from mason.execute import seed_types as st
-from mason.execute.outcome import NodeOutcome
 
 _FULL_REFRESH_HINT = "run the seed with --full-refresh to drop and recreate the table"
 
 
-@dataclass(frozen=True, slots=True)
-class _Column:
-    name: str  # as in the CSV header
-    kind: str  # a seed_types kind
-    sql_type: str  # the type the column gets on create
-    has_offset: bool = False  # ISO datetimes carrying a UTC offset
-    guarded: bool = False  # kind inferred from the first rows only: a value of another kind must fail the load
-
-
-# ----------------------------------------------------------------------------------------------- DuckDB SQL
-class DuckDBSeedSQL:
-    """The SQL a seed load runs on DuckDB."""
-
-    _INT_RE = "[+-]?[0-9]+(_[0-9]+)*"
-    _ISO_RE = (
-        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
-        "([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)?"
-    )
-    _OFFSET_RE = "([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
-
-    def __init__(self, adapter: Any) -> None:
-        self.quote = adapter.quote
-
-    # -- names
-    def column_name(self, name: str, quote_columns: bool | None) -> str:
-        # DuckDB keeps the case of unquoted identifiers too, so quoting always only protects odd names.
-        return self.quote(name)
-
-    def stage_name(self) -> str:
-        return self.quote(f"mason_seed_stage_{uuid.uuid4().hex[:16]}")
-
-    # -- reading the file
-    def create_stage(self, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> str:
-        cols = ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in header)
-        return (
-            f"create temp table {stage} as select * from read_csv({_lit(str(csv_path))}, "
-            f"auto_detect = false, header = true, delim = {_lit(delimiter)}, quote = '\"', escape = '\"', "
-            f"comment = '', skip = 0, strict_mode = true, null_padding = false, ignore_errors = false, "
-            f"columns = {{{cols}}})"
-        )
-
-    # Load with the kinds inferred from the first rows, each value checked as it is converted (one pass over
-    # the rows); only when that load fails are the kinds verified over every row and the load repeated.
-    OPTIMISTIC = False
-    # A seed whose every column has a configured type can be read straight from the file through a view.
-    VIEW_STAGE = True
-
-    def load_stage(self, adapter: Any, stage: str, csv_path: Path, header: Sequence[str],
-                   delimiter: str) -> int | None:
-        """Create the all-text staging table `stage` holding the file's rows; the row count when known."""
-        adapter.execute(self.create_stage(stage, csv_path, header, delimiter))
-        return None
-
-    # A seed whose every column has a configured type is read by the CSV reader straight into those types,
-    # the NULL spellings given to it (see _direct); VIEW_STAGE is the careful way when that is in doubt.
-    DIRECT_TYPED = True
-    NULL_CASES = tuple(sorted({"".join(ch.upper() if (i >> k) & 1 else ch for k, ch in enumerate("null"))
-                               for i in range(16)}))
-
-    def create_typed_view(self, stage: str, csv_path: Path, header: Sequence[str], types: dict[str, str],
-                          delimiter: str) -> str:
-        cols = ", ".join(f"{_lit(name)}: {_lit(types[name])}" for name in header)
-        nulls = ", ".join(_lit(s) for s in ("", *self.NULL_CASES))
-        return (
-            f"create temp view {stage} as select * from read_csv({_lit(str(csv_path))}, "
-            f"auto_detect = false, header = true, delim = {_lit(delimiter)}, quote = '\"', escape = '\"', "
-            f"comment = '', skip = 0, strict_mode = true, null_padding = false, ignore_errors = false, "
-            f"nullstr = [{nulls}], columns = {{{cols}}})"
-        )
-
-    def create_stage_view(self, stage: str, csv_path: Path, header: Sequence[str], delimiter: str) -> str:
-        """The file as a view: for a seed whose every column has a configured type, read in one pass."""
-        return self.create_stage(stage, csv_path, header, delimiter).replace(
-            "create temp table", "create temp view", 1)
-
-    def drop_stage(self, stage: str) -> str:
-        return f"drop table if exists {stage}"
-
-    def drop_stage_view(self, stage: str) -> str:
-        return f"drop view if exists {stage}"
-
-    def count_rows(self, relation: Relation) -> str:
-        return f"select count(*) from {relation.render()}"
-
-    # the line number in the warehouse's CSV reader errors
-    CSV_ERROR_LINE = re.compile(r"Line:\s*(\d+)")
-
-    def sql_type(self, duckdb_type: str) -> str:
-        """The warehouse's name for a type seed inference picked (given in DuckDB's spelling)."""
-        return duckdb_type
-
-    # -- inference
-    def _trimmed(self, name: str) -> str:
-        return f"trim({self.quote(name)})"
-
-    def _present(self, name: str) -> str:
-        nulls = ", ".join(_lit(s) for s in st.NULL_SPELLINGS)
-        return f"(lower(trim({self.quote(name)})) not in ({nulls}))"
-
-    def facts_query(self, stage: str, names: Sequence[str], sample: int | None = None) -> str:
-        """Every inference fact for ``names``, over the whole stage or its first ``sample`` rows."""
-        items = ["count(*)"]
-        for name in names:
-            t = self._trimmed(name)
-            where = f" filter (where {self._present(name)})"
-
-            def all_(cond: str, where: str = where) -> str:
-                return f"coalesce(bool_and({cond}){where}, true)"
-
-            items += [
-                f"count(*){where}",
-                all_(self._test(st.INTEGER, t)),
-                all_(f"try_cast({t} as INTEGER) is not null"),
-                all_(f"try_cast({t} as BIGINT) is not null"),
-                all_(f"try_cast({t} as HUGEINT) is not null"),
-                all_(self._test(st.NUMBER, t)),
-                all_(self._test(st.DATE, t)),
-                all_(self._test(st.DATETIME, t)),
-                all_(self._test(st.ISO_DATETIME, t)),
-                all_(self._test(st.BOOLEAN, t)),
-                f"coalesce(bool_or(regexp_matches({t}, {_lit(self._OFFSET_RE)})){where}, false)",
-                all_(self._test(st.INTEGRAL, t)),
-            ]
-        source = stage if sample is None else f"(select * from {stage} limit {int(sample)})"
-        return f"select {', '.join(items)} from {source}"
-
-    FACTS_PER_COLUMN = 12
-
-    @staticmethod
-    def parse_facts(row: Sequence[Any]) -> tuple[st.ColumnFacts, bool]:
-        n, integer, i32, i64, i128, number, date, dt, iso, boolean, offset, integral = row
-        facts = st.ColumnFacts(int(n), bool(integer), bool(i32), bool(i64), bool(i128), bool(number),
-                               bool(date), bool(dt), bool(iso), bool(boolean), bool(integral))
-        return facts, bool(offset)
-
-    def _test(self, kind: str, t: str) -> str:
-        """True when the (trimmed, non-null) text ``t`` is a value of ``kind``."""
-        if kind == st.INTEGER:
-            return f"regexp_full_match({t}, {_lit(self._INT_RE)})"
-        if kind == st.NUMBER:
-            return f"try_cast({t} as DOUBLE) is not null"
-        if kind == st.INTEGRAL:
-            d = f"try_cast({t} as DOUBLE)"
-            return f"coalesce(abs({d}) < {st.INTEGRAL_LIMIT} and {d} = floor({d}), false)"
-        if kind == st.DATE:
-            return f"try_strptime({t}, '%Y-%m-%d') is not null"
-        if kind == st.DATETIME:
-            return f"try_strptime({t}, '%Y-%m-%d %H:%M:%S') is not null"
-        if kind == st.ISO_DATETIME:
-            return (f"regexp_full_match({t}, {_lit(self._ISO_RE)}) and try_cast("
-                    f"regexp_replace({t}, {_lit(self._OFFSET_RE)}, '') as TIMESTAMP) is not null")
-        if kind == st.BOOLEAN:
-            return f"lower({t}) in ('true', 'false')"
-        return "true"
-
-    VERIFY_WIDTH = 3
-
-    def verify_query(self, stage: str, candidates: Sequence[tuple[str, str]]) -> str:
-        """Per (name, kind): (every value is of the kind, then two kind-specific facts), and the row count.
-
-        INTEGER gives the smallest and largest value; ISO_DATETIME whether any value carries an offset.
-        """
-        items = ["count(*)"]
-        for name, kind in candidates:
-            t = self._trimmed(name)
-            where = f" filter (where {self._present(name)})"
-            if kind in (st.INTEGER, st.INTEGRAL):
-                ok = f"{self._test(kind, t)} and try_cast({t} as HUGEINT) is not null"
-                items += [f"coalesce(bool_and({ok}){where}, true)",
-                          f"min(try_cast({t} as HUGEINT)){where}", f"max(try_cast({t} as HUGEINT)){where}"]
-            elif kind == st.ISO_DATETIME:
-                items += [f"coalesce(bool_and({self._test(kind, t)}){where}, true)",
-                          f"coalesce(bool_or(regexp_matches({t}, {_lit(self._OFFSET_RE)})){where}, false)", "null"]
-            else:
-                items += [f"coalesce(bool_and({self._test(kind, t)}){where}, true)", "null", "null"]
-        return f"select {', '.join(items)} from {stage}"
-
-    # -- values
-    def value(self, col: _Column) -> str:
-        """The column's value, typed by its kind; never fails for an inferred kind."""
-        q = self.quote(col.name)
-        nulls = ", ".join(_lit(s) for s in st.NULL_SPELLINGS)
-        raw = f"(case when lower(trim({q})) in ({nulls}) then null else {q} end)"
-        t = f"trim({raw})"
-        if col.kind == st.DIRECT:
-            return q
-        if col.kind in (st.INTEGER, st.INTEGRAL):  # DuckDB reads '100.00' and '1e3' as integers exactly
-            return f"cast({t} as {col.sql_type})"
-        if col.kind == st.NUMBER:
-            return f"cast({t} as DOUBLE)"
-        if col.kind == st.DATE:
-            return f"cast(strptime({t}, '%Y-%m-%d') as DATE)"
-        if col.kind == st.DATETIME:
-            return f"cast(strptime({t}, '%Y-%m-%d %H:%M:%S') as TIMESTAMP)"
-        if col.kind == st.ISO_DATETIME:
-            if col.has_offset:
-                return (f"(case when regexp_matches({t}, {_lit(self._OFFSET_RE)}) "
-                        f"then timezone('UTC', cast({t} as TIMESTAMPTZ)) else cast({t} as TIMESTAMP) end)")
-            return f"cast({t} as TIMESTAMP)"
-        if col.kind == st.BOOLEAN:
-            return f"(lower({t}) = 'true')"
-        if col.kind == st.TEXT:
-            return f"cast({raw} as VARCHAR)"
-        return raw  # OVERRIDE: the text, for the database to cast to the configured type
-
-    def cast(self, expr: str, sql_type: str) -> str:
-        return f"cast({expr} as {sql_type})"
-
-    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str | None:
-        return (f"select rowid, {self.quote(col.name)} from {stage} "
-                f"where {expr} is not null and try_cast({expr} as {sql_type}) is null order by rowid limit 1")
-
-    # -- writing
-    def create_schema(self, relation: Relation) -> str:
-        return f"create schema if not exists {relation.include(identifier=False).render()}"
-
-    def create_table(self, relation: Relation, select_list: str, stage: str, empty: bool) -> str:
-        where = " where false" if empty else ""
-        return f"create table {relation.render()} as select {select_list} from {stage}{where}"
-
-    def replace_rows(self, relation: Relation, names: str, select_list: str, stage: str, empty: bool) -> list[str]:
-        where = " where false" if empty else ""
-        return [
-            f"delete from {relation.render()}",
-            f"insert into {relation.render()} ({names}) select {select_list} from {stage}{where}",
-        ]
-
-
-def _postgres() -> type[DuckDBSeedSQL]:
-    from mason.execute.seeds_postgres import PostgresSeedSQL
-
-    return PostgresSeedSQL
-
-
-# adapter type -> the seed SQL dialect (imported when first used)
-_DIALECTS: dict[str, Callable[[], type[DuckDBSeedSQL]]] = {"duckdb": lambda: DuckDBSeedSQL, "postgres": _postgres}
-
-
-def seed_sql_for(adapter: Any) -> DuckDBSeedSQL:
-    found = _DIALECTS.get(str(getattr(adapter, "type", "")))
-    cls = found() if found is not None else None
-    if cls is None:
+def seed_sql_for(adapter: Any) -> SeedSQL:
+    """The adapter's seed SQL (adapters/<warehouse>/: `seed_sql()`)."""
+    make = getattr(adapter, "seed_sql", None)
+    if make is None:
         raise DatabaseError(f"loading seeds is not supported on the {adapter.type!r} adapter yet")
-    return cls(adapter)
+    return make()  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------------------------------------- loading
@@ -316,7 +79,7 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
         except DatabaseError as exc:
             raise _csv_error(exc, csv_path, label, sql.CSV_ERROR_LINE) from exc
 
-        def write(columns: list[_Column], explain: bool, source: str | None = None,
+        def write(columns: list[SeedColumn], explain: bool, source: str | None = None,
                   check: Callable[[], None] = lambda: None) -> None:
             existing = adapter.get_relation(relation.database, relation.schema or "", relation.identifier or "")
             if existing is not None and not full_refresh and existing.type != "view":
@@ -338,7 +101,7 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
         if as_view:  # nothing to infer
             if not (sql.DIRECT_TYPED and _direct(adapter, sql, relation, header, overrides, csv_path, delimiter,
                                                  write)):
-                write([_Column(name, st.OVERRIDE, overrides[name]) for name in header], explain=True)
+                write([SeedColumn(name, st.OVERRIDE, overrides[name]) for name in header], explain=True)
             rows, done = 0, True
             if not empty:
                 _, counted = adapter.execute(sql.count_rows(relation), fetch=True)
@@ -364,8 +127,8 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
                        relation_name=relation.render())
 
 
-def _sampled(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
-             overrides: dict[str, str]) -> list[_Column]:
+def _sampled(adapter: Any, sql: SeedSQL, stage: str, header: list[str],
+             overrides: dict[str, str]) -> list[SeedColumn]:
     """The columns as the first rows type them, each value to be checked while it is converted."""
     inferred = [name for name in header if name not in overrides]
     width = sql.FACTS_PER_COLUMN
@@ -376,13 +139,13 @@ def _sampled(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
     for i, name in enumerate(inferred):
         picked = st.infer_column_type(sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])[0])
         # later rows may carry a UTC offset the first ones did not: handle both
-        chosen[name] = _Column(name, picked.kind, sql.sql_type(picked.sql_type), picked.kind == st.ISO_DATETIME,
+        chosen[name] = SeedColumn(name, picked.kind, sql.sql_type(picked.sql_type), picked.kind == st.ISO_DATETIME,
                                guarded=True)
-    return [_Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header]
+    return [SeedColumn(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header]
 
 
-def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
-           overrides: dict[str, str]) -> tuple[list[_Column], int]:
+def _infer(adapter: Any, sql: SeedSQL, stage: str, header: list[str],
+           overrides: dict[str, str]) -> tuple[list[SeedColumn], int]:
     """The columns' types and the row count.
 
     Testing every kind on every value is slow (failed parses cost most), so the kinds are first inferred on
@@ -402,7 +165,7 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
     assert table is not None
     row = list(table.rows[0])
     total = int(row[0])
-    chosen: dict[str, _Column] = {}
+    chosen: dict[str, SeedColumn] = {}
     retry: list[str] = []
     vw = sql.VERIFY_WIDTH
     for i, (name, kind) in enumerate(candidates):
@@ -410,11 +173,11 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         if not ok:
             retry.append(name)
         elif kind in (st.INTEGER, st.INTEGRAL):
-            chosen[name] = _Column(name, kind, sql.sql_type(st.integer_type(first, second)))
+            chosen[name] = SeedColumn(name, kind, sql.sql_type(st.integer_type(first, second)))
         elif kind == st.ISO_DATETIME:
-            chosen[name] = _Column(name, kind, sql.sql_type("TIMESTAMP"), bool(first))
+            chosen[name] = SeedColumn(name, kind, sql.sql_type("TIMESTAMP"), bool(first))
         else:
-            chosen[name] = _Column(name, kind, sql.sql_type(st.infer_column_type(_ONLY[kind]).sql_type))
+            chosen[name] = SeedColumn(name, kind, sql.sql_type(st.infer_column_type(_ONLY[kind]).sql_type))
     if retry:
         _, table = adapter.execute(sql.facts_query(stage, retry), fetch=True)
         assert table is not None
@@ -422,9 +185,9 @@ def _infer(adapter: Any, sql: DuckDBSeedSQL, stage: str, header: list[str],
         for i, name in enumerate(retry):
             facts, offset = sql.parse_facts(row[1 + i * width: 1 + (i + 1) * width])
             picked = st.infer_column_type(facts)
-            chosen[name] = _Column(name, picked.kind, sql.sql_type(picked.sql_type), offset)
+            chosen[name] = SeedColumn(name, picked.kind, sql.sql_type(picked.sql_type), offset)
     columns = [
-        _Column(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header
+        SeedColumn(name, st.OVERRIDE, overrides[name]) if name in overrides else chosen[name] for name in header
     ]
     return columns, total
 
@@ -448,8 +211,8 @@ _ONLY = {kind: _only(kind) for kind in st.INFERENCE_ORDER}
 _SAMPLE_ROWS = 5000
 
 
-def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation | None,
-            columns: list[_Column], stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
+def _create(adapter: Any, sql: SeedSQL, relation: Relation, existing: Relation | None,
+            columns: list[SeedColumn], stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
             quote_columns: bool | None, after: Callable[[], None] = lambda: None, explain: bool = True) -> None:
     select_list = ", ".join(
         f"{sql.cast(sql.value(c), c.sql_type)} as {sql.column_name(c.name, quote_columns)}" for c in columns)
@@ -471,7 +234,7 @@ def _create(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Rela
     adapter.cache.add(relation.incorporate(type="table"))
 
 
-def _reload(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, existing: Relation, columns: list[_Column],
+def _reload(adapter: Any, sql: SeedSQL, relation: Relation, existing: Relation, columns: list[SeedColumn],
             stage: str, empty: bool, csv_path: Path, delimiter: str, label: str,
             quote_columns: bool | None, after: Callable[[], None] = lambda: None, explain: bool = True) -> None:
     table_cols = adapter.get_columns(existing)
@@ -555,7 +318,7 @@ _VIEW_MARK = "mason_seed_view_"
 _TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR")
 
 
-def _direct(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, header: list[str], types: dict[str, str],
+def _direct(adapter: Any, sql: SeedSQL, relation: Relation, header: list[str], types: dict[str, str],
             csv_path: Path, delimiter: str, write: Callable[..., None]) -> bool:
     """Load a seed whose every column has a configured type with the CSV reader parsing the values into
     those types itself: half the time of casting text with each value checked for NULL spellings (0.5 s
@@ -575,7 +338,7 @@ def _direct(adapter: Any, sql: DuckDBSeedSQL, relation: Relation, header: list[s
 
     try:
         adapter.execute(sql.create_typed_view(view, csv_path, header, types, delimiter))
-        write([_Column(name, st.DIRECT, types[name]) for name in header], explain=False, source=view,
+        write([SeedColumn(name, st.DIRECT, types[name]) for name in header], explain=False, source=view,
               check=same_as_careful)
         return True
     except DatabaseError:
@@ -596,7 +359,7 @@ def _stage_readable(adapter: Any, stage: str) -> DatabaseError | None:
     return None
 
 
-def _value_error(adapter: Any, sql: DuckDBSeedSQL, stage: str, checks: Iterable[tuple[_Column, str, str]],
+def _value_error(adapter: Any, sql: SeedSQL, stage: str, checks: Iterable[tuple[SeedColumn, str, str]],
                  exc: DatabaseError, csv_path: Path, delimiter: str, label: str) -> MasonError:
     """The first value that does not fit its column's type, with its line, else the database's error."""
     if _VIEW_MARK in stage:  # the file behind a view: malformed, or materialize it to find the row
@@ -653,6 +416,3 @@ def _line_of_row(csv_path: Path, delimiter: str, row_index: int) -> int | None:
         return None
     return None
 
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

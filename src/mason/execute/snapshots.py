@@ -22,15 +22,14 @@ DuckDB one without touching the algorithm.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mason.adapters.base import AdapterResponse
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
+from mason.adapters.snapshot_sql import SnapshotDialect
 from mason.errors import CompileError, Span
-from mason.execute.outcome import NodeOutcome
 from mason.nodes.nodes import Node
 from mason.project.configs import hard_deletes_mode
 
@@ -148,79 +147,12 @@ def snapshot_config(node: Node) -> SnapshotConfig:
 # -- dialects --------------------------------------------------------------------------------------------
 
 
-class DuckDBSnapshotDialect:
-    """Everything warehouse-specific the snapshot algorithm needs, in DuckDB's spelling."""
-
-    def __init__(self, adapter: Any) -> None:
-        self.adapter = adapter
-
-    def quote(self, name: str) -> str:
-        return str(self.adapter.quote(name))
-
-    def temp_table(self, purpose: str) -> str:
-        return self.quote(f"mason_snapshot_{purpose}_{uuid.uuid4().hex[:12]}")
-
-    def create_temp_table(self, name: str, select: str) -> str:
-        return f"create temp table {name} as\n{select}"
-
-    def drop_temp_table(self, name: str) -> str:
-        return f"drop table if exists {name}"
-
-    def columns(self, name: str) -> list[tuple[str, str]]:
-        """(name, type) of a table's columns, in order."""
-        _, table = self.adapter.execute(f"describe {name}", fetch=True)
-        return [(str(r[0]), str(r[1])) for r in (table.rows if table else ())]
-
-    def now_query(self, now_sql: str) -> str:
-        return f"select cast({now_sql} as timestamp)"
-
-    def timestamp_literal(self, value: Any) -> str:
-        text = str(value).replace("'", "''")
-        return f"cast('{text}' as timestamp)"
-
-    def as_text(self, expr: str) -> str:
-        return f"cast({expr} as varchar)"
-
-    def hash(self, exprs: Sequence[str]) -> str:
-        parts = " || '|' || ".join(f"coalesce({self.as_text(e)}, '')" for e in exprs)
-        return f"md5({parts})"
-
-    def distinct(self, left: str, right: str) -> str:
-        return f"{left} is distinct from {right}"
-
-    def text_literal(self, value: str) -> str:
-        return "'" + value.replace("'", "''") + "'"
-
-    def add_column(self, relation: str, column: str, dtype: str) -> str:
-        return f"alter table {relation} add column {column} {dtype}"
-
-    def update_from(self, relation: str, assignments: str, source: str, where: str) -> str:
-        return f"update {relation}\nset {assignments}\nfrom {source}\nwhere {where}"
-
-
-class PostgresSnapshotDialect(DuckDBSnapshotDialect):
-    """PostgreSQL spells everything the snapshot needs like DuckDB, except reading a table's columns."""
-
-    def columns(self, name: str) -> list[tuple[str, str]]:
-        literal = "'" + name.replace("'", "''") + "'"
-        _, table = self.adapter.execute(
-            "select attname, pg_catalog.format_type(atttypid, atttypmod) from pg_catalog.pg_attribute "
-            f"where attrelid = to_regclass({literal}) and attnum > 0 and not attisdropped order by attnum",
-            fetch=True)
-        return [(str(r[0]), str(r[1])) for r in (table.rows if table else ())]
-
-
-def dialect_for(adapter: Any) -> DuckDBSnapshotDialect:
-    kind = getattr(adapter, "type", "duckdb")
-    if kind == "duckdb":
-        return DuckDBSnapshotDialect(adapter)
-    if kind == "postgres":
-        return PostgresSnapshotDialect(adapter)
-    if kind == "spark":
-        from mason.adapters.spark.snapshots import dialect
-
-        return dialect(adapter)
-    raise NotImplementedError(f"snapshots are not implemented for the {kind} adapter yet")
+def dialect_for(adapter: Any) -> SnapshotDialect:
+    """The adapter's snapshot SQL (adapters/<warehouse>/: `snapshot_dialect()`)."""
+    make = getattr(adapter, "snapshot_dialect", None)
+    if make is None:
+        raise NotImplementedError(f"snapshots are not implemented for the {adapter.type} adapter yet")
+    return make()  # type: ignore[no-any-return]
 
 
 # -- the materialization ---------------------------------------------------------------------------------
@@ -262,7 +194,7 @@ def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, 
 
 
 class _Build:
-    def __init__(self, adapter: Any, dialect: DuckDBSnapshotDialect, node: Node, cfg: SnapshotConfig,
+    def __init__(self, adapter: Any, dialect: SnapshotDialect, node: Node, cfg: SnapshotConfig,
                  relation: Relation, now: str) -> None:
         self.adapter = adapter
         self.d = dialect

@@ -10,11 +10,11 @@ import csv
 import io
 from typing import Any
 
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.compile.compiler import inject_ctes
 from mason.errors import CompileError, MasonError, Span
 from mason.execute.materializations import clean_sql
-from mason.execute.outcome import NodeOutcome
 from mason.nodes.nodes import GenericNode, Node, RefCall
 from mason.parse import static
 

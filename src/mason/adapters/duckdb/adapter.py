@@ -191,6 +191,16 @@ class DuckDBAdapter(QueryComments, CachedRelations):
         self.execute(f"alter {kind} {from_relation.render()} rename to {self.quote(to_identifier)}")
         self.cache.rename(from_relation, to_identifier)
 
+    def seed_sql(self) -> Any:
+        from mason.adapters.seed_sql import SeedSQL
+
+        return SeedSQL(self)
+
+    def snapshot_dialect(self) -> Any:
+        from mason.adapters.snapshot_sql import SnapshotDialect
+
+        return SnapshotDialect(self)
+
     def quote(self, identifier: str) -> str:
         return '"' + identifier.replace('"', '""') + '"'
 

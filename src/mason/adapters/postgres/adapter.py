@@ -271,6 +271,16 @@ class PostgresAdapter(QueryComments, CachedRelations):
         self.execute(f"alter {kind} {from_relation.render()} rename to {new_name}")
         self.cache.rename(from_relation, to_identifier)
 
+    def seed_sql(self) -> Any:
+        from mason.adapters.postgres.seeds import PostgresSeedSQL
+
+        return PostgresSeedSQL(self)
+
+    def snapshot_dialect(self) -> Any:
+        from mason.adapters.postgres.snapshots import PostgresSnapshotDialect
+
+        return PostgresSnapshotDialect(self)
+
     def quote(self, identifier: str) -> str:
         return '"' + identifier.replace('"', '""') + '"'
 

@@ -204,6 +204,11 @@ class SparkAdapter(QueryComments, CachedRelations):
         self.execute(f"alter {kind} {from_relation.render()} rename to {new.render()}")
         self.cache.rename(from_relation, to_identifier)
 
+    def snapshot_dialect(self) -> Any:
+        from mason.adapters.spark.snapshots import dialect
+
+        return dialect(self)
+
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("`", "``") + "`"
 

@@ -23,12 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mason.adapters import building as base
 from mason.adapters.base import AdapterResponse
+from mason.adapters.building import BuildContext, clean_sql
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.errors import CompileError, DatabaseError, MasonError, Span
-from mason.execute import materializations as base
-from mason.execute.materializations import BuildContext, clean_sql
-from mason.execute.outcome import NodeOutcome
 
 DEFAULT_FORMAT = "parquet"
 REPLACEABLE = ("delta", "iceberg", "hudi")
@@ -209,8 +209,8 @@ def _outcome(ctx: BuildContext, kind: str, response: AdapterResponse) -> NodeOut
 
 # ------------------------------------------------------------------------------------------------- view
 def materialize_view(ctx: BuildContext) -> NodeOutcome:
-    base._ensure_schema(ctx)
-    old = base._existing(ctx)
+    base.ensure_schema(ctx)
+    old = base.existing(ctx)
     target = ctx.relation.incorporate(type="view")
     sql = clean_sql(ctx.sql)
 
@@ -224,27 +224,27 @@ def materialize_view(ctx: BuildContext) -> NodeOutcome:
         response, _ = ctx.execute(f"create or replace view {target.render()} as\n{sql}")
         return response  # type: ignore[no-any-return]
 
-    return _outcome(ctx, "view", base._in_transaction(ctx, body))
+    return _outcome(ctx, "view", base.in_transaction(ctx, body))
 
 
 # ------------------------------------------------------------------------------------------------ table
 def materialize_table(ctx: BuildContext) -> NodeOutcome:
-    base._ensure_schema(ctx)
+    base.ensure_schema(ctx)
     cfg = table_config(ctx)
-    old = base._existing(ctx)
-    response = base._in_transaction(ctx, lambda: build_table(ctx, old, clean_sql(ctx.sql), cfg))
+    old = base.existing(ctx)
+    response = base.in_transaction(ctx, lambda: build_table(ctx, old, clean_sql(ctx.sql), cfg))
     return _outcome(ctx, "table", response)
 
 
 # ------------------------------------------------------------------------------------------ incremental
 def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
-    base._ensure_schema(ctx)
+    base.ensure_schema(ctx)
     cfg = table_config(ctx)
-    old = base._existing(ctx)
+    old = base.existing(ctx)
     if old is None or old.type != "table" or ctx.full_refresh:
-        response = base._in_transaction(ctx, lambda: build_table(ctx, old, clean_sql(ctx.sql), cfg))
+        response = base.in_transaction(ctx, lambda: build_table(ctx, old, clean_sql(ctx.sql), cfg))
         return _outcome(ctx, "table", response)
-    strategy = base._strategy(ctx)
+    strategy = base.strategy_of(ctx)
     target = ctx.relation.incorporate(type="table")
     adapter = ctx.adapter
     # the model's rows: a table for insert_overwrite (Spark cannot overwrite a table the query reads, and
@@ -265,7 +265,7 @@ def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
         return AdapterResponse()
 
     try:
-        base._in_transaction(ctx, body)
+        base.in_transaction(ctx, body)
     finally:
         if source.schema:
             _drop_quietly(ctx, source)
@@ -300,7 +300,7 @@ def _schema_changes(ctx: BuildContext, target: Relation, source: Relation, cfg: 
 
 
 def _keys(ctx: BuildContext) -> list[str]:
-    return base._unique_keys(ctx.node)
+    return base.unique_keys(ctx.node)
 
 
 def _predicates(ctx: BuildContext) -> list[str]:

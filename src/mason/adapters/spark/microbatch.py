@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mason.adapters.building import BuildContext, clean_sql
 from mason.adapters.relation import Relation
 from mason.adapters.spark.materialize import (
     TableConfig,
@@ -45,7 +46,6 @@ from mason.adapters.spark.materialize import (
     node_table_config,
 )
 from mason.errors import CompileError, Span
-from mason.execute.materializations import BuildContext, clean_sql
 
 if TYPE_CHECKING:
     from mason.execute.microbatch import Batch, MicrobatchConfig, MicrobatchRun

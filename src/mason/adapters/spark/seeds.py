@@ -1,6 +1,6 @@
 """Seeds on Spark, through a DataFrame: the CSV is read here (so a remote Spark Connect server needs no access
 to the project's files), sent as text columns, and written with one `select` that casts every column to the
-type dbt would infer (see :mod:`mason.execute.seed_types`) or the one `column_types` configures.
+type dbt would infer (see :mod:`mason.adapters.seed_types`) or the one `column_types` configures.
 
 A first load (or --full-refresh) builds the table under a temporary name and moves it into place (see
 :func:`mason.adapters.spark.materialize.build_table`); later loads keep the table and its column types and
@@ -17,12 +17,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from mason.adapters import seed_types as st
 from mason.adapters.base import AdapterResponse
+from mason.adapters.building import BuildContext
+from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.errors import DatabaseError, ParseError, Span
-from mason.execute import seed_types as st
-from mason.execute.materializations import BuildContext
-from mason.execute.outcome import NodeOutcome
 
 _INT = re.compile(r"^[+-]?[0-9]+$")
 SPARK_TYPES = {"INTEGER": "int", "BIGINT": "bigint", "HUGEINT": "decimal(38,0)", "DOUBLE": "double",

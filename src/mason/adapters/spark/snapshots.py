@@ -1,4 +1,4 @@
-"""Snapshots on Spark: the algorithm of :mod:`mason.execute.snapshots`, spelled for Spark SQL.
+"""Snapshots on Spark: the snapshot algorithm, spelled for Spark SQL.
 
 Spark's parquet tables have no UPDATE, so closing versions is a rewrite: the table's rows with the update
 applied are computed into a staging table, then written back with one ``insert overwrite`` (the table keeps
@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from mason.execute.snapshots import DuckDBSnapshotDialect
+from mason.adapters.snapshot_sql import SnapshotDialect
 
 _HIT = "__mason_hit"
 
 
-class SparkSnapshotDialect(DuckDBSnapshotDialect):
+class SparkSnapshotDialect(SnapshotDialect):
     def temp_table(self, purpose: str) -> str:
         schema = self.quote(self.adapter.settings.schema)
         return f"{schema}.{self.quote(f'mason_snapshot_{purpose}_{uuid.uuid4().hex[:12]}')}"

@@ -1,7 +1,7 @@
 """The SQL a seed load runs on PostgreSQL.
 
 The file goes into the all-text staging table with COPY (streamed from the client, so the server needs no
-access to the file); type inference and the typed load follow :mod:`mason.execute.seeds`. PostgreSQL has no
+access to the file); type inference and the typed load follow the seed load (execute/seeds.py). PostgreSQL has no
 `try_cast`, so every test is a regular expression plus range checks computed without any cast that could
 fail (a CASE guards each cast); dates and times are then checked by the server's own parser
 (`pg_input_is_valid`, PostgreSQL 16+) or by calendar arithmetic (older servers). Values are cast only after
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mason.adapters import seed_types as st
 from mason.adapters.relation import Relation
+from mason.adapters.seed_sql import SeedColumn, SeedSQL, sql_literal
 from mason.errors import ParseError, Span
-from mason.execute import seed_types as st
-from mason.execute.seeds import DuckDBSeedSQL, _Column, _lit
 
 _TYPES = {"INTEGER": "integer", "BIGINT": "bigint", "HUGEINT": "numeric", "DOUBLE": "double precision",
           "DATE": "date", "TIMESTAMP": "timestamp without time zone", "BOOLEAN": "boolean", "VARCHAR": "text"}
@@ -46,7 +46,7 @@ def _valid_ymd(y: str, m: str, d: str) -> str:
     return f"(({y}) >= 1 and ({m}) between 1 and 12 and ({d}) between 1 and {days})"
 
 
-class PostgresSeedSQL(DuckDBSeedSQL):
+class PostgresSeedSQL(SeedSQL):
     CSV_ERROR_LINE = re.compile(r"COPY [^,]+, line (\d+)")
     OPTIMISTIC = True  # a verifying scan costs as much as the load itself here
     VIEW_STAGE = False  # the file is COPYed in: a view cannot read it
@@ -92,7 +92,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
         Null spellings are matched in every letter case with a hashed IN list: no lower() per value."""
         spellings = sorted({"".join(c) for word in st.NULL_SPELLINGS
                             for c in itertools.product(*[(ch.lower(), ch.upper()) for ch in word])})
-        nulls = ", ".join(_lit(x) for x in spellings)
+        nulls = ", ".join(sql_literal(x) for x in spellings)
         row = self.quote(ROW)
         inner = [row] + [f"{self.quote(name)} as r{i}, trim({self.quote(name)}) as u{i}"
                          for name, i in self._index.items()]
@@ -105,7 +105,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
     # -- inference
     def _guard(self, pattern: str, t: str, then: str) -> str:
         """`then` (which may cast) only where `t` matches `pattern`; false elsewhere, NULL for NULL."""
-        return f"(case when {t} is null then null when {t} ~ {_lit(pattern)} then {then} else false end)"
+        return f"(case when {t} is null then null when {t} ~ {sql_literal(pattern)} then {then} else false end)"
 
     def _int_fits(self, t: str, lo: int, hi: int) -> str:
         """Whether the value, an integer or a whole number (``100.00``), lies between lo and hi."""
@@ -130,7 +130,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
                 all_(self._test(st.DATETIME, t)),
                 all_(self._test(st.ISO_DATETIME, t)),
                 all_(self._test(st.BOOLEAN, t)),
-                f"coalesce(bool_or({t} ~ {_lit(_OFFSET)}), false)",
+                f"coalesce(bool_or({t} ~ {sql_literal(_OFFSET)}), false)",
                 all_(self._test(st.INTEGRAL, t)),
             ]
         return f"select {', '.join(items)} from {self._source(stage, sample)}"
@@ -138,13 +138,13 @@ class PostgresSeedSQL(DuckDBSeedSQL):
     def _test(self, kind: str, t: str) -> str:
         """True when the trimmed text ``t`` is a value of ``kind`` (NULL when ``t`` is NULL)."""
         if kind == st.INTEGER:
-            return f"({t} ~ {_lit(_INT)})"
+            return f"({t} ~ {sql_literal(_INT)})"
         if kind == st.NUMBER:
             if self.server_version_num >= 160000:
                 return (f"(case when {t} is null then null when lower(translate({t}, '0123456789_.eE+-', '')) "
                         f"in ('', 'inf', 'infinity', 'nan') then "
                         f"pg_input_is_valid(replace({t}, '_', ''), 'float8') else false end)")
-            return f"({t} ~* {_lit(_NUMBER)})"
+            return f"({t} ~* {sql_literal(_NUMBER)})"
         if kind == st.INTEGRAL:  # numeric is exact: no double rounding decides whether a value is whole
             n = f"cast(replace({t}, '_', '') as numeric)"
             return self._guard(_FINITE, t, f"(abs({n}) < {st.INTEGRAL_LIMIT} and {n} = trunc({n}))")
@@ -161,7 +161,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
             digits = f"translate({t}, '0123456789', '')"
             layout = {st.DATE: f"({digits} = '--' and strpos({t}, '-') = 5)",
                       st.DATETIME: f"({digits} = '-- ::' and strpos({t}, '-') = 5)",
-                      st.ISO_DATETIME: f"(substr({t}, 11, 1) = 'T' and {t} ~ {_lit(_ISO)})"}[kind]
+                      st.ISO_DATETIME: f"(substr({t}, 11, 1) = 'T' and {t} ~ {sql_literal(_ISO)})"}[kind]
             return f"(case when {t} is null then null when {layout} then {valid} else false end)"
         return self._guard(pattern, t, self._calendar_check(kind, t))
 
@@ -187,20 +187,20 @@ class PostgresSeedSQL(DuckDBSeedSQL):
             if kind == st.INTEGER:
                 # values of up to 9 digits fit 32 bits whatever they are: only longer ones are converted to find
                 # the extremes that decide between integer, bigint and numeric
-                long = f"case when length(replace({t}, '_', '')) > 9 and {t} ~ {_lit(_INT)} then " \
+                long = f"case when length(replace({t}, '_', '')) > 9 and {t} ~ {sql_literal(_INT)} then " \
                        f"cast(replace({t}, '_', '') as numeric) end"
                 items += [ok, f"min({long})", f"max({long})"]
             elif kind == st.INTEGRAL:
-                n = f"case when {t} ~ {_lit(_FINITE)} then cast(replace({t}, '_', '') as numeric) end"
+                n = f"case when {t} ~ {sql_literal(_FINITE)} then cast(replace({t}, '_', '') as numeric) end"
                 items += [ok, f"min({n})", f"max({n})"]
             elif kind == st.ISO_DATETIME:
-                items += [ok, f"coalesce(bool_or({t} ~ {_lit(_OFFSET)}), false)", "null"]
+                items += [ok, f"coalesce(bool_or({t} ~ {sql_literal(_OFFSET)}), false)", "null"]
             else:
                 items += [ok, "null", "null"]
         return f"select {', '.join(items)} from {self._source(stage)}"
 
     # -- values
-    def value(self, col: _Column) -> str:
+    def value(self, col: SeedColumn) -> str:
         if not col.guarded or col.kind in (st.TEXT, st.OVERRIDE):
             return self._value(col)
         t = self._t(col.name)
@@ -209,7 +209,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
         fail = f"cast(cast(1 / (length({t}) * 0) as text) as {col.sql_type})"
         return f"(case when {t} is null then null when {self._test(col.kind, t)} then {self._value(col)} else {fail} end)"
 
-    def _value(self, col: _Column) -> str:
+    def _value(self, col: SeedColumn) -> str:
         raw, t = self._v(col.name), self._t(col.name)
         if col.kind == st.INTEGER:
             return f"cast(replace({t}, '_', '') as {col.sql_type})"
@@ -224,7 +224,7 @@ class PostgresSeedSQL(DuckDBSeedSQL):
         if col.kind == st.ISO_DATETIME:
             text = f"replace({t}, ',', '.')"
             if col.has_offset:
-                return (f"(case when {t} ~ {_lit(_OFFSET)} then (cast({text} as timestamptz) at time zone 'UTC') "
+                return (f"(case when {t} ~ {sql_literal(_OFFSET)} then (cast({text} as timestamptz) at time zone 'UTC') "
                         f"else cast({text} as timestamp) end)")
             return f"cast({text} as timestamp)"
         if col.kind == st.BOOLEAN:
@@ -233,12 +233,12 @@ class PostgresSeedSQL(DuckDBSeedSQL):
             return f"cast({raw} as text)"
         return raw
 
-    def first_bad_value(self, stage: str, col: _Column, expr: str, sql_type: str) -> str | None:
+    def first_bad_value(self, stage: str, col: SeedColumn, expr: str, sql_type: str) -> str | None:
         if self.server_version_num < 160000:  # pg_input_is_valid arrived in PostgreSQL 16
             return None
         row = self.quote(ROW)
         return (f"select {row} - 1, {self._v(col.name)} from {self._source(stage)} where {expr} is not null and "
-                f"not pg_input_is_valid(cast({expr} as text), {_lit(sql_type)}) order by {row} limit 1")
+                f"not pg_input_is_valid(cast({expr} as text), {sql_literal(sql_type)}) order by {row} limit 1")
 
     # -- writing
     def create_table(self, relation: Relation, select_list: str, stage: str, empty: bool) -> str:
