@@ -200,7 +200,7 @@ def parse_cmd(**opts: Any) -> None:
     """Parse the project and write target/manifest.json."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.parse(session)
 
@@ -216,7 +216,7 @@ def ls_cmd(**opts: Any) -> None:
     """List resources (dbt ls / dbt list)."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.ls(session, opts)
 
@@ -233,7 +233,7 @@ def compile_cmd(**opts: Any) -> None:
     """Render Jinja to SQL under target/compiled/."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.compile_(session, opts)
 
@@ -246,7 +246,7 @@ def _build_command(name: str, help_text: str) -> None:
     @_run_options
     def command(**opts: Any) -> None:
         def body(session: Any) -> int:
-            from mason.cli import commands
+            from mason.api import commands
 
             return commands.execute(session, opts, name)
 
@@ -277,7 +277,7 @@ def show_cmd(**opts: Any) -> None:
     """Compile and run a node or an inline query, and print a preview."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.show(session, opts)
 
@@ -292,7 +292,7 @@ def batches_cmd(**opts: Any) -> None:
     """Show the built and missing batches of microbatch models (from Mason's batch ledger)."""
 
     def body(session: Any) -> int:
-        from mason.execute.microbatch import report
+        from mason.api.batches import report
 
         return report(session, opts)
 
@@ -307,7 +307,7 @@ def run_operation_cmd(macro: str, **opts: Any) -> None:
     """Call a macro."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.run_operation(session, macro, opts)
 
@@ -320,9 +320,9 @@ def run_operation_cmd(macro: str, **opts: Any) -> None:
 @click.option("--connection", is_flag=True, default=False, help="Only test the connection.")
 def debug_cmd(**opts: Any) -> None:
     """Show versions, the project and profile found, and test the connection."""
-    from mason.cli import commands
+    from mason.api import commands
 
-    sys.exit(commands.debug(opts))
+    sys.exit(commands.debug(make_session, opts))
 
 
 @cli.command("clean")
@@ -331,7 +331,7 @@ def clean_cmd(**opts: Any) -> None:
     """Delete clean-targets (target/ by default)."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.clean(session)
 
@@ -372,7 +372,7 @@ def deps_cmd(**opts: Any) -> None:
 @click.option("--profiles-dir", default=None)
 def init_cmd(project_name: str | None, skip_profile_setup: bool, profiles_dir: str | None) -> None:
     """Create a new project with a DuckDB profile, ready to `mason build`."""
-    from mason.cli import commands
+    from mason.api import commands
 
     sys.exit(commands.init(project_name, skip_profile_setup, profiles_dir))
 
@@ -391,7 +391,7 @@ def docs_generate_cmd(**opts: Any) -> None:
     """Write target/catalog.json from the warehouse's metadata."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.docs_generate(session, opts)
 
@@ -411,7 +411,7 @@ def freshness_cmd(**opts: Any) -> None:
     """Check source freshness and write target/sources.json."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.source_freshness(session, opts)
 
@@ -426,7 +426,7 @@ def retry_cmd(**opts: Any) -> None:
     """Re-run the nodes that errored, failed or were skipped last time."""
 
     def body(session: Any) -> int:
-        from mason.cli import commands
+        from mason.api import commands
 
         return commands.retry(session, opts)
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from mason.artifacts.manifest import metadata
-from mason.artifacts.writer import write_json
-from mason.errors import MasonError
 from mason.nodes.nodes import SourceDefinition
 
 SCHEMA = "https://schemas.getdbt.com/dbt/sources/v3.json"
@@ -72,49 +68,3 @@ def check_source(adapter: Any, src: SourceDefinition, relation: str) -> dict[str
         "thread_id": threading.current_thread().name,
         "execution_time": time.perf_counter() - t0,
     }
-
-
-def run_freshness(session: Any, opts: dict[str, Any]) -> int:
-    from mason.adapters.factory import open_adapter
-    from mason.cli.commands import parse_and_write, selected
-    from mason.compile.compiler import Compiler
-
-    start = time.perf_counter()
-    parsed = parse_and_write(session)
-    ids = sorted(selected(parsed, session, opts, ("source",)))
-    sources = [parsed.manifest.sources[i] for i in ids if i in parsed.manifest.sources]
-    checked = [s for s in sources if s.freshness and (s.loaded_at_field or s.loaded_at_query)
-               and (_seconds(s.freshness.get("warn_after")) or _seconds(s.freshness.get("error_after")))]
-    adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)
-    results: list[dict[str, Any]] = []
-    code = 0
-    try:
-        compiler = Compiler(session, parsed, adapter)
-        total = len(checked)
-        for i, src in enumerate(checked, 1):
-            relation = compiler._source_relation(None, src.source_name, src.name).render()
-            try:
-                result = check_source(adapter, src, relation)
-            except MasonError as exc:
-                result = {"unique_id": src.unique_id, "error": exc.render(), "status": "runtime error",
-                          "timing": [], "thread_id": threading.current_thread().name, "execution_time": 0.0,
-                          "adapter_response": {}}
-            results.append(result)
-            status = result["status"]
-            label = {"pass": "PASS", "warn": "WARN", "error": "ERROR STALE", "runtime error": "ERROR"}[status]
-            print(f"{i} of {total} {label} freshness of {src.source_name}.{src.name} "
-                  f"[{label} in {result['execution_time']:.2f}s]")
-            if status in ("error", "runtime error"):
-                code = 1
-                if "error" in result:
-                    print(f"  {result['error']}")
-    finally:
-        adapter.close()
-    target = Path(opts["output"]) if opts.get("output") else parsed.loaded.target_dir / "sources.json"
-    write_json(target, {"metadata": metadata(SCHEMA, session.invocation_id, session.started_at, dict(session.env)),
-                        "results": results, "elapsed_time": time.perf_counter() - start})
-    skipped = len(sources) - len(checked)
-    print(f"Done. {len(checked)} source{'s' if len(checked) != 1 else ''} checked"
-          + (f", {skipped} without a freshness rule skipped" if skipped else "") + f"; wrote {target}")
-    return code
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,42 +13,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mason import api
 from mason.adapters.outcome import NodeOutcome
-from mason.artifacts.run_results import NodeResult, write_run_results
-from mason.artifacts.writer import flush_writes, register_secrets, scrub, write_text_soon
+from mason.artifacts.run_results import NodeResult
+from mason.artifacts.writer import scrub, write_text_soon
 from mason.compile.compiler import Compiler, build_macro_index
-from mason.errors import CompileError, DatabaseError, MasonError, Span, UsageError
+from mason.errors import CompileError, MasonError, Span
 from mason.execute import data_tests
 from mason.execute.materializations import MATERIALIZATIONS, BuildContext
-from mason.execute.plan import COMMAND_TYPES, Plan, build_plan
+from mason.execute.plan import Plan
 from mason.nodes.nodes import Node
-from mason.observe.events import ConsoleSink, JsonSink, NodeFinished, NodeInfo
+from mason.observe.events import NodeFinished, NodeInfo
+from mason.parse.result import Parsed
 
 _FAILED = ("error", "fail")
-
-
-def make_sink(session: Any, log_file: Any = None) -> Any:
-    if session.flags.log_format == "json":
-        return JsonSink(session.invocation_id, log_file=log_file)
-    if sys.stdout.isatty() and not session.flags.quiet and session.env.get("MASON_NO_PROGRESS") is None:
-        from mason.observe.progress import ProgressSink
-
-        return ProgressSink(quiet=session.flags.quiet, debug=session.flags.debug,
-                            width=session.flags.printer_width,
-                            colors=None if session.flags.use_colors else False, log_file=log_file)
-    return ConsoleSink(quiet=session.flags.quiet, debug=session.flags.debug, width=session.flags.printer_width,
-                       colors=None if session.flags.use_colors else False, log_file=log_file)
-
-
-def _open_log(session: Any, parsed: api.Parsed) -> Any:
-    """logs/dbt.log (rolling at 10 MiB, like dbt)."""
-    folder = Path(session.log_path) if session.log_path else parsed.loaded.project.root / parsed.loaded.project.log_path
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "dbt.log"
-    if path.exists() and path.stat().st_size > 10 * 1024 * 1024:
-        path.replace(folder / "dbt.log.1")
-    return path.open("a", encoding="utf-8")
 
 
 @dataclass
@@ -60,7 +36,7 @@ class RunState:
 
 
 class Runner:
-    def __init__(self, session: Any, parsed: api.Parsed, which: str, opts: dict[str, Any], sink: Any) -> None:
+    def __init__(self, session: Any, parsed: Parsed, which: str, opts: dict[str, Any], sink: Any) -> None:
         from mason.adapters.factory import open_adapter
 
         self.session = session
@@ -471,281 +447,5 @@ class _Obj(dict[str, Any]):
             return self[key]
         except KeyError as exc:
             raise AttributeError(key) from exc
-
-
-# ---------------------------------------------------------------------- commands
-def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any) -> int:
-    counts = {"PASS": 0, "WARN": 0, "ERROR": 0, "SKIP": 0, "NO-OP": 0}
-    errors: list[NodeResult] = []
-    warns: list[NodeResult] = []
-    for r in results:  # as dbt's Done line: hooks, exposures and saved queries count too
-        if r.status in ("success", "pass"):
-            counts["PASS"] += 1
-        elif r.status == "warn":
-            counts["WARN"] += 1
-            warns.append(r)
-        elif r.status in ("error", "fail", "partial success"):  # some microbatch batches failed
-            counts["ERROR"] += 1
-            errors.append(r)
-        elif r.status == "skipped":
-            counts["SKIP"] += 1
-        elif r.status == "no-op":
-            counts["NO-OP"] += 1
-    total = sum(counts.values())
-    mins, secs = divmod(elapsed, 60)
-    sink.info("")
-    sink.info(f"Finished running {total} node{'s' if total != 1 else ''} in 0h {int(mins)}m {secs:.2f}s.")
-    sink.info("")
-    if errors:
-        sink.error(f"Completed with {len(errors)} error{'s' if len(errors) != 1 else ''} and "
-                   f"{len(warns)} warning{'s' if len(warns) != 1 else ''}:")
-        for r in errors:
-            node = manifest.nodes.get(r.unique_id)
-            where = f" ({node.original_file_path})" if node is not None else ""
-            label = "Failure in" if r.status == "fail" else "Error in"
-            sink.error("")
-            sink.error(f"  {label} {r.unique_id}{where}")
-            sink.error(f"    {r.message}")
-            if node is not None and r.compiled:
-                sink.error(f"    compiled code at target/compiled/{node.package_name}/{node.original_file_path}")
-    elif warns:
-        sink.warn(f"Completed with {len(warns)} warning{'s' if len(warns) != 1 else ''}:")
-        for r in warns:
-            sink.warn(f"  Warning in {r.unique_id}: {r.message}")
-    else:
-        sink.info("Completed successfully")
-    sink.info("")
-    sink.info(f"Done. PASS={counts['PASS']} WARN={counts['WARN']} ERROR={counts['ERROR']} SKIP={counts['SKIP']} "
-              f"NO-OP={counts['NO-OP']} TOTAL={total}")
-    return 1 if errors else 0
-
-
-def _args_dict(session: Any, opts: dict[str, Any], which: str) -> dict[str, Any]:
-    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items() if v not in (None, (), False)}
-    args.pop("vars_", None)
-    args.pop("_retry_batches", None)
-    args["which"] = which
-    args["vars"] = {k: v for k, v in session.cli_vars.items() if not str(k).startswith("DBT_ENV_SECRET")}
-    return args
-
-
-def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] | None = None) -> int:
-    from mason.cli.commands import selected, write_artifacts
-    from mason.memory import pause_collector
-
-    start = time.perf_counter()
-    parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
-    register_secrets(parsed.loaded.target.secrets)
-    log_file = _open_log(session, parsed)
-    sink = make_sink(session, log_file)
-    sink.debug(f"parsed the project in {(time.perf_counter() - start) * 1000:.0f} ms")
-    types = COMMAND_TYPES[which]
-    if only is not None:
-        ids = only
-    else:
-        ids = selected(parsed, session, opts, types)
-    selected_resources = sorted(ids)
-    ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_ephemeral)}
-    extra_noops: list[str] = []
-    if which == "build" and only is None:
-        extra_noops = sorted(selected(parsed, session, opts, ("exposure", "saved_query")))
-    plan = build_plan(parsed.manifest, ids, build_mode=which in ("build", "retry"))
-    target = parsed.loaded.target
-    counts = _count_resources(parsed)
-    sink.info(f"Running with mason={_version()}")
-    sink.info(f"Found {counts}")
-    sink.info("")
-    if not plan.order:
-        sink.warn("Nothing to do. Try checking your model configs and model specification args")
-        write_artifacts(session, parsed)
-        return 0
-    sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
-    sink.info("")
-    runner = Runner(session, parsed, which, opts, sink)
-    runner.compiler.factory.selected_resources = selected_resources
-    runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
-    results: list[NodeResult] = []
-    code = 0
-    try:
-        runner.create_schemas(plan)
-        hook_results = runner.run_project_hooks("on-run-start", [])
-        if any(r.status == "error" for r in hook_results):
-            for i, uid in enumerate(plan.order, 1):
-                runner._skip(uid, "on-run-start", i, len(plan))
-            node_results = [runner.state.results[u] for u in plan.order]
-        else:
-            if hasattr(sink, "start"):
-                sink.start(len(plan))
-            t_exec = time.perf_counter()
-            try:
-                node_results = runner.execute_plan(plan)
-                sink.debug(f"executed {len(plan)} nodes in {(time.perf_counter() - t_exec) * 1000:.0f} ms")
-            finally:
-                if hasattr(sink, "stop"):
-                    sink.stop()
-        noop = [NodeResult(uid, "no-op", "NO-OP", 0, 0.0, "main", {}, [], None, None) for uid in extra_noops]
-        end_results = runner.run_project_hooks(
-            "on-run-end", [r for r in hook_results if r.status == "error"] + node_results)
-        results = hook_results + node_results + noop + end_results
-        code = _summary(sink, results, time.perf_counter() - start, parsed.manifest)
-    except KeyboardInterrupt:
-        sink.error("Interrupted: running statements were cancelled and rolled back; finished nodes are kept.")
-        results = list(runner.state.results.values())
-        code = 1
-    finally:
-        elapsed = time.perf_counter() - start
-        write_run_results(parsed.loaded.target_dir / "run_results.json", results, elapsed, session.invocation_id,
-                          session.started_at, dict(session.env), _args_dict(session, opts, which))
-        compiled = {uid: {"compiled": True, "compiled_code": r.compiled_code, "extra_ctes_injected": True,
-                          "extra_ctes": []}
-                    for uid, r in runner.state.results.items() if r.compiled_code is not None}
-        t_art = time.perf_counter()
-        pause_collector()
-        flush_writes()
-        write_artifacts(session, parsed, compiled)
-        sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
-        t_close = time.perf_counter()
-        runner.close()
-        sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")
-        log_file.close()
-    return code
-
-
-def _version() -> str:
-    from mason import __version__
-
-    return __version__
-
-
-def _count_resources(parsed: api.Parsed) -> str:
-    m = parsed.manifest
-    kinds: dict[str, int] = {}
-    for node in m.nodes.values():
-        key = {"test": "data test", "operation": "operation"}.get(node.resource_type, node.resource_type)
-        kinds[key] = kinds.get(key, 0) + 1
-    parts = [f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())]
-    for label, table in (("source", m.sources), ("exposure", m.exposures), ("metric", m.metrics),
-                         ("semantic model", m.semantic_models), ("saved query", m.saved_queries),
-                         ("unit test", m.unit_tests), ("macro", m.macros)):
-        if table:
-            parts.append(f"{len(table)} {label}{'s' if len(table) != 1 else ''}")
-    return ", ".join(parts)
-
-
-def show(session: Any, opts: dict[str, Any]) -> int:
-    from mason.adapters.factory import open_adapter
-    from mason.adapters.table import format_table
-    from mason.cli.commands import parse_and_write, selected
-
-    parsed = parse_and_write(session)
-    limit = opts.get("limit")
-    limit = 5 if limit is None else int(limit)
-    adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)
-    try:
-        index = build_macro_index(parsed)
-        compiler = Compiler(session, parsed, adapter, index)
-        if opts.get("inline"):
-            sql = compiler.compile_inline(opts["inline"])
-            title = "inline query"
-        else:
-            ids = selected(parsed, session, {**opts, "indirect_selection": "empty"},
-                           ("model", "seed", "snapshot", "test", "analysis"))
-            ids = {i for i in ids if i in parsed.manifest.nodes}
-            if len(ids) != 1:
-                raise UsageError(f"show needs exactly one node; the selection matched {len(ids)}",
-                                 hint="select one model with --select, or pass --inline 'select ...'")
-            node = parsed.manifest.nodes[next(iter(ids))]
-            title = node.name
-            if node.resource_type == "seed":
-                sql = f"select * from {compiler.relation(node).render()}"
-            else:
-                sql = compiler.compile_node(node).compiled_code
-        from mason.execute.materializations import clean_sql
-
-        query = f"select * from (\n{clean_sql(sql)}\n) as model_limit_subq"
-        if limit >= 0:
-            query += f" limit {limit}"
-        _, table = adapter.execute(query, fetch=True)
-        assert table is not None
-        if opts.get("output") == "json":
-            rows = [{k: _jsonable(v) for k, v in zip(table.column_names, r)} for r in table.rows]
-            print(json.dumps({"node": title, "show": rows}, indent=2))
-        else:
-            print(f"Previewing {title}:")
-            print(format_table(table))
-    finally:
-        adapter.close()
-    return 0
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def run_operation(session: Any, macro: str, opts: dict[str, Any]) -> int:
-    import yaml
-
-    from mason.adapters.factory import open_adapter
-    from mason.cli.commands import parse_and_write
-
-    parsed = parse_and_write(session)
-    args: dict[str, Any] = {}
-    if opts.get("args_"):
-        try:
-            args = yaml.safe_load(opts["args_"]) or {}
-        except yaml.YAMLError as exc:
-            raise UsageError(f"--args is not valid YAML: {exc}") from exc
-        if not isinstance(args, dict):
-            raise UsageError("--args must be a mapping, e.g. --args '{name: value}'")
-    adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)
-    try:
-        index = build_macro_index(parsed)
-        compiler = Compiler(session, parsed, adapter, index, log=lambda m, i: print(scrub(m)))
-        package, _, name = macro.rpartition(".")
-        found = index.find_in(package, name) if package else index.find(name, parsed.manifest.project_name)
-        if found is None:
-            from mason.errors import did_you_mean
-
-            raise CompileError(f"macro {macro!r} not found", hint=did_you_mean(name, index.all_names()))
-        runtime = compiler.factory.runtime(None)
-        bound = runtime.bind(found)
-        adapter.begin()
-        try:
-            bound(**args)
-            adapter.commit()
-        except BaseException:
-            adapter.rollback()
-            raise
-    except DatabaseError:
-        raise
-    finally:
-        adapter.close()
-    return 0
-
-
-def retry(session: Any, opts: dict[str, Any]) -> int:
-    from mason.project.loader import load
-
-    loaded = load(session)
-    state = Path(opts["state"]) if opts.get("state") else loaded.target_dir
-    path = state / "run_results.json"
-    if not path.is_file():
-        raise UsageError(f"no previous run_results.json in {state}", hint="run a command first, or pass --state")
-    previous = json.loads(path.read_text())
-    which = (previous.get("args") or {}).get("which", "build")
-    if which not in COMMAND_TYPES:
-        which = "build"
-    todo = {r["unique_id"] for r in previous.get("results", [])
-            if r.get("status") in ("error", "fail", "skipped", "runtime error", "partial success")
-            and not r["unique_id"].startswith("operation.")}
-    if not todo:
-        print("Nothing to retry: the previous run had no failures.")
-        return 0
-    args = dict(previous.get("args") or {})
-    args["_retry_batches"] = {r["unique_id"]: r["batch_results"]["failed"] for r in previous.get("results", [])
-                              if r.get("status") == "partial success" and (r.get("batch_results") or {}).get("failed")}
-    return run_command(session, args, which if which != "retry" else "build", only=todo)
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mason.adapters.building import BuildContext, clean_sql
 from mason.adapters.relation import Relation
@@ -47,8 +47,11 @@ from mason.adapters.spark.materialize import (
 )
 from mason.errors import CompileError, Span
 
-if TYPE_CHECKING:
-    from mason.execute.microbatch import Batch, MicrobatchConfig, MicrobatchRun
+# The engine's microbatch values (execute/microbatch.py), used here only through their attributes: the
+# adapter layer does not import the engine.
+Batch = tuple[datetime, datetime]  # [start, end) of one batch
+MicrobatchConfig = Any  # event_time, grain, begin, lookback, ...
+MicrobatchRun = Any  # the engine's run of one model: adapter, node, relation, sql recorder
 
 NATIVE = ("delta", "iceberg")  # formats with an atomic MERGE ... WHEN NOT MATCHED BY SOURCE
 OVERWRITE_MODE = "spark.sql.sources.partitionOverwriteMode"

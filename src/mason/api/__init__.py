@@ -1,28 +1,22 @@
-"""In-process entry points: parse, list and compile without the command line."""
+"""The facade every front end uses (the CLI, Python users, the coming HTTP server): parse, select and the
+commands in api/commands.py and api/run.py. Below it sit the stages; nothing below imports it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from mason.artifacts.writer import register_secrets, write_json
 from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
 from mason.parse import cache as cache_mod
+from mason.parse.result import Parsed, Prepared
 from mason.project.loader import LoadedProject, load
 from mason.session import Session
 
 if TYPE_CHECKING:
     from mason.nodes.manifest import Manifest
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    loaded: LoadedProject
-    manifest: Manifest
-    unchanged: bool = False  # the manifest is exactly the last parse's (its artifacts need no rewrite)
-    patched: frozenset[str] | None = None  # after a partial re-parse: the ids of the re-parsed nodes
-    light: bool = False  # nodes other than the patched ones are SlimNodes (see parse(light=True))
 
 
 def parse(session: Session, light: bool = False, prepared: Prepared | None = None) -> Parsed:
@@ -115,16 +109,6 @@ def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[
     return Parsed(loaded, manifest, unchanged=True) if isinstance(manifest, Manifest) else None
 
 
-class Prepared(NamedTuple):
-    """The loaded project, its cache key and its files' states (None without partial parsing): computed
-    once by `prepare` and handed to both `parse_is_current` and `parse` (walking the files twice cost 0.1 s
-    at 10,000 models)."""
-
-    loaded: LoadedProject
-    key: str | None
-    states: dict[str, tuple[int, int]] | None
-
-
 def prepare(session: Session) -> Prepared:
     loaded = load(session)
     if not session.flags.partial_parse:
@@ -205,3 +189,86 @@ def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterabl
     else:
         spec = parse_cli(select, exclude)
     return Selector(parsed.manifest).select(spec, indirect_selection, resource_types)
+
+
+# ------------------------------------------------------------ shared by the commands (api/*.py)
+ALL_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "metric",
+             "semantic_model", "saved_query")
+
+
+def parse_and_write(session: Any, light: bool = False, prepared: Prepared | None = None) -> Parsed:
+    parsed = parse(session, light=light, prepared=prepared)
+    register_secrets(parsed.loaded.target.secrets)
+    if not (parsed.unchanged and (parsed.loaded.target_dir / "manifest.json").is_file()):
+        write_artifacts(session, parsed)
+    return parsed
+
+
+def relation_names(parsed: Parsed, only: Iterable[str] | None = None) -> dict[str, str | None]:
+    from mason.adapters.relation import relation_factory
+
+    make = relation_factory(parsed.manifest.adapter_type, parsed.loaded.project.quoting)
+    out: dict[str, str | None] = {}
+    nodes = parsed.manifest.nodes
+    items = nodes.items() if only is None else ((uid, nodes[uid]) for uid in only if uid in nodes)
+    for uid, node in items:
+        if node.resource_type in ("model", "seed", "snapshot") and not node.is_ephemeral:
+            out[uid] = make(node.database, node.schema, node.alias).render()
+        else:
+            out[uid] = None
+    return out
+
+
+def write_artifacts(session: Any, parsed: Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
+    from mason.artifacts.manifest import manifest_dict, patch_manifest, semantic_manifest, write_manifest
+
+    target_dir = parsed.loaded.target_dir
+    manifest = parsed.manifest
+    # nothing compiled and the nodes as last written (unchanged, or a few re-parsed): patch manifest.json
+    changed = parsed.patched if parsed.patched is not None else frozenset() if parsed.unchanged else None
+    if not compiled and changed is not None:
+        needed = set(changed) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
+        data = manifest_dict(manifest, relation_names(parsed, needed), session.invocation_id, session.started_at,
+                             dict(session.env), None, parsed.loaded.target.context(), only=changed)
+        if patch_manifest(target_dir / "manifest.json", data, list(manifest.nodes)):
+            write_json(target_dir / "semantic_manifest.json", semantic_manifest(manifest))
+            return
+    if parsed.light:  # slim nodes cannot be serialized: read the (patched) full cache and write it all
+        parsed = parse(session)
+        manifest = parsed.manifest
+    data = manifest_dict(manifest, relation_names(parsed), session.invocation_id, session.started_at,
+                         dict(session.env), compiled, parsed.loaded.target.context())
+    write_manifest(target_dir / "manifest.json", data, compiled=bool(compiled))
+    write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
+
+
+def resource_types(opts: dict[str, Any], default: tuple[str, ...]) -> set[str]:
+    wanted: set[str] = set()
+    for value in opts.get("resource_type") or ():
+        for item in value.split(","):
+            item = item.strip()
+            if item == "all":
+                wanted |= set(ALL_TYPES)
+            elif item == "default":
+                wanted |= set(default)
+            elif item in ALL_TYPES:
+                wanted.add(item)
+            else:
+                raise UsageError(f"unknown resource type {item!r}", hint=f"use one of: {', '.join(ALL_TYPES)}")
+    if not wanted:
+        wanted = set(default)
+    for value in opts.get("exclude_resource_type") or ():
+        for item in value.split(","):
+            wanted.discard(item.strip())
+    return wanted
+
+
+def selected(parsed: Parsed, session: Any, opts: dict[str, Any], default_types: tuple[str, ...]) -> set[str]:
+    return select(
+        parsed,
+        select=opts.get("select") or None,
+        exclude=opts.get("exclude") or None,
+        selector=opts.get("selector"),
+        resource_types=resource_types(opts, default_types),
+        indirect_selection=opts.get("indirect_selection") or session.flags.indirect_selection,
+    )

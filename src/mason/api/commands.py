@@ -4,72 +4,24 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from mason import api
-from mason.artifacts.writer import flush_writes, register_secrets, write_json
+from mason.artifacts.writer import flush_writes
 from mason.errors import UsageError
 
 if TYPE_CHECKING:
     from mason.nodes.manifest import AnyNode
 
-ALL_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "metric",
-             "semantic_model", "saved_query")
 DEFAULT_LS_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", "exposure", "metric",
                     "semantic_model", "saved_query")
 
 
 def _echo(text: str) -> None:
     click.echo(text)
-
-
-def parse_and_write(session: Any, light: bool = False, prepared: api.Prepared | None = None) -> api.Parsed:
-    parsed = api.parse(session, light=light, prepared=prepared)
-    register_secrets(parsed.loaded.target.secrets)
-    if not (parsed.unchanged and (parsed.loaded.target_dir / "manifest.json").is_file()):
-        write_artifacts(session, parsed)
-    return parsed
-
-
-def relation_names(parsed: api.Parsed, only: Iterable[str] | None = None) -> dict[str, str | None]:
-    from mason.adapters.relation import relation_factory
-
-    make = relation_factory(parsed.manifest.adapter_type, parsed.loaded.project.quoting)
-    out: dict[str, str | None] = {}
-    nodes = parsed.manifest.nodes
-    items = nodes.items() if only is None else ((uid, nodes[uid]) for uid in only if uid in nodes)
-    for uid, node in items:
-        if node.resource_type in ("model", "seed", "snapshot") and not node.is_ephemeral:
-            out[uid] = make(node.database, node.schema, node.alias).render()
-        else:
-            out[uid] = None
-    return out
-
-
-def write_artifacts(session: Any, parsed: api.Parsed, compiled: dict[str, dict[str, Any]] | None = None) -> None:
-    from mason.artifacts.manifest import manifest_dict, patch_manifest, semantic_manifest, write_manifest
-
-    target_dir = parsed.loaded.target_dir
-    manifest = parsed.manifest
-    # nothing compiled and the nodes as last written (unchanged, or a few re-parsed): patch manifest.json
-    changed = parsed.patched if parsed.patched is not None else frozenset() if parsed.unchanged else None
-    if not compiled and changed is not None:
-        needed = set(changed) | {d for g in manifest.semantic_models.values() for d in g.depends_on_nodes}
-        data = manifest_dict(manifest, relation_names(parsed, needed), session.invocation_id, session.started_at,
-                             dict(session.env), None, parsed.loaded.target.context(), only=changed)
-        if patch_manifest(target_dir / "manifest.json", data, list(manifest.nodes)):
-            write_json(target_dir / "semantic_manifest.json", semantic_manifest(manifest))
-            return
-    if parsed.light:  # slim nodes cannot be serialized: read the (patched) full cache and write it all
-        parsed = api.parse(session)
-        manifest = parsed.manifest
-    data = manifest_dict(manifest, relation_names(parsed), session.invocation_id, session.started_at,
-                         dict(session.env), compiled, parsed.loaded.target.context())
-    write_manifest(target_dir / "manifest.json", data, compiled=bool(compiled))
-    write_json(target_dir / "semantic_manifest.json", semantic_manifest(parsed.manifest))
 
 
 def parse(session: Any) -> int:
@@ -82,44 +34,12 @@ def parse(session: Any) -> int:
             _echo(f"Nothing changed since the last parse; target/manifest.json is current "
                   f"({time.perf_counter() - start:.2f}s)")
         return 0
-    parsed = parse_and_write(session, light=True, prepared=prepared)
+    parsed = api.parse_and_write(session, light=True, prepared=prepared)
     n = len(parsed.manifest.nodes)
     if not session.flags.quiet:
         _echo(f"Parsed {n} nodes, {len(parsed.manifest.sources)} sources and {len(parsed.manifest.macros)} macros "
               f"in {time.perf_counter() - start:.2f}s; wrote {parsed.loaded.project.target_path}/manifest.json")
     return 0
-
-
-def resource_types(opts: dict[str, Any], default: tuple[str, ...]) -> set[str]:
-    wanted: set[str] = set()
-    for value in opts.get("resource_type") or ():
-        for item in value.split(","):
-            item = item.strip()
-            if item == "all":
-                wanted |= set(ALL_TYPES)
-            elif item == "default":
-                wanted |= set(default)
-            elif item in ALL_TYPES:
-                wanted.add(item)
-            else:
-                raise UsageError(f"unknown resource type {item!r}", hint=f"use one of: {', '.join(ALL_TYPES)}")
-    if not wanted:
-        wanted = set(default)
-    for value in opts.get("exclude_resource_type") or ():
-        for item in value.split(","):
-            wanted.discard(item.strip())
-    return wanted
-
-
-def selected(parsed: api.Parsed, session: Any, opts: dict[str, Any], default_types: tuple[str, ...]) -> set[str]:
-    return api.select(
-        parsed,
-        select=opts.get("select") or None,
-        exclude=opts.get("exclude") or None,
-        selector=opts.get("selector"),
-        resource_types=resource_types(opts, default_types),
-        indirect_selection=opts.get("indirect_selection") or session.flags.indirect_selection,
-    )
 
 
 def _selector_string(node: AnyNode) -> str:
@@ -180,8 +100,8 @@ def ls(session: Any, opts: dict[str, Any]) -> int:
     if output in ("selector", "name", "path") and not opts.get("selector"):
         parsed = api.parse_from_index(session, opts.get("select") or (), opts.get("exclude") or ())
     if parsed is None:
-        parsed = parse_and_write(session)
-    ids = selected(parsed, session, opts, DEFAULT_LS_TYPES)
+        parsed = api.parse_and_write(session)
+    ids = api.selected(parsed, session, opts, DEFAULT_LS_TYPES)
     lines = []
     names: dict[str, str | None] | None = None
     for uid in sorted(ids):
@@ -199,7 +119,7 @@ def ls(session: Any, opts: dict[str, Any]) -> int:
             lines.append(node.original_file_path)
         else:
             if names is None:
-                names = relation_names(parsed)
+                names = api.relation_names(parsed)
             lines.append(_ls_json(node, tuple(opts.get("output_keys") or ()), names))
     if lines:
         _echo("\n".join(lines))
@@ -214,7 +134,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
     from mason.compile.lazy_adapter import LazyAdapter
     from mason.memory import pause_collector
 
-    parsed = parse_and_write(session)
+    parsed = api.parse_and_write(session)
     target = parsed.loaded.target
     adapter = LazyAdapter(target.type, lambda: open_adapter(target, session, parsed.loaded.project.quoting))
     try:
@@ -223,7 +143,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
             sql = compiler.compile_inline(opts["inline"])
             _echo(sql)
             return 0
-        ids = selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+        ids = api.selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
         if not opts.get("select") and not opts.get("selector"):
             ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
         compiler.factory.selected_resources = sorted(ids)
@@ -232,7 +152,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
         adapter.close()
     flush_writes()
     pause_collector()
-    write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})
+    api.write_artifacts(session, parsed, {uid: r.manifest_fields() for uid, r in results.items()})
     if not session.flags.quiet:
         _echo(f"Compiled {len(results)} nodes into {parsed.loaded.project.target_path}/compiled/")
     if len(results) == 1 and opts.get("select"):
@@ -258,11 +178,10 @@ def clean(session: Any) -> int:
     return 0
 
 
-def debug(opts: dict[str, Any]) -> int:
+def debug(make_session: Callable[[str, dict[str, Any]], Any], opts: dict[str, Any]) -> int:
     import platform
 
     from mason import __version__
-    from mason.cli.main import make_session
     from mason.errors import MasonError
     from mason.project.profiles import find_profiles_file
 
@@ -314,43 +233,43 @@ def debug(opts: dict[str, Any]) -> int:
 
 
 def init(project_name: str | None, skip_profile: bool, profiles_dir: str | None) -> int:
-    from mason.cli.scaffold import create_project
+    from mason.api.scaffold import create_project
 
     return create_project(project_name, skip_profile, profiles_dir)
 
 
 def execute(session: Any, opts: dict[str, Any], which: str) -> int:
-    from mason.execute.runner import run_command
+    from mason.api.run import run_command
 
     return run_command(session, opts, which)
 
 
 def show(session: Any, opts: dict[str, Any]) -> int:
-    from mason.execute.runner import show
+    from mason.api.run import show
 
     return show(session, opts)
 
 
 def run_operation(session: Any, macro: str, opts: dict[str, Any]) -> int:
-    from mason.execute.runner import run_operation as run_op
+    from mason.api.run import run_operation as run_op
 
     return run_op(session, macro, opts)
 
 
 def docs_generate(session: Any, opts: dict[str, Any]) -> int:
-    from mason.execute.catalog import generate
+    from mason.api.docs import generate
 
     return generate(session, opts)
 
 
 def source_freshness(session: Any, opts: dict[str, Any]) -> int:
-    from mason.execute.freshness import run_freshness
+    from mason.api.freshness import run_freshness
 
     return run_freshness(session, opts)
 
 
 def retry(session: Any, opts: dict[str, Any]) -> int:
-    from mason.execute.runner import retry as retry_run
+    from mason.api.run import retry as retry_run
 
     return retry_run(session, opts)
 
