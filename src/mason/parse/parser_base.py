@@ -1,0 +1,329 @@
+"""What every part of the project parser shares: contexts, config precedence, rendering for parse, names.
+
+(The parser itself is parse/parser.py; generic tests are parse/test_nodes.py, checks parse/checks.py.)
+Order of a parse: macros and docs → properties YAML → SQL/CSV files → configs merged (project tree → YAML → file)
+→ names (database, schema, alias) → generic tests. Every problem is collected and reported together.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mason.adapters.relation import relation_factory
+from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
+from mason.jinja.environment import MacroException, template_line
+from mason.jinja.flags import JinjaFlags
+from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
+from mason.jinja.parse_context import Recorder, parse_context
+from mason.jinja.relations import JinjaRelation
+from mason.nodes.fast import evolve
+from mason.nodes.nodes import (
+    DocBlock,
+    Macro,
+    Node,
+    RefCall,
+)
+from mason.parse import static
+from mason.parse.files import SourceFile, read_files
+from mason.parse.generic_tests import (
+    evaluate_kwargs,
+)
+from mason.parse.macros import parse_docs_file, parse_macro_file
+from mason.parse.naming import Namer
+from mason.parse.properties import Patch, Properties
+from mason.parse.purity import Purity
+from mason.parse.yaml_fields import (
+    _columns,
+    _merge_version_patch,
+    _yaml_config,
+)
+from mason.project.configs import ConfigTree, default_config, merge_into
+from mason.project.loader import Package
+from mason.session import Session
+
+BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
+
+
+class ParserBase:
+    def __init__(self, session: Session, packages: list[Package], target: Mapping[str, Any],
+                 adapter_type: str) -> None:
+        self.session = session
+        self.packages = packages
+        self.root = next(p for p in packages if p.is_root)
+        self.target = dict(target)
+        self.adapter_type = adapter_type
+        self.errors: list[MasonError] = []
+        self.make_relation = relation_factory(adapter_type, self.root.config.quoting, JinjaRelation)
+        self.flags = JinjaFlags(session)
+        self.now = time.time()
+        self.trees = {
+            (pkg.name, kind): ConfigTree(tree) for pkg in packages for kind, tree in pkg.config.trees.items()
+        }
+        self.index: MacroIndex | None = None
+        self.purity: Purity | None = None
+        self._config_cache: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]] = {}
+        self._nodes_so_far: dict[str, Node] = {}
+        self.properties: Properties | None = None
+        self.env_used: dict[str, str] = {}
+        self.warnings: list[str] = []
+        self.namer: Namer | None = None
+        self._yaml_ctx: dict[str, Any] = {}
+        self._macro_configures: dict[str, bool] = {}
+
+    # ---------------------------------------------------------------- macros and docs
+    def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
+        macros: list[Macro] = []
+        files: dict[str, MacroFile] = {}
+        docs: list[DocBlock] = []
+        sources: list[SourceFile] = []
+        builtin = read_files(INTERNAL_PACKAGE, BUILTIN_MACROS, (".",), (".sql",))
+        sources.extend(builtin)
+        for pkg in self.packages:
+            cfg = pkg.config
+            sources.extend(read_files(pkg.name, pkg.root, cfg.macro_paths, (".sql",)))
+            sources.extend(read_files(pkg.name, pkg.root, tuple(f"{p}/generic" for p in cfg.test_paths), (".sql",)))
+            for doc_file in read_files(pkg.name, pkg.root, cfg.docs_paths, (".md",)):
+                docs.extend(parse_docs_file(doc_file))
+        seen: dict[str, Macro] = {}
+        for source in sources:
+            found, mfile = parse_macro_file(source)
+            files[mfile.file_id] = mfile
+            for macro in found:
+                if macro.unique_id in seen and macro.package_name != INTERNAL_PACKAGE:
+                    other = seen[macro.unique_id]
+                    self.errors.append(ParseError(
+                        f"macro {macro.name!r} is defined twice: {other.original_file_path}:{other.line} and here",
+                        Span(macro.original_file_path, macro.line), "rename or remove one of them"))
+                    continue
+                seen[macro.unique_id] = macro
+                macros.append(macro)
+        return macros, files, docs
+
+    # ---------------------------------------------------------------- contexts
+    def _vars_for(self, package: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        pkg = next((p for p in self.packages if p.name == package), self.root)
+        return self.root.config.vars, (pkg.config.vars if not pkg.is_root else None)
+
+    def _runtime(self, package: str, recorder: Recorder, known: Mapping[str, Any], node_info: dict[str, Any]):  # type: ignore[no-untyped-def]
+        assert self.index is not None
+        root_vars, package_vars = self._vars_for(package)
+        return parse_context(
+            index=self.index, package=package, root_package=self.root.name, target=self.target,
+            cli_vars=self.session.cli_vars, root_vars=root_vars, package_vars=package_vars,
+            env=self.session.env, make_relation=self.make_relation, recorder=recorder,
+            known_config=known, node_info=node_info, flags=self.flags, env_used=self.env_used,
+            invocation_id=self.session.invocation_id, run_started_at=self.session.started_at,
+        )
+
+    def _yaml_context(self) -> dict[str, Any]:
+        runtime = self._runtime(self.root.name, Recorder(), {}, {})
+        return runtime.namespace(self.root.name)
+
+    # ---------------------------------------------------------------- configs
+    def _project_layers(self, package: str, kind: str, fqn: tuple[str, ...]) -> list[dict[str, Any]]:
+        layers: list[dict[str, Any]] = []
+        own = self.trees.get((package, kind))
+        if own is not None and package != self.root.name:
+            layers.extend(own.layers(fqn))
+        root_tree = self.trees.get((self.root.name, kind))
+        if root_tree is not None:
+            layers.extend(root_tree.layers(fqn))
+        return layers
+
+    def _config(self, resource_type: str, kind: str, package: str, fqn: tuple[str, ...],
+                yaml_config: Mapping[str, Any] | None, file_configs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """dbt's precedence: project tree < properties YAML < config() in the file."""
+        config = dict(self._project_config(resource_type, kind, package, fqn)[0])
+        call_dict: dict[str, Any] = {}
+        for cfg in file_configs:
+            merge_into(call_dict, cfg)
+        if yaml_config:
+            merge_into(config, yaml_config)
+        merge_into(config, call_dict)
+        return config, call_dict
+
+    def _project_config(self, resource_type: str, kind: str, package: str,
+                        fqn: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Defaults merged with the project tree's layers for `fqn`, and the tags those layers give; shared
+        by every node under the same layers (merge_into never mutates the lists and dicts it merges)."""
+        layers = self._project_layers(package, kind, fqn)
+        key = (resource_type, *map(id, layers))
+        found = self._config_cache.get(key)
+        if found is None:
+            config = default_config(resource_type)
+            tags: list[str] = []
+            for layer in layers:
+                merge_into(config, layer)
+                tags.extend(merge_into({}, layer).get("tags") or [])
+            found = self._config_cache[key] = (config, tuple(tags))
+        return found
+
+    def _node_tags(self, resource_type: str, package: str, kind: str, fqn: tuple[str, ...],
+                   yaml_config: Mapping[str, Any] | None, call_dict: Mapping[str, Any]) -> tuple[str, ...]:
+        """A node's `tags` list the project's, then the file's, then the YAML's (config.tags differs)."""
+        tags = list(self._project_config(resource_type, kind, package, fqn)[1])
+        tags.extend(call_dict.get("tags") or [])
+        if yaml_config:
+            tags.extend(merge_into({}, yaml_config).get("tags") or [])
+        return tuple(dict.fromkeys(tags))
+
+    # ---------------------------------------------------------------- SQL nodes
+    def _render_for_parse(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
+                          node_info: dict[str, Any], line_offset: int = 0,
+                          test_kwargs: dict[str, Any] | None = None) -> tuple[Recorder, bool]:
+        rec = Recorder()
+        runtime = self._runtime(package, rec, known, node_info)
+        name = f"{package}/{file.original_file_path}"
+        try:
+            if test_kwargs is not None:
+                values = evaluate_kwargs(test_kwargs, runtime, package, name)
+                runtime.base["_dbt_generic_test_kwargs"] = values
+                runtime.namespace(package)["_dbt_generic_test_kwargs"] = values
+            runtime.render(sql, name, package)
+        except MasonError as exc:
+            if exc.span is None:
+                line = template_line(exc, name)
+                exc.span = Span(file.original_file_path, (line or 1) + line_offset)
+            raise
+        except MacroException as exc:
+            line = template_line(exc, name)
+            raise CompileError(str(exc), Span(file.original_file_path, (line or 1) + line_offset)) from exc
+        except Exception as exc:
+            line = template_line(exc, name)
+            raise CompileError(f"{type(exc).__name__}: {exc}",
+                               Span(file.original_file_path, (line or 1) + line_offset),
+                               "check the Jinja on this line") from exc
+        return rec, True
+
+    def _static_calls(self, result: static.StaticResult, package: str) -> static.StaticResult | None:
+        """Keep a static extraction whose macro calls are all to pure macros (recorded as dependencies, as
+        a render would); None when one of them needs a real render."""
+        if self.purity is None:
+            self.purity = Purity(self._index())
+        resolved: list[str] = []
+        for entry in result.macros:
+            if entry.startswith("?"):
+                macro = self.purity.macro_for_call(entry[1:], package)
+                if macro is None:
+                    return None
+                entry = macro.unique_id
+            resolved.append(entry)
+        result.macros = resolved
+        return result
+
+    def _sql_node(self, file: SourceFile, resource_type: str, kind: str, name: str, fqn: tuple[str, ...],
+                  sql: str, patch: Patch | None, unique_id: str, version: str | None = None,
+                  latest_version: str | None = None, version_data: dict[str, Any] | None = None,
+                  line_offset: int = 0, extra_configs: list[dict[str, Any]] | None = None,
+                  path: str | None = None, checksum: str | None = None) -> Node | None:
+        patch_data = dict(patch.data) if patch else {}
+        if version_data:
+            patch_data = _merge_version_patch(patch_data, version_data)
+        yaml_config = _yaml_config(patch_data)
+        # a project masking `ref`/`source` with its own macro needs every call rendered through it
+        result = None if self._index().masked_builtins(file.package) else static.extract(sql)
+        if result is not None and result.calls:
+            result = self._static_calls(result, file.package)
+        if result is not None:
+            rec, rendered = Recorder(refs=result.refs, sources=result.sources, configs=result.configs,
+                                     macros=list(result.macros)), False
+        else:
+            pre_config, _ = self._config(resource_type, kind, file.package, fqn, yaml_config, extra_configs or [])
+            node_info = {"name": name, "unique_id": unique_id, "resource_type": resource_type,
+                         "package_name": file.package, "fqn": list(fqn), "config": pre_config,
+                         "original_file_path": file.original_file_path, "version": version}
+            rec, rendered = self._render_for_parse(file, sql, file.package, pre_config, node_info, line_offset)
+        file_configs = list(extra_configs or []) + rec.configs
+        config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
+        if resource_type == "model" and "materialized" not in config:
+            config["materialized"] = "view"
+        tags = self._node_tags(resource_type, file.package, kind, fqn, yaml_config, call_dict)
+        node_path = path or file.relative_path
+        database, schema, alias = self._names(resource_type, name, unique_id, file.package, fqn, config,
+                                              node_path, file.original_file_path, version, tags)
+        return Node(
+            unique_id=unique_id,
+            resource_type=resource_type,
+            package_name=file.package,
+            name=name,
+            path=node_path,
+            original_file_path=file.original_file_path,
+            fqn=fqn,
+            raw_code=sql,
+            checksum=checksum or file.checksum,
+            config=config,
+            database=database,
+            schema=schema,
+            alias=alias,
+            language="sql",
+            refs=tuple(RefCall(n, p, v) for n, p, v in rec.refs),
+            sources=tuple(rec.sources),
+            depends_on_macros=tuple(dict.fromkeys(rec.macros)),
+            description=str(patch_data.get("description") or ""),
+            columns=_columns(patch_data.get("columns")),
+            meta=dict(config.get("meta") or {}),
+            tags=tags,
+            patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
+            unrendered_config={},
+            config_call_dict=call_dict,
+            docs=dict(config.get("docs") or {"show": True, "node_color": None}),
+            group=config.get("group"),
+            access=config.get("access") if resource_type == "model" else None,
+            version=version,
+            latest_version=latest_version,
+            constraints=tuple(patch_data.get("constraints") or ()),
+            deprecation_date=patch_data.get("deprecation_date"),
+            rendered_at_parse=rendered,
+            root_path=str(file.root),
+            created_at=self.now,
+        )
+
+    def _names(self, resource_type: str, name: str, unique_id: str, package: str, fqn: tuple[str, ...],
+               config: dict[str, Any], path: str, original_file_path: str, version: str | None,
+               tags: tuple[str, ...]) -> tuple[str, str, str]:
+        """(database, schema, alias) through generate_*_name, dbt's defaults unless the project overrides them."""
+        assert self.namer is not None
+        span = Span(original_file_path)
+        info = {"name": name, "unique_id": unique_id, "resource_type": resource_type, "package_name": package,
+                "fqn": list(fqn), "config": config, "original_file_path": original_file_path, "path": path,
+                "version": version, "tags": list(tags)}
+        if resource_type == "snapshot" and config.get("target_schema"):
+            schema = str(config["target_schema"])
+        else:
+            schema = self.namer.schema(config.get("schema"), info, span)
+        if resource_type == "snapshot" and config.get("target_database"):
+            database = str(config["target_database"])
+        else:
+            database = self.namer.database(config.get("database"), info, span)
+        alias = self.namer.alias(config.get("alias"), info, span)
+        return database, schema, alias
+
+    def _named(self, node: Node) -> Node:
+        database, schema, alias = self._names(node.resource_type, node.name, node.unique_id, node.package_name,
+                                              node.fqn, node.config, node.path, node.original_file_path,
+                                              node.version, node.tags)
+        return evolve(node, database=database, schema=schema, alias=alias)
+
+    def _prepare(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
+        macros, macro_files, docs = self._load_macros()
+        self.index = MacroIndex(macros, macro_files, self.root.name, [p.name for p in self.packages],
+                                self.adapter_type, self.root.config.dispatch)
+        self.namer = Namer(self.index, self.target,
+                           lambda: self._runtime(self.root.name, Recorder(), {}, {}))
+        return macros, macro_files, docs
+
+    def _index(self) -> MacroIndex:
+        assert self.index is not None, "macros are loaded first"
+        return self.index
+
+    def _guard(self, fn, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args, **kwargs)
+        except ParseErrors as exc:
+            self.errors.extend(exc.errors)
+        except MasonError as exc:
+            self.errors.append(exc)
+        return None
