@@ -28,6 +28,12 @@ class Capabilities:
     grants: bool = False  # the `grants` config
     materialized_views: bool = False
     unlogged_tables: bool = False
+    # How incremental SQL is spelled, as each dbt adapter spells it (incremental_predicates written for dbt
+    # name its aliases): dbt-duckdb's delete+insert joins the new rows' table (target DBT_INCREMENTAL_TARGET,
+    # unaliased for one key) and its MERGE inserts by column name; the others alias the target
+    # DBT_INTERNAL_DEST and insert the table's columns.
+    delete_insert_join: bool = False
+    merge_insert_by_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)

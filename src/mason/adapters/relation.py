@@ -169,6 +169,16 @@ class Relation:
         return {"database": self.database, "schema": self.schema, "identifier": self.identifier, "type": self.type}
 
 
+def quote_character(adapter_type: str) -> str:
+    """The character a warehouse quotes identifiers with."""
+    return "`" if adapter_type == "spark" else '"'
+
+
+def quotes_by_default(adapter_type: str) -> bool:
+    """Whether identifiers are quoted when the project's `quoting:` says nothing (dbt-spark does not)."""
+    return adapter_type != "spark"
+
+
 def relation_factory(adapter_type: str, quoting: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]
                      cls: type[Relation] = Relation):
     """A function making relations (of `cls`) with the adapter's quoting and include policies."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # The warehouses Mason has adapters for (adapters/<type>/, registered in adapters/factory.py).
 SUPPORTED_ADAPTERS = ("duckdb", "postgres", "spark")
+# An adapter whose SQL builds on another's names it here, so dispatch tries `<type>__`, then the parents'
+# prefixes, then `default__`. None does: dbt-duckdb does not inherit from dbt-postgres.
+DISPATCH_PARENTS: dict[str, tuple[str, ...]] = {}
 # Fields never exposed through `target` in Jinja.
 HIDDEN_TARGET_FIELDS = frozenset({"password", "pass", "token", "private_key", "private_key_passphrase"})
 
@@ -33,3 +37,18 @@ class Target:
         if self.type == "postgres":
             out.setdefault("dbname", self.database)
         return out
+
+
+def database_and_schema(adapter_type: str, output: dict[str, Any]) -> tuple[str, str]:
+    """The database and schema a profile output names, read the way each warehouse's dbt adapter reads them."""
+    if adapter_type == "duckdb":
+        path = str(output.get("path") or ":memory:")
+        database = output.get("database")
+        if not database:
+            database = "memory" if path == ":memory:" or path.startswith(":memory:") else Path(path).stem
+        return str(database), str(output.get("schema") or "main")
+    if adapter_type == "postgres":
+        return str(output.get("dbname") or output.get("database") or ""), str(output.get("schema") or "public")
+    if adapter_type == "spark":
+        return "", str(output.get("schema") or "default")
+    return str(output.get("database") or ""), str(output.get("schema") or "")

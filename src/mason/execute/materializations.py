@@ -123,7 +123,7 @@ def _delete_sql(ctx: BuildContext, keys: list[str], predicates: list[str], t: st
     find the same names: on DuckDB the target is DBT_INCREMENTAL_TARGET (composite keys, joined with the new
     rows' table) or unaliased (one key); elsewhere it is DBT_INTERNAL_DEST."""
     extra = "".join(f" and ({p})" for p in predicates)
-    if ctx.adapter.type != "duckdb":
+    if not ctx.adapter.capabilities.delete_insert_join:
         key_list = ", ".join(keys)
         return (f"delete from {t} as DBT_INTERNAL_DEST where ({key_list}) in "
                 f"(select distinct {key_list} from {s} as DBT_INTERNAL_SOURCE){extra}")
@@ -152,7 +152,7 @@ def _incremental_sql(ctx: BuildContext, strategy: str, target: Relation, tmp: Re
     if strategy == "merge":
         # dbt-duckdb writes the new rows' own columns by name (a column the model lost keeps its values or
         # gets NULL, one the table lacks fails); other adapters write the table's columns
-        by_name = ctx.adapter.type == "duckdb"
+        by_name = ctx.adapter.capabilities.merge_insert_by_name
         if by_name:
             insert = "when not matched then insert by name"
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mason.adapters.relation import Relation
+from mason.adapters.relation import Relation, quotes_by_default
 from mason.errors import CompileError
 from mason.jinja.columns import Column
 from mason.jinja.dispatch import dispatch
@@ -173,7 +173,7 @@ class JinjaAdapter:
         return str(self._adapter.quote(str(identifier)))
 
     def quote_as_configured(self, identifier: str, quote_key: str) -> str:
-        default = self.type() != "spark"
+        default = quotes_by_default(self.type())
         return self.quote(identifier) if self._quoting.get(quote_key, default) else str(identifier)
 
     def quote_seed_column(self, column: str, quote_config: bool | None) -> str:

@@ -103,9 +103,9 @@ class MacroIndex:
 
 
 def _adapter_prefixes(adapter_type: str) -> tuple[str, ...]:
-    # dbt-duckdb does not inherit from dbt-postgres: dispatch tries duckdb__ then default__ only
-    parents = {"duckdb": ("duckdb",), "postgres": ("postgres",), "spark": ("spark",)}
-    return parents.get(adapter_type, (adapter_type,))
+    from mason.adapters.target import DISPATCH_PARENTS
+
+    return (adapter_type, *DISPATCH_PARENTS.get(adapter_type, ()))
 
 
 _DEF_SUFFIX = "__mason_def"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mason import DBT_COMPAT_VERSION
-from mason.adapters.relation import Relation
+from mason.adapters.relation import Relation, quote_character, quotes_by_default
 from mason.jinja.adapter_api import Api
 from mason.jinja.base_context import VarLookup, base_functions, make_env_var
 from mason.jinja.columns import Column
@@ -81,10 +81,11 @@ class ParseAdapter:
         return self._type
 
     def quote(self, identifier: str) -> str:
-        return f"`{identifier}`" if self._type == "spark" else f'"{identifier}"'
+        q = quote_character(self._type)
+        return f"{q}{identifier}{q}"
 
     def quote_as_configured(self, identifier: str, quote_key: str) -> str:
-        return str(identifier) if self._type == "spark" else self.quote(identifier)
+        return self.quote(identifier) if quotes_by_default(self._type) else str(identifier)
 
     def quote_seed_column(self, column: str, quote_config: bool | None) -> str:
         return str(column) if quote_config is False else self.quote(column)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.target import HIDDEN_TARGET_FIELDS, SUPPORTED_ADAPTERS, Target
+from mason.adapters.target import HIDDEN_TARGET_FIELDS, SUPPORTED_ADAPTERS, Target, database_and_schema
 from mason.errors import ProjectError, Span, did_you_mean
 from mason.jinja.base_context import SECRET_PREFIXES, VarLookup, base_functions, make_env_var
 from mason.jinja.native import has_jinja, render_native
@@ -93,7 +93,7 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
             (f"{close} " if close else "") + "Mason supports type: " + ", ".join(SUPPORTED_ADAPTERS))
     secrets = tuple(v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v)
     secrets += tuple(str(output[k]) for k in HIDDEN_TARGET_FIELDS if output.get(k))
-    database, schema = _database_and_schema(adapter_type, output)
+    database, schema = database_and_schema(adapter_type, output)
     return Target(
         profile_name=profile_name,
         target_name=chosen,
@@ -105,17 +105,3 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
         secrets=secrets,
         profiles_path=display,
     )
-
-
-def _database_and_schema(adapter_type: str, output: dict[str, Any]) -> tuple[str, str]:
-    if adapter_type == "duckdb":
-        path = str(output.get("path") or ":memory:")
-        database = output.get("database")
-        if not database:
-            database = "memory" if path == ":memory:" or path.startswith(":memory:") else Path(path).stem
-        return str(database), str(output.get("schema") or "main")
-    if adapter_type == "postgres":
-        return str(output.get("dbname") or output.get("database") or ""), str(output.get("schema") or "public")
-    if adapter_type == "spark":
-        return "", str(output.get("schema") or "default")
-    return str(output.get("database") or ""), str(output.get("schema") or "")

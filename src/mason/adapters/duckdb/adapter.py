@@ -29,6 +29,7 @@ class DuckDBAdapter(QueryComments, CachedRelations):
         create_or_replace_table=True, create_or_replace_view=True,
         incremental_strategies=("append", "delete+insert", "merge", "microbatch"),
         default_incremental_strategy="delete+insert",
+        delete_insert_join=True, merge_insert_by_name=True,
     )
 
     def __init__(self, target: Target, project_root: Path | None = None, quoting: dict[str, Any] | None = None) -> None:
