@@ -7,9 +7,9 @@ import pytest
 from mason.adapters.postgres.adapter import column_from_pg_type
 from mason.adapters.postgres.connect import ConnectionSettings
 from mason.adapters.relation import relation_factory
+from mason.adapters.relation_ops import intermediate_name
 from mason.adapters.target import Target
 from mason.errors import ProjectError
-from mason.execute.relation_ops import intermediate_name
 
 
 def target(**creds: object) -> Target:

@@ -6,9 +6,9 @@ from typing import Any
 
 from mason.adapters.base import AdapterResponse
 from mason.adapters.outcome import NodeOutcome
+from mason.adapters.relation_ops import swap_in
 from mason.errors import CompileError, Span
 from mason.execute.materializations import clean_sql
-from mason.execute.relation_ops import swap_in
 from mason.nodes.nodes import Node
 
 

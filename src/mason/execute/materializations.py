@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from mason.adapters import relation_ops as ops
 from mason.adapters.base import AdapterResponse, ColumnInfo
 from mason.adapters.building import (
     BuildContext,
@@ -24,7 +25,6 @@ from mason.adapters.building import (
 from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.errors import CompileError, DatabaseError, Span
-from mason.execute import relation_ops as ops
 
 
 def _execute(ctx: BuildContext) -> Callable[[str], tuple[AdapterResponse, Any]]:
@@ -273,6 +273,8 @@ MATERIALIZATIONS: dict[str, Callable[[BuildContext], NodeOutcome]] = {
 
 
 def _materialized_view(ctx: BuildContext) -> NodeOutcome:
-    from mason.execute.materialized_view import materialize_materialized_view
-
-    return materialize_materialized_view(ctx)
+    """Only an adapter that has materialized views builds one (PostgreSQL: adapters/postgres/)."""
+    if (own := _adapter_builder(ctx, "materialized_view")) is not None:
+        return own(ctx)
+    raise CompileError(f"materialization 'materialized_view' is not available on {ctx.adapter.type}",
+                       Span(ctx.node.original_file_path), "use table or view on this warehouse")

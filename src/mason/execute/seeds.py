@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from mason.adapters import relation_ops as ops
 from mason.adapters import seed_types as st
 from mason.adapters.base import AdapterResponse
 from mason.adapters.outcome import NodeOutcome
 from mason.adapters.relation import Relation
 from mason.adapters.seed_sql import SeedColumn, SeedSQL
 from mason.errors import DatabaseError, MasonError, ParseError, Span
-from mason.execute import relation_ops as ops
 
 _FULL_REFRESH_HINT = "run the seed with --full-refresh to drop and recreate the table"
 

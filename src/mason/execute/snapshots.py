@@ -161,7 +161,7 @@ def dialect_for(adapter: Any) -> SnapshotDialect:
 def run_snapshot(adapter: Any, node: Node, source_sql: str, relation: Relation, *,
                  now_sql: str = "now()") -> NodeOutcome:
     """Build or update the snapshot table `relation` from `source_sql`, atomically."""
-    from mason.execute.relation_ops import check_identifier
+    from mason.adapters.relation_ops import check_identifier
 
     cfg = snapshot_config(node)
     try:

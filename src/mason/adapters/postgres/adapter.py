@@ -271,6 +271,13 @@ class PostgresAdapter(QueryComments, CachedRelations):
         self.execute(f"alter {kind} {from_relation.render()} rename to {new_name}")
         self.cache.rename(from_relation, to_identifier)
 
+    @property
+    def materializations(self) -> dict[str, Any]:
+        """Builders of its own: materialized views (the others are the engine's)."""
+        from mason.adapters.postgres.materialized_view import materialize_materialized_view
+
+        return {"materialized_view": materialize_materialized_view}
+
     def seed_sql(self) -> Any:
         from mason.adapters.postgres.seeds import PostgresSeedSQL
 

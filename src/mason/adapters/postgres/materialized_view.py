@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mason.adapters import relation_ops as ops
 from mason.adapters.base import AdapterResponse
 from mason.adapters.building import BuildContext, clean_sql, ensure_schema, existing, in_transaction
 from mason.adapters.outcome import NodeOutcome
 from mason.errors import CompileError, Span
-from mason.execute import relation_ops as ops
 
 _MODES = ("apply", "continue", "fail")
 
