@@ -9,6 +9,7 @@ name it reads that it does not define itself must be a pure builtin or another p
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import jinja2
 from jinja2 import meta, nodes
@@ -46,16 +47,8 @@ class Purity:
             return self._check(macro, set())
 
     def _check(self, macro: Macro, visiting: set[str]) -> bool:
-        known = self._known.get(macro.unique_id)
-        if known is not None:
-            return known
-        if macro.unique_id in visiting:  # recursion: pure if the rest is
-            return True
-        visiting.add(macro.unique_id)
-        result = self._decide(macro, visiting)
-        visiting.discard(macro.unique_id)
-        self._known[macro.unique_id] = result
-        return result
+        # recursion: pure if the rest is
+        return _memoized(macro, visiting, self._known, True, self._decide)
 
     def _decide(self, macro: Macro, visiting: set[str]) -> bool:
         try:
@@ -85,17 +78,9 @@ class Purity:
             return self._configures_check(macro, set())
 
     def _configures_check(self, macro: Macro, visiting: set[str]) -> bool:
-        known = self._configures.get(macro.unique_id)
-        if known is not None:
-            return known
-        if macro.unique_id in visiting:
-            return False
-        visiting.add(macro.unique_id)
-        result = any(callee is None or self._configures_check(callee, visiting)
-                     for callee in self._callees(macro))
-        visiting.discard(macro.unique_id)
-        self._configures[macro.unique_id] = result
-        return result
+        # recursion: configures only if the rest does
+        return _memoized(macro, visiting, self._configures, False, lambda m, seen: any(
+            callee is None or self._configures_check(callee, seen) for callee in self._callees(m)))
 
     def _callees(self, macro: Macro) -> list[Macro | None]:
         """The macros `macro` may call, by name, `package.name` or a literal dispatch; None stands for a
@@ -160,3 +145,18 @@ class Purity:
             targets.append(found)
             uses -= 1
         return targets if uses == 0 else None
+
+
+def _memoized(macro: Macro, visiting: set[str], memo: dict[str, bool], on_cycle: bool,
+              decide: Callable[[Macro, set[str]], bool]) -> bool:
+    """A property of a macro decided once, through the macros it calls (`visiting` breaks recursion)."""
+    known = memo.get(macro.unique_id)
+    if known is not None:
+        return known
+    if macro.unique_id in visiting:
+        return on_cycle
+    visiting.add(macro.unique_id)
+    result = decide(macro, visiting)
+    visiting.discard(macro.unique_id)
+    memo[macro.unique_id] = result
+    return result
