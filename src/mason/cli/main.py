@@ -433,6 +433,67 @@ def retry_cmd(**opts: Any) -> None:
     _invoke("retry", opts, body)
 
 
+@cli.group("sl")
+def sl_group() -> None:
+    """The semantic layer: list and query metrics."""
+
+
+def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+@sl_group.command("query")
+@_global_options
+@click.option("--metrics", multiple=True, required=True, help="Metric names, comma separated.")
+@click.option("--group-by", multiple=True, help="metric_time__month, customer__region, ...")
+@click.option("--where", multiple=True, help="A filter: {{ Dimension('customer__region') }} = 'EU'")
+@click.option("--order-by", multiple=True, help="A metric or group-by; -name sorts descending.")
+@click.option("--limit", type=int, default=None)
+@click.option("--explain", is_flag=True, default=False, help="Print the SQL instead of running it.")
+@click.option("--csv", "csv_path", default=None, help="Write the rows to this CSV file.")
+def sl_query_cmd(**opts: Any) -> None:
+    """Query metrics, grouped and filtered, on the target's warehouse."""
+
+    def body(session: Any) -> int:
+        from mason.adapters.table import Table, format_table
+        from mason.api import semantic
+        from mason.semantic.sql import Query
+
+        q = Query(_csv(opts["metrics"]), _csv(opts["group_by"]), tuple(opts["where"]), _csv(opts["order_by"]),
+                  opts["limit"])
+        result = semantic.query(session, q, explain=opts["explain"])
+        if opts["explain"]:
+            click.echo(result.sql)
+            return 0
+        if opts["csv_path"]:
+            import csv
+
+            with open(opts["csv_path"], "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(result.columns)
+                writer.writerows(result.rows)
+        click.echo(format_table(Table(result.columns, result.rows), None))
+        return 0
+
+    _invoke("sl", opts, body)
+
+
+@sl_group.command("list")
+@_global_options
+@click.argument("what", type=click.Choice(["metrics", "dimensions", "entities"]))
+def sl_list_cmd(what: str, **opts: Any) -> None:
+    """List the project's metrics, dimensions or entities."""
+
+    def body(session: Any) -> int:
+        from mason.api import semantic
+
+        for item in semantic.listing(session, what):
+            click.echo("  ".join(str(v) for v in item.values()))
+        return 0
+
+    _invoke("sl", opts, body)
+
+
 def _hoist_global_flags(argv: list[str]) -> list[str]:
     """`mason --debug run` == `mason run --debug`: move flags given before the command after it."""
     for i, arg in enumerate(argv):
@@ -440,7 +501,7 @@ def _hoist_global_flags(argv: list[str]) -> list[str]:
             if i == 0:
                 return argv
             if arg in cli.commands or arg == "list":
-                return [arg, *argv[i + 1:i + 2], *argv[:i], *argv[i + 2:]] if arg in ("docs", "source") else [arg, *argv[:i], *argv[i + 1:]]
+                return [arg, *argv[i + 1:i + 2], *argv[:i], *argv[i + 2:]] if arg in ("docs", "source", "sl") else [arg, *argv[:i], *argv[i + 1:]]
             return argv
     return argv
 
