@@ -8,6 +8,9 @@ from typing import Any
 
 # The warehouses Mason has adapters for (adapters/<type>/, registered in adapters/factory.py).
 SUPPORTED_ADAPTERS = ("duckdb", "postgres", "spark")
+# The sqlglot dialect each warehouse's SQL is written in (queries Mason writes once, such as metric queries,
+# are transpiled to it).
+SQL_DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
 # An adapter whose SQL builds on another's names it here, so dispatch tries `<type>__`, then the parents'
 # prefixes, then `default__`. None does: dbt-duckdb does not inherit from dbt-postgres.
 DISPATCH_PARENTS: dict[str, tuple[str, ...]] = {}

@@ -25,9 +25,10 @@ def graph(parsed: api.Parsed) -> SemanticGraph:
 def query(session: Any, query: Query, explain: bool = False, parsed: api.Parsed | None = None) -> Result:
     """Compile the query against the project's semantic graph and, unless `explain`, run it."""
     from mason.adapters.factory import open_adapter
+    from mason.adapters.target import SQL_DIALECTS
 
     parsed = parsed or api.parse_and_write(session)
-    sql = compile_query(graph(parsed), query)
+    sql = compile_query(graph(parsed), query, SQL_DIALECTS.get(parsed.loaded.target.type))
     if explain:
         return Result(sql, (), ())
     adapter = open_adapter(parsed.loaded.target, session, parsed.loaded.project.quoting)

@@ -38,7 +38,19 @@ class _Source:
     joins: dict[str, tuple[SemanticModel, str]] = field(default_factory=dict)  # alias -> (model, on)
 
 
-def compile_query(graph: SemanticGraph, query: Query) -> str:
+def compile_query(graph: SemanticGraph, query: Query, dialect: str | None = None) -> str:
+    """The query's SQL: written in DuckDB's spelling, transpiled by sqlglot to `dialect` when given."""
+    sql, relations = _compile(graph, query)
+    if dialect is not None and dialect != "duckdb":
+        import sqlglot
+
+        sql = sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
+    for placeholder, relation in relations.items():
+        sql = sql.replace(placeholder, relation)
+    return sql
+
+
+def _compile(graph: SemanticGraph, query: Query) -> tuple[str, dict[str, str]]:
     if not query.metrics:
         raise UsageError("give at least one metric", hint="--metrics name[,name]")
     for name in query.metrics:
@@ -80,21 +92,24 @@ def compile_query(graph: SemanticGraph, query: Query) -> str:
     selected = [(name, metric_expr(name)) for name in query.metrics]
     group_names = [_alias(g) for g in query.group_by]
     ctes = []
+    relations: dict[str, str] = {}
     for i, source in enumerate(sources.values()):
-        ctes.append(f"s{i} as (\n{_aggregate(graph, source, query.group_by)}\n)")
+        ctes.append(f"s{i} as (\n{_aggregate(graph, source, query.group_by, relations)}\n)")
     aliases = [f"s{i}" for i in range(len(sources))]
-    select_cols = []
-    for g in group_names:
-        refs = [f"{a}.{g}" for a in aliases]
-        select_cols.append(f"{refs[0] if len(refs) == 1 else 'coalesce(' + ', '.join(refs) + ')'} as {g}")
+    if len(aliases) > 1 and group_names:
+        # every group-by combination any aggregation has, then each aggregation joined to it (a full outer
+        # join on nullable keys is not possible everywhere: PostgreSQL needs hash- or merge-joinable keys)
+        cols = ", ".join(group_names)
+        ctes.append("keys as (\n" + "\nunion\n".join(f"    select {cols} from {a}" for a in aliases) + "\n)")
+        select_cols = [f"keys.{g} as {g}" for g in group_names]
+        from_sql = "keys"
+        for alias in aliases:
+            on = " and ".join(f"keys.{g} is not distinct from {alias}.{g}" for g in group_names)
+            from_sql += f"\nleft join {alias} on {on}"
+    else:
+        select_cols = [f"{aliases[0]}.{g} as {g}" for g in group_names]
+        from_sql = "\ncross join ".join(aliases)
     select_cols += [f"{expr} as {_alias(name)}" for name, expr in selected]
-    from_sql = aliases[0]
-    for alias in aliases[1:]:
-        if group_names:
-            on = " and ".join(f"{aliases[0]}.{g} is not distinct from {alias}.{g}" for g in group_names)
-            from_sql += f"\nfull outer join {alias} on {on}"
-        else:
-            from_sql += f"\ncross join {alias}"
     sql = "with " + ",\n".join(ctes) + "\nselect\n    " + ",\n    ".join(select_cols) + f"\nfrom {from_sql}"
     if query.order_by:
         known = set(group_names) | {_alias(m) for m in query.metrics}
@@ -109,21 +124,29 @@ def compile_query(graph: SemanticGraph, query: Query) -> str:
         sql += "\norder by " + ", ".join(parts)
     if query.limit is not None:
         sql += f"\nlimit {int(query.limit)}"
-    return sql
+    return sql, relations
 
 
 def _alias(name: str) -> str:
     return re.sub(r"\W", "_", name.strip())
 
 
-def _aggregate(graph: SemanticGraph, source: _Source, group_by: tuple[str, ...]) -> str:
+def _relation(relation: str, relations: dict[str, str]) -> str:
+    """A placeholder table name for `relation` (quoted in the warehouse's way, which sqlglot would misread),
+    put back after transpiling."""
+    placeholder = f"mason_relation_{len(relations)}_"
+    relations[placeholder] = relation
+    return placeholder
+
+
+def _aggregate(graph: SemanticGraph, source: _Source, group_by: tuple[str, ...], relations: dict[str, str]) -> str:
     resolver = _Resolver(graph, source)
     cols = [f"{resolver.column(g)} as {_alias(g)}" for g in group_by]
     where = [resolver.render_filter(f) for f in source.filters]
     aggs = [f"{_agg(m, resolver)} as {_alias(m.name)}" for m in source.measures]
-    sql = f"    select\n        {', '.join([*cols, *aggs])}\n    from {source.model.relation} as src"
+    sql = f"    select\n        {', '.join([*cols, *aggs])}\n    from {_relation(source.model.relation, relations)} as src"
     for alias, (model, on) in source.joins.items():
-        sql += f"\n    left join {model.relation} as {alias} on {on}"
+        sql += f"\n    left join {_relation(model.relation, relations)} as {alias} on {on}"
     if where:
         sql += "\n    where " + " and ".join(f"({w})" for w in where)
     if cols:
