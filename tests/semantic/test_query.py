@@ -74,6 +74,12 @@ metrics:
       metrics:
         - {name: completed_revenue, alias: done}
         - {name: revenue, alias: total}
+saved_queries:
+  - name: completed_by_region
+    query_params:
+      metrics: [revenue]
+      group_by: ["TimeDimension('metric_time', 'month')", "Dimension('customer__region')"]
+      where: ["{{ Dimension('order__status') }} = 'completed'"]
 """,
     "models/legacy.yml": """
 metrics:
@@ -189,3 +195,36 @@ def test_cli_query_explain_list_and_errors(project: Path) -> None:
     assert bad.returncode == 2 and "metric 'revenu' is not defined" in bad.stderr and "revenue" in bad.stderr
     fan = _mason(project, "sl", "query", "--metrics", "revenue", "--group-by", "customer__nosuch")
     assert fan.returncode == 2 and "no semantic model has 'customer' as its primary entity" in fan.stderr
+
+
+def test_saved_query_and_time_bounds(project: Path) -> None:
+    out = _mason(project, "sl", "query", "--saved-query", "completed_by_region", "--order-by",
+                 "metric_time__month,customer__region", "--explain")
+    assert out.returncode == 0, out.stderr
+    with duckdb.connect(str(project / "sl.duckdb"), read_only=True) as con:
+        got = [tuple(r) for r in con.execute(out.stdout).fetchall()]
+    want = _by_hand(project, "select date_trunc('month', cast(o.ordered_at as date)), c.region, sum(o.amount) "
+                             "from main.raw_orders o left join main.raw_customers c using (customer_id) "
+                             "where o.status = 'completed' group by 1, 2 order by 1, 2")
+    assert got == want and len(got) == 4
+    bounded = _engine(project, Query(("orders",), ("metric_time__month",), order_by=("metric_time__month",),
+                                     start_time="2024-01-15", end_time="2024-03-30"))
+    want = _by_hand(project, f"select date_trunc('month', day), count(*) from {RAW} "
+                             "where day between '2024-01-15' and '2024-03-30' group by 1 order by 1")
+    assert bounded == want and [r[1] for r in bounded] == [1, 2, 1]
+    bad = _mason(project, "sl", "query", "--metrics", "orders", "--start-time", "2024-01-01'; drop table x")
+    assert bad.returncode == 2 and "is not a date or timestamp" in bad.stderr
+
+
+def test_validate(project: Path, tmp_path: Path) -> None:
+    ok = _mason(project, "sl", "validate")
+    assert ok.returncode == 0 and "every metric and saved query compiles" in ok.stdout
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(project, broken, ignore=shutil.ignore_patterns("target", "*.duckdb*"))
+    (broken / "models" / "more.yml").write_text(
+        "metrics:\n  - {name: lost, label: Lost, type: simple, type_params: {measure: no_such_measure}}\n")
+    out = _mason(broken, "sl", "validate")
+    assert out.returncode == 1
+    assert "models/more.yml" in out.stderr and "measure 'no_such_measure' is not defined" in out.stderr

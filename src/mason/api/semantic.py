@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from mason import api
+from mason.errors import MasonError, UsageError, did_you_mean
 from mason.semantic.graph import SemanticGraph, build_graph
 from mason.semantic.sql import Query, compile_query
 
@@ -22,12 +24,21 @@ def graph(parsed: api.Parsed) -> SemanticGraph:
     return build_graph(parsed.manifest, lambda node: names.get(node.unique_id) or node.name)
 
 
-def query(session: Any, query: Query, explain: bool = False, parsed: api.Parsed | None = None) -> Result:
-    """Compile the query against the project's semantic graph and, unless `explain`, run it."""
+def query(session: Any, query: Query, explain: bool = False, parsed: api.Parsed | None = None,
+          saved: str | None = None) -> Result:
+    """Compile the query (or the saved query `saved`, with the query's order, limit and bounds) against the
+    project's semantic graph and, unless `explain`, run it."""
+    from dataclasses import replace
+
     from mason.adapters.factory import open_adapter
     from mason.adapters.target import SQL_DIALECTS
 
     parsed = parsed or api.parse_and_write(session)
+    if saved is not None:
+        base = saved_query(parsed, saved)
+        query = replace(base, metrics=base.metrics, group_by=base.group_by + query.group_by,
+                        where=base.where + query.where, order_by=query.order_by, limit=query.limit,
+                        start_time=query.start_time, end_time=query.end_time)
     sql = compile_query(graph(parsed), query, SQL_DIALECTS.get(parsed.loaded.target.type))
     if explain:
         return Result(sql, (), ())
@@ -38,6 +49,51 @@ def query(session: Any, query: Query, explain: bool = False, parsed: api.Parsed 
         adapter.close()
     assert table is not None
     return Result(sql, tuple(table.column_names), tuple(tuple(r) for r in table.rows))
+
+
+_CALL = re.compile(r"""^\s*(TimeDimension|Dimension|Entity)\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)\s*$""")
+
+
+def saved_query(parsed: api.Parsed, name: str) -> Query:
+    """A saved query's parameters as a Query (`TimeDimension('x', 'month')` group-bys become `x__month`)."""
+    found = next((sq for sq in parsed.manifest.saved_queries.values() if sq.name == name), None)
+    if found is None:
+        known = sorted(sq.name for sq in parsed.manifest.saved_queries.values())
+        raise UsageError(f"saved query {name!r} is not defined", hint=did_you_mean(name, known)
+                         or f"saved queries: {', '.join(known) or 'none'}")
+    params = found.data.get("query_params") or {}
+    group_by = []
+    for item in params.get("group_by") or []:
+        call = _CALL.match(str(item))
+        if call is None:
+            group_by.append(str(item).strip())
+        else:
+            group_by.append(call.group(2) + (f"__{call.group(3)}" if call.group(3) else ""))
+    where = params.get("where") or []
+    return Query(tuple(str(m) for m in params.get("metrics") or []), tuple(group_by),
+                 tuple([where] if isinstance(where, str) else [str(w) for w in where]))
+
+
+def validate(session: Any) -> list[str]:
+    """Every metric compiled alone and by metric_time: the problems found (the graph's own raise)."""
+    parsed = api.parse_and_write(session)
+    g = graph(parsed)
+    problems = []
+    for name in sorted(g.metrics):
+        for group_by in ((), ("metric_time",)):
+            try:
+                compile_query(g, Query((name,), group_by))
+            except MasonError as exc:
+                if group_by and "no time dimension" in str(exc):
+                    continue
+                problems.append(f"{g.metrics[name].path}: metric {name}: {exc.render()}")
+                break
+    for sq in parsed.manifest.saved_queries.values():
+        try:
+            compile_query(g, saved_query(parsed, sq.name))
+        except MasonError as exc:
+            problems.append(f"{sq.original_file_path}: saved query {sq.name}: {exc.render()}")
+    return problems
 
 
 def listing(session: Any, what: str) -> list[dict[str, Any]]:

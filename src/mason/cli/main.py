@@ -444,7 +444,10 @@ def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
 
 @sl_group.command("query")
 @_global_options
-@click.option("--metrics", multiple=True, required=True, help="Metric names, comma separated.")
+@click.option("--metrics", multiple=True, help="Metric names, comma separated.")
+@click.option("--saved-query", default=None, help="Run a saved query (its metrics, group-bys and filters).")
+@click.option("--start-time", default=None, help="Only metric_time from this date or timestamp on.")
+@click.option("--end-time", default=None, help="Only metric_time up to this date or timestamp.")
 @click.option("--group-by", multiple=True, help="metric_time__month, customer__region, ...")
 @click.option("--where", multiple=True, help="A filter: {{ Dimension('customer__region') }} = 'EU'")
 @click.option("--order-by", multiple=True, help="A metric or group-by; -name sorts descending.")
@@ -460,8 +463,8 @@ def sl_query_cmd(**opts: Any) -> None:
         from mason.semantic.sql import Query
 
         q = Query(_csv(opts["metrics"]), _csv(opts["group_by"]), tuple(opts["where"]), _csv(opts["order_by"]),
-                  opts["limit"])
-        result = semantic.query(session, q, explain=opts["explain"])
+                  opts["limit"], opts["start_time"], opts["end_time"])
+        result = semantic.query(session, q, explain=opts["explain"], saved=opts["saved_query"])
         if opts["explain"]:
             click.echo(result.sql)
             return 0
@@ -474,6 +477,24 @@ def sl_query_cmd(**opts: Any) -> None:
                 writer.writerows(result.rows)
         click.echo(format_table(Table(result.columns, result.rows), None))
         return 0
+
+    _invoke("sl", opts, body)
+
+
+@sl_group.command("validate")
+@_global_options
+def sl_validate_cmd(**opts: Any) -> None:
+    """Check every metric and saved query compiles: unknown measures, joins, time dimensions."""
+
+    def body(session: Any) -> int:
+        from mason.api import semantic
+
+        problems = semantic.validate(session)
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found" if problems
+                   else "Semantic layer: every metric and saved query compiles")
+        return 1 if problems else 0
 
     _invoke("sl", opts, body)
 

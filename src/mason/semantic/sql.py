@@ -19,6 +19,12 @@ from mason.errors import UsageError
 from mason.semantic.graph import GRAINS, Dimension, Measure, Metric, SemanticGraph, SemanticModel
 
 
+def _literal(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?", value.strip()):
+        raise UsageError(f"{value!r} is not a date or timestamp", hint="write 2024-01-31 or 2024-01-31T12:00:00")
+    return value.strip().replace("T", " ")
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     metrics: tuple[str, ...]
@@ -26,6 +32,8 @@ class Query:
     where: tuple[str, ...] = ()
     order_by: tuple[str, ...] = ()
     limit: int | None = None
+    start_time: str | None = None  # metric_time bounds, inclusive (ISO dates or timestamps)
+    end_time: str | None = None
 
 
 @dataclass(slots=True)
@@ -94,7 +102,7 @@ def _compile(graph: SemanticGraph, query: Query) -> tuple[str, dict[str, str]]:
     ctes = []
     relations: dict[str, str] = {}
     for i, source in enumerate(sources.values()):
-        ctes.append(f"s{i} as (\n{_aggregate(graph, source, query.group_by, relations)}\n)")
+        ctes.append(f"s{i} as (\n{_aggregate(graph, source, query, relations)}\n)")
     aliases = [f"s{i}" for i in range(len(sources))]
     if len(aliases) > 1 and group_names:
         # every group-by combination any aggregation has, then each aggregation joined to it (a full outer
@@ -139,10 +147,16 @@ def _relation(relation: str, relations: dict[str, str]) -> str:
     return placeholder
 
 
-def _aggregate(graph: SemanticGraph, source: _Source, group_by: tuple[str, ...], relations: dict[str, str]) -> str:
+def _aggregate(graph: SemanticGraph, source: _Source, query: Query, relations: dict[str, str]) -> str:
     resolver = _Resolver(graph, source)
-    cols = [f"{resolver.column(g)} as {_alias(g)}" for g in group_by]
+    cols = [f"{resolver.column(g)} as {_alias(g)}" for g in query.group_by]
     where = [resolver.render_filter(f) for f in source.filters]
+    if query.start_time or query.end_time:
+        time_expr = resolver.column("metric_time__day")
+        if query.start_time:
+            where.append(f"{time_expr} >= cast('{_literal(query.start_time)}' as timestamp)")
+        if query.end_time:
+            where.append(f"{time_expr} <= cast('{_literal(query.end_time)}' as timestamp)")
     aggs = [f"{_agg(m, resolver)} as {_alias(m.name)}" for m in source.measures]
     sql = f"    select\n        {', '.join([*cols, *aggs])}\n    from {_relation(source.model.relation, relations)} as src"
     for alias, (model, on) in source.joins.items():
