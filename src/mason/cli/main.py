@@ -4,188 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
 from mason import __version__
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class _Group(click.Group):
-    """Accepts global flags after the sub-command too, like dbt (`mason run --debug`)."""
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name == "list":
-            cmd_name = "ls"
-        return super().get_command(ctx, cmd_name)
-
-
-def _global_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--project-dir", type=click.Path(file_okay=False), default=None, envvar="DBT_PROJECT_DIR",
-                     help="Folder holding dbt_project.yml (default: current or nearest parent)."),
-        click.option("--profiles-dir", type=click.Path(file_okay=False), default=None,
-                     help="Folder holding profiles.yml (default: DBT_PROFILES_DIR, project dir, ~/.dbt)."),
-        click.option("--profile", default=None, help="Profile to use instead of dbt_project.yml's."),
-        click.option("-t", "--target", default=None, help="Target (output) of the profile."),
-        click.option("--vars", "vars_", default=None, help="Variables as YAML or JSON, e.g. '{key: value}'."),
-        click.option("--target-path", default=None, envvar="DBT_TARGET_PATH", help="Where artifacts go."),
-        click.option("--log-path", default=None, envvar="DBT_LOG_PATH", help="Where logs go."),
-        click.option("-d", "--debug", is_flag=True, default=None, help="Show debug output and tracebacks."),
-        click.option("-q", "--quiet", is_flag=True, default=None, help="Only errors and print() output."),
-        click.option("--log-format", type=click.Choice(["text", "json", "default", "debug"]), default=None),
-        click.option("--threads", type=int, default=None, help="Worker threads (default from the profile)."),
-        click.option("--warn-error", is_flag=True, default=None, help="Treat warnings as errors."),
-        click.option("--warn-error-options", default=None, help="Which warnings are errors, as YAML."),
-        click.option("-x", "--fail-fast", is_flag=True, default=None, help="Stop at the first failure."),
-        click.option("--use-colors/--no-use-colors", default=None),
-        click.option("--partial-parse/--no-partial-parse", default=None),
-        click.option("--version-check/--no-version-check", "version_check", default=True),
-        click.option("--printer-width", type=int, default=None),
-    ]
-    for opt in reversed(options):
-        fn = opt(fn)
-    return fn
-
-
-def _selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("-s", "--select", "-m", "--models", "--model", "select", multiple=True,
-                     help="Nodes to include (dbt selection syntax)."),
-        click.option("--exclude", multiple=True, help="Nodes to exclude."),
-        click.option("--selector", default=None, help="A named selector from selectors.yml."),
-        click.option("--indirect-selection", type=click.Choice(["eager", "cautious", "buildable", "empty"]),
-                     default=None, envvar="DBT_INDIRECT_SELECTION"),
-        click.option("--resource-type", "--resource-types", "resource_type", multiple=True,
-                     help="Only these resource types."),
-        click.option("--exclude-resource-type", "--exclude-resource-types", "exclude_resource_type",
-                     multiple=True, help="Leave out these resource types."),
-    ]
-    for opt in reversed(options):
-        fn = opt(fn)
-    return fn
-
-
-def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("-f", "--full-refresh", is_flag=True, default=False, help="Rebuild incremental models and seeds."),
-        click.option("--empty", is_flag=True, default=False, help="Build with zero-row inputs (schema only)."),
-        click.option("--store-failures", is_flag=True, default=False, help="Store failing test rows."),
-        click.option("--event-time-start", default=None),
-        click.option("--event-time-end", default=None),
-        click.option("--defer/--no-defer", default=False),
-        click.option("--state", default=None, type=click.Path()),
-        click.option("--favor-state/--no-favor-state", default=False),
-    ]
-    for opt in reversed(options):
-        fn = opt(fn)
-    return fn
-
-
-def _parse_vars(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    import yaml
-
-    from mason.errors import UsageError
-
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--vars is not valid YAML or JSON: {exc}", hint="e.g. --vars '{my_var: 1}'") from exc
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise UsageError("--vars must be a mapping", hint="e.g. --vars '{my_var: 1}'")
-    return value
-
-
-def make_session(which: str, opts: dict[str, Any]) -> Any:
-    from mason.errors import UsageError
-    from mason.project.project import find_project_dir
-    from mason.session import Flags, Session
-
-    project_dir = opts.get("project_dir")
-    root = Path(project_dir).resolve() if project_dir else find_project_dir(Path.cwd())
-    if project_dir and not (root / "dbt_project.yml").is_file():
-        raise UsageError(f"no dbt_project.yml in --project-dir {root}")
-    env = dict(os.environ)
-    wopts: dict[str, Any] = {}
-    if opts.get("warn_error_options"):
-        import yaml
-
-        wopts = yaml.safe_load(opts["warn_error_options"]) or {}
-    flags = Flags(
-        which=which,
-        full_refresh=bool(opts.get("full_refresh")),
-        store_failures=bool(opts.get("store_failures")),
-        empty=bool(opts.get("empty")),
-        fail_fast=bool(opts.get("fail_fast")),
-        warn_error=bool(opts.get("warn_error")),
-        warn_error_options=wopts,
-        debug=bool(opts.get("debug")),
-        quiet=bool(opts.get("quiet")),
-        log_format=opts.get("log_format") or "text",
-        threads=opts.get("threads"),
-        indirect_selection=opts.get("indirect_selection") or env.get("DBT_INDIRECT_SELECTION") or "eager",
-        partial_parse=opts.get("partial_parse") is not False,
-        use_colors=opts.get("use_colors") is not False,
-        printer_width=opts.get("printer_width") or 80,
-        no_version_check=opts.get("version_check") is False,
-    )
-    return Session(
-        project_dir=root,
-        profiles_dir=Path(opts["profiles_dir"]).resolve() if opts.get("profiles_dir") else None,
-        target=opts.get("target"),
-        profile=opts.get("profile"),
-        cli_vars=_parse_vars(opts.get("vars_")),
-        env=env,
-        flags=flags,
-        target_path=opts.get("target_path"),
-        log_path=opts.get("log_path"),
-    )
-
-
-def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int]) -> None:
-    """Run a command body with Mason's error handling: one message, exit 1 (2 for misuse)."""
-    from mason.errors import MasonError
-    from mason.memory import pause_collector
-
-    debug = bool(opts.get("debug")) or os.environ.get("DBT_DEBUG", "").lower() in ("1", "true")
-    pause_collector()  # resumed by the stages that render in a loop (see mason.memory)
-    try:
-        session = make_session(which, opts)
-        code = body(session)
-    except MasonError as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        click.echo(_scrub(f"Error: {exc.render()}"), err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted: nothing half-built was left behind.", err=True)
-        sys.exit(EXIT_FAIL)
-    except Exception as exc:  # an internal error: still no traceback without --debug
-        if debug:
-            raise
-        click.echo(f"Internal error: {type(exc).__name__}: {exc}\n  run again with --debug for the traceback",
-                   err=True)
-        sys.exit(EXIT_USAGE)
-    sys.exit(code)
-
-
-def _scrub(text: str) -> str:
-    from mason.jinja.base_context import SECRET_PREFIXES
-
-    for key, value in os.environ.items():
-        if key.startswith(SECRET_PREFIXES) and value:
-            text = text.replace(value, "*****")
-    return text
+from mason.cli.options import (  # noqa: F401 (the exit codes and make_session, for callers of main)
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    _global_options,
+    _Group,
+    _invoke,
+    _run_options,
+    _selection_options,
+    make_session,
+)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -433,86 +267,13 @@ def retry_cmd(**opts: Any) -> None:
     _invoke("retry", opts, body)
 
 
-@cli.group("sl")
-def sl_group() -> None:
-    """The semantic layer: list and query metrics."""
+def _register() -> None:
+    from mason.cli.semantic import sl_group
+
+    cli.add_command(sl_group)
 
 
-def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
-
-
-@sl_group.command("query")
-@_global_options
-@click.option("--metrics", multiple=True, help="Metric names, comma separated.")
-@click.option("--saved-query", default=None, help="Run a saved query (its metrics, group-bys and filters).")
-@click.option("--start-time", default=None, help="Only metric_time from this date or timestamp on.")
-@click.option("--end-time", default=None, help="Only metric_time up to this date or timestamp.")
-@click.option("--group-by", multiple=True, help="metric_time__month, customer__region, ...")
-@click.option("--where", multiple=True, help="A filter: {{ Dimension('customer__region') }} = 'EU'")
-@click.option("--order-by", multiple=True, help="A metric or group-by; -name sorts descending.")
-@click.option("--limit", type=int, default=None)
-@click.option("--explain", is_flag=True, default=False, help="Print the SQL instead of running it.")
-@click.option("--csv", "csv_path", default=None, help="Write the rows to this CSV file.")
-def sl_query_cmd(**opts: Any) -> None:
-    """Query metrics, grouped and filtered, on the target's warehouse."""
-
-    def body(session: Any) -> int:
-        from mason.adapters.table import Table, format_table
-        from mason.api import semantic
-        from mason.semantic.sql import Query
-
-        q = Query(_csv(opts["metrics"]), _csv(opts["group_by"]), tuple(opts["where"]), _csv(opts["order_by"]),
-                  opts["limit"], opts["start_time"], opts["end_time"])
-        result = semantic.query(session, q, explain=opts["explain"], saved=opts["saved_query"])
-        if opts["explain"]:
-            click.echo(result.sql)
-            return 0
-        if opts["csv_path"]:
-            import csv
-
-            with open(opts["csv_path"], "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(result.columns)
-                writer.writerows(result.rows)
-        click.echo(format_table(Table(result.columns, result.rows), None))
-        return 0
-
-    _invoke("sl", opts, body)
-
-
-@sl_group.command("validate")
-@_global_options
-def sl_validate_cmd(**opts: Any) -> None:
-    """Check every metric and saved query compiles: unknown measures, joins, time dimensions."""
-
-    def body(session: Any) -> int:
-        from mason.api import semantic
-
-        problems = semantic.validate(session)
-        for problem in problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found" if problems
-                   else "Semantic layer: every metric and saved query compiles")
-        return 1 if problems else 0
-
-    _invoke("sl", opts, body)
-
-
-@sl_group.command("list")
-@_global_options
-@click.argument("what", type=click.Choice(["metrics", "dimensions", "entities"]))
-def sl_list_cmd(what: str, **opts: Any) -> None:
-    """List the project's metrics, dimensions or entities."""
-
-    def body(session: Any) -> int:
-        from mason.api import semantic
-
-        for item in semantic.listing(session, what):
-            click.echo("  ".join(str(v) for v in item.values()))
-        return 0
-
-    _invoke("sl", opts, body)
+_register()
 
 
 def _hoist_global_flags(argv: list[str]) -> list[str]:
