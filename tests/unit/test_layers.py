@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "mason"
 
 # Top to bottom; a module may import its own layer and any layer below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("cli",),
+    ("cli", "server"),  # the front ends
     ("api",),
     ("execute", "compile", "deps", "semantic", "deploy", "monitor"),
     ("parse", "graph", "artifacts"),

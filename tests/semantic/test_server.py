@@ -1,0 +1,141 @@
+"""`mason serve` over real HTTP on 127.0.0.1: started as the command a user runs, queried with httpx.
+Tokens (created with `mason serve token create`), scopes, the JSON API's answers (equal to SQL written by
+hand), caching until a rebuild, and filters that try to smuggle SQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from .test_query import _by_hand, _mason
+from .test_query import project as project  # noqa: F401 (the built project fixture)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def tokens(project: Path) -> dict[str, str]:  # noqa: F811
+    full = _mason(project, "serve", "token", "create", "analyst")
+    scoped = _mason(project, "serve", "token", "create", "orders_only", "--metrics", "orders")
+    assert full.returncode == 0 and scoped.returncode == 0, full.stderr + scoped.stderr
+    return {"analyst": full.stdout.strip(), "orders_only": scoped.stdout.strip()}
+
+
+@pytest.fixture(scope="module")
+def server(project: Path, tokens: dict[str, str]) -> Iterator[str]:  # noqa: F811
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "MASON_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "mason", "serve", "--port", str(port), "--max-rows", "3"],
+                            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            proc.kill()
+            pytest.fail("the server did not start: " + (proc.stderr.read() if proc.stderr else ""))
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_tokens_are_needed_and_stored_hashed(project: Path, server: str, tokens: dict[str, str]) -> None:  # noqa: F811
+    assert httpx.get(f"{server}/api/v1/metrics").status_code == 401
+    assert httpx.get(f"{server}/api/v1/metrics", headers=_auth("msn_wrong")).status_code == 401
+    assert httpx.post(f"{server}/api/v1/query", json={"metrics": ["revenue"]}).status_code == 401
+    stored = (project / ".mason" / "tokens.json").read_text()
+    assert tokens["analyst"] not in stored and '"analyst"' in stored
+    listed = _mason(project, "serve", "token", "list")
+    assert "analyst  all metrics" in listed.stdout and "orders_only  orders" in listed.stdout
+    assert tokens["analyst"] not in listed.stdout
+
+
+def test_metrics_and_a_query_over_http(project: Path, server: str, tokens: dict[str, str]) -> None:  # noqa: F811
+    names = [m["name"] for m in httpx.get(f"{server}/api/v1/metrics", headers=_auth(tokens["analyst"])).json()
+             ["metrics"]]
+    assert "revenue" in names and "total_amount" in names
+    scoped = httpx.get(f"{server}/api/v1/metrics", headers=_auth(tokens["orders_only"])).json()["metrics"]
+    assert [m["name"] for m in scoped] == ["orders"]
+    body = {"metrics": ["revenue", "orders"], "group_by": ["customer__region"], "order_by": ["customer__region"],
+            "where": ["{{ Dimension('order__status') }} in ('completed', 'returned')"]}
+    reply = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"]))
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    want = _by_hand(project, "select c.region, sum(o.amount), count(o.order_id) from main.raw_orders o left join "
+                             "main.raw_customers c using (customer_id) where o.status in ('completed', 'returned')"
+                             " group by 1 order by 1")
+    assert data["columns"] == ["customer__region", "revenue", "orders"]
+    assert [tuple(r) for r in data["rows"]] == want and data["cached"] is False
+    again = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()
+    assert again["cached"] is True and again["rows"] == data["rows"]
+    # a rebuild changes target/run_results.json: the next answer is computed afresh
+    assert _mason(project, "run", "-s", "fct_orders").returncode == 0
+    fresh = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()
+    assert fresh["cached"] is False and fresh["rows"] == data["rows"]
+    # at most --max-rows rows
+    many = httpx.post(f"{server}/api/v1/query", json={"metrics": ["orders"], "group_by": ["order__ordered_at"]},
+                      headers=_auth(tokens["analyst"])).json()
+    assert len(many["rows"]) == 3
+
+
+def test_scope_and_bad_queries(server: str, tokens: dict[str, str]) -> None:
+    denied = httpx.post(f"{server}/api/v1/query", json={"metrics": ["revenue"]}, headers=_auth(tokens["orders_only"]))
+    assert denied.status_code == 403 and "revenue" in denied.json()["error"]
+    ok = httpx.post(f"{server}/api/v1/query", json={"metrics": ["orders"]}, headers=_auth(tokens["orders_only"]))
+    assert ok.status_code == 200 and ok.json()["rows"] == [[6]]
+    unknown = httpx.post(f"{server}/api/v1/query", json={"metrics": ["nope"]}, headers=_auth(tokens["analyst"]))
+    assert unknown.status_code == 400 and "not defined" in unknown.json()["error"]
+    assert httpx.post(f"{server}/api/v1/query", content=b"{not json", headers=_auth(tokens["analyst"])
+                      ).status_code == 400
+
+
+@pytest.mark.parametrize("where", [
+    "{{ Dimension('order__status') }} = 'x'; drop table main.raw_orders",
+    "{{ Dimension('order__status') }} in (select status from main.raw_orders)",
+    "status = 'completed'",
+    "{{ Dimension('order__status') }} = 'a' or 1 = (select 1)",
+    "lower({{ Dimension('order__status') }}) = 'completed'",
+    "{{ Dimension('order__nosuch') }} = 'x'",
+    "{{ Dimension(\"order__status\" ~ 'x') }} = 'x'",
+])
+def test_filters_that_smuggle_sql_are_refused(project: Path, server: str, tokens: dict[str, str],  # noqa: F811
+                                              where: str) -> None:
+    reply = httpx.post(f"{server}/api/v1/query", json={"metrics": ["orders"], "where": [where]},
+                       headers=_auth(tokens["analyst"]))
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]
+    with duckdb.connect(str(project / "sl.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from main.raw_orders").fetchone() == (6,)
+
+
+def test_openapi_and_revoke(project: Path, server: str, tokens: dict[str, str]) -> None:  # noqa: F811
+    doc = httpx.get(f"{server}/openapi.json").json()
+    assert "/api/v1/query" in doc["paths"] and doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert _mason(project, "serve", "token", "revoke", "orders_only").returncode == 0
+    assert httpx.get(f"{server}/api/v1/metrics", headers=_auth(tokens["orders_only"])).status_code == 401
