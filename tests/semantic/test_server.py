@@ -139,3 +139,27 @@ def test_openapi_and_revoke(project: Path, server: str, tokens: dict[str, str]) 
     assert "/api/v1/query" in doc["paths"] and doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert _mason(project, "serve", "token", "revoke", "orders_only").returncode == 0
     assert httpx.get(f"{server}/api/v1/metrics", headers=_auth(tokens["orders_only"])).status_code == 401
+
+
+def test_graphql_in_the_simple_shape(project: Path, server: str, tokens: dict[str, str]) -> None:  # noqa: F811
+    query = """query { metrics(metrics: ["total_amount"], groupBy: ["status"], orderBy: ["status"],
+                               where: [{sql: "ordered_at >= '2024-02-01'"}]) { columns data } }"""
+    assert httpx.post(f"{server}/graphql", json={"query": query}).status_code == 401
+    reply = httpx.post(f"{server}/graphql", json={"query": query}, headers=_auth(tokens["analyst"]))
+    assert reply.status_code == 200, reply.text
+    result = reply.json()["data"]["metrics"]
+    want = _by_hand(project, "select status, sum(amount) from main.raw_orders where status != 'returned' and "
+                             "cast(ordered_at as date) >= '2024-02-01' group by 1 order by 1")
+    assert result["columns"] == ["status", "total_amount"]
+    assert [(r["status"], r["total_amount"]) for r in result["data"]] == want and len(want) == 2
+    listed = httpx.post(f"{server}/graphql", json={"query": "{ metricList { name type } }"},
+                        headers=_auth(tokens["analyst"])).json()["data"]["metricList"]
+    assert {"name": "revenue_per_order", "type": "ratio"} in listed
+    # variables, and the same filter check as the JSON API
+    with_vars = httpx.post(f"{server}/graphql", headers=_auth(tokens["analyst"]), json={
+        "query": "query Q($m: [String!]!, $w: [WhereInput!]) { metrics(metrics: $m, where: $w) { data } }",
+        "variables": {"m": ["orders"], "w": [{"sql": "status = 'completed'; drop table main.raw_orders"}]}})
+    assert with_vars.status_code == 400 and "one condition only" in with_vars.json()["errors"][0]["message"]
+    bad_column = httpx.post(f"{server}/graphql", headers=_auth(tokens["analyst"]), json={
+        "query": '{ metrics(metrics: ["orders"], where: [{sql: "amount_secret > 0"}]) { data } }'})
+    assert bad_column.status_code == 400 and "is not a dimension" in bad_column.json()["errors"][0]["message"]

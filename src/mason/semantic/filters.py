@@ -24,8 +24,9 @@ _ALLOWED = (
 )
 
 
-def check_filter(text: str) -> None:
-    """Raise UsageError unless `text` is a safe filter."""
+def check_filter(text: str, bare: frozenset[str] = frozenset()) -> None:
+    """Raise UsageError unless `text` is a safe filter; `bare` names may stand as plain columns (the older
+    metric spec's dimensions are columns of the metric's model)."""
     calls: list[str] = []
 
     def placeholder(match: re.Match[str]) -> str:
@@ -50,7 +51,8 @@ def check_filter(text: str) -> None:
         if not isinstance(node, _ALLOWED):
             raise UsageError(f"filter {text!r}: {type(node).__name__.lower()} is not allowed in a filter",
                              hint="compare dimensions with literals: {{ Dimension('customer__region') }} = 'EU'")
-        if isinstance(node, exp.Column) and not node.name.startswith("mason_filter_ref_"):
+        if isinstance(node, exp.Column) and not node.name.startswith("mason_filter_ref_") and not (
+                node.name in bare and not node.table):
             raise UsageError(f"filter {text!r}: {node.sql()!r} is not a dimension",
                              hint="name dimensions with {{ Dimension('entity__dimension') }}")
         if isinstance(node, exp.Cast) and not isinstance(node.this, exp.Literal):

@@ -6,6 +6,7 @@
     POST /api/v1/query             {"metrics": [...], "group_by": [...], "where": [...], "order_by": [...],
                                     "limit": n, "start_time": "...", "end_time": "..."}
     GET  /openapi.json
+    POST /graphql                  see mason.server.graphql
 
 Every other request needs `Authorization: Bearer <token>` (401 without a valid one; 403 for a metric outside
 the token's scope). Filters are checked by `mason.semantic.filters` before anything is compiled; results are
@@ -96,12 +97,14 @@ class Service:
 
         return graph(self.parsed)
 
-    def query(self, query: Query) -> dict[str, Any]:
+    def query(self, query: Query, bare_dimensions: bool = False) -> dict[str, Any]:
         from mason.adapters.target import SQL_DIALECTS
         from mason.semantic.sql import compile_query
 
+        bare = frozenset(d.name for model in self.graph().models.values() for d in model.dimensions) \
+            if bare_dimensions else frozenset()
         for text in query.where:
-            check_filter(text)
+            check_filter(text, bare)
         limit = min(query.limit, self.max_rows) if query.limit is not None else self.max_rows
         query = replace(query, limit=limit)
         key = (json.dumps([query.metrics, query.group_by, query.where, query.order_by, query.limit,
@@ -193,9 +196,25 @@ def create_app(service: Service) -> Starlette:
     def openapi(request: Request) -> JSONResponse:
         return JSONResponse(OPENAPI)
 
+    async def graphql(request: Request) -> JSONResponse:
+        token = authorized(request)
+        if isinstance(token, JSONResponse):
+            return token
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"errors": [{"message": "the body must be JSON"}]}, status_code=400)
+        import anyio.to_thread
+
+        from mason.server.graphql import execute
+
+        result = await anyio.to_thread.run_sync(execute, body, {"service": service, "token": token})
+        return JSONResponse(result, status_code=200 if "errors" not in result or result.get("data") else 400)
+
     app = Starlette(routes=[
         Route("/api/v1/health", health), Route("/api/v1/metrics", metrics), Route("/api/v1/dimensions", dimensions),
         Route("/api/v1/query", query, methods=["POST"]), Route("/openapi.json", openapi),
+        Route("/graphql", graphql, methods=["POST"]),
     ])
 
     async def access_log(request: Request, call_next: Any) -> Any:
