@@ -191,6 +191,8 @@ def test_cli_query_explain_list_and_errors(project: Path) -> None:
     assert [line.split()[0] for line in listed.stdout.splitlines()] == sorted(
         ["revenue", "orders", "buyers", "gifts", "avg_amount", "completed_revenue", "revenue_per_order",
          "completed_share", "total_amount"])
+    saved = _mason(project, "sl", "list", "saved-queries")
+    assert saved.stdout.split() == ["completed_by_region", "revenue", "metric_time__month,customer__region"]
     bad = _mason(project, "sl", "query", "--metrics", "revenu")
     assert bad.returncode == 2 and "metric 'revenu' is not defined" in bad.stderr and "revenue" in bad.stderr
     fan = _mason(project, "sl", "query", "--metrics", "revenue", "--group-by", "customer__nosuch")

@@ -97,8 +97,9 @@ def validate(session: Any) -> list[str]:
 
 
 def listing(session: Any, what: str) -> list[dict[str, Any]]:
-    """`mason sl list metrics|dimensions|entities`."""
-    g = graph(api.parse_and_write(session))
+    """`mason sl list metrics|dimensions|entities|saved-queries`."""
+    parsed = api.parse_and_write(session)
+    g = graph(parsed)
     if what == "metrics":
         return [{"name": m.name, "type": m.type, "label": m.label, "description": m.description}
                 for m in sorted(g.metrics.values(), key=lambda m: m.name)]
@@ -109,4 +110,8 @@ def listing(session: Any, what: str) -> list[dict[str, Any]]:
     if what == "entities":
         return sorted(({"name": e.name, "type": e.type, "semantic_model": model.name}
                        for model in g.models.values() for e in model.entities), key=lambda e: e["name"])
+    if what == "saved-queries":
+        return sorted(({"name": sq.name, "metrics": ",".join(saved_query(parsed, sq.name).metrics),
+                        "group_by": ",".join(saved_query(parsed, sq.name).group_by)}
+                       for sq in parsed.manifest.saved_queries.values()), key=lambda q: q["name"])
     raise ValueError(what)

@@ -77,9 +77,9 @@ def sl_validate_cmd(**opts: Any) -> None:
 
 @sl_group.command("list")
 @_global_options
-@click.argument("what", type=click.Choice(["metrics", "dimensions", "entities"]))
+@click.argument("what", type=click.Choice(["metrics", "dimensions", "entities", "saved-queries"]))
 def sl_list_cmd(what: str, **opts: Any) -> None:
-    """List the project's metrics, dimensions or entities."""
+    """List the project's metrics, dimensions, entities or saved queries."""
 
     def body(session: Any) -> int:
         from mason.api import semantic
