@@ -80,6 +80,12 @@ def test_metrics_and_a_query_over_http(project: Path, server: str, tokens: dict[
     names = [m["name"] for m in httpx.get(f"{server}/api/v1/metrics", headers=_auth(tokens["analyst"])).json()
              ["metrics"]]
     assert "revenue" in names and "total_amount" in names
+    dims = httpx.get(f"{server}/api/v1/dimensions", headers=_auth(tokens["analyst"])).json()["dimensions"]
+    assert {"name": "customer__region", "type": "categorical"} in dims
+    assert {"name": "order__ordered_at", "type": "time"} in dims
+    gql = httpx.post(f"{server}/graphql", json={"query": "{ dimensionList { name } }"},
+                     headers=_auth(tokens["analyst"])).json()["data"]["dimensionList"]
+    assert [d["name"] for d in gql] == [d["name"] for d in dims]
     scoped = httpx.get(f"{server}/api/v1/metrics", headers=_auth(tokens["orders_only"])).json()["metrics"]
     assert [m["name"] for m in scoped] == ["orders"]
     body = {"metrics": ["revenue", "orders"], "group_by": ["customer__region"], "order_by": ["customer__region"],

@@ -104,9 +104,7 @@ def listing(session: Any, what: str) -> list[dict[str, Any]]:
         return [{"name": m.name, "type": m.type, "label": m.label, "description": m.description}
                 for m in sorted(g.metrics.values(), key=lambda m: m.name)]
     if what == "dimensions":
-        return sorted(({"name": f"{(model.primary.name + '__') if model.primary else ''}{d.name}",
-                        "type": d.type, "semantic_model": model.name}
-                       for model in g.models.values() for d in model.dimensions), key=lambda d: d["name"])
+        return [{"name": n, "type": t} for n, t in g.dimension_names()]
     if what == "entities":
         return sorted(({"name": e.name, "type": e.type, "semantic_model": model.name}
                        for model in g.models.values() for e in model.entities), key=lambda e: e["name"])

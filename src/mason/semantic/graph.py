@@ -89,6 +89,11 @@ class SemanticGraph:
     metrics: dict[str, Metric] = field(default_factory=dict)
     measure_model: dict[str, str] = field(default_factory=dict)  # measure name -> semantic model name
 
+    def dimension_names(self) -> list[tuple[str, str]]:
+        """(name as queries write it, type) of every dimension: `<primary entity>__<dimension>`."""
+        return sorted((f"{model.primary.name + '__' if model.primary else ''}{d.name}", d.type)
+                      for model in self.models.values() for d in model.dimensions)
+
     def measure(self, name: str) -> tuple[SemanticModel, Measure]:
         model = self.models[self.measure_model[name]]
         return model, next(m for m in model.measures if m.name == name)

@@ -153,19 +153,23 @@ def create_app(service: Service) -> Starlette:
         token = authorized(request)
         if isinstance(token, JSONResponse):
             return token
-        graph = service.graph()
-        items = sorted(({"name": f"{model.primary.name + '__' if model.primary else ''}{d.name}", "type": d.type}
-                        for model in graph.models.values() for d in model.dimensions), key=lambda d: d["name"])
-        return JSONResponse({"dimensions": items})
+        return JSONResponse({"dimensions": [{"name": n, "type": t} for n, t in service.graph().dimension_names()]})
 
-    async def query(request: Request) -> JSONResponse:
+    async def request_body(request: Request, error: Any) -> tuple[token_store.Token, Any] | JSONResponse:
+        """The caller's token and JSON body, or the response refusing them."""
         token = authorized(request)
         if isinstance(token, JSONResponse):
             return token
         try:
-            body = await request.json()
+            return token, await request.json()
         except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+            return JSONResponse(error("the body must be JSON"), status_code=400)
+
+    async def query(request: Request) -> JSONResponse:
+        found = await request_body(request, lambda message: {"error": message})
+        if isinstance(found, JSONResponse):
+            return found
+        token, body = found
         if not isinstance(body, dict) or not isinstance(body.get("metrics"), list):
             return JSONResponse({"error": "give metrics: a list of metric names"}, status_code=400)
 
@@ -197,13 +201,10 @@ def create_app(service: Service) -> Starlette:
         return JSONResponse(OPENAPI)
 
     async def graphql(request: Request) -> JSONResponse:
-        token = authorized(request)
-        if isinstance(token, JSONResponse):
-            return token
-        try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"errors": [{"message": "the body must be JSON"}]}, status_code=400)
+        found = await request_body(request, lambda message: {"errors": [{"message": message}]})
+        if isinstance(found, JSONResponse):
+            return found
+        token, body = found
         import anyio.to_thread
 
         from mason.server.graphql import execute

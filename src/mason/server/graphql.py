@@ -78,10 +78,7 @@ class Query:
 
     @strawberry.field
     def dimension_list(self, info: Info) -> list[DimensionInfo]:
-        graph = info.context["service"].graph()
-        return sorted((DimensionInfo(name=f"{model.primary.name + '__' if model.primary else ''}{d.name}",
-                                     type=d.type) for model in graph.models.values() for d in model.dimensions),
-                      key=lambda d: d.name)
+        return [DimensionInfo(name=n, type=t) for n, t in info.context["service"].graph().dimension_names()]
 
 
 SCHEMA = strawberry.Schema(query=Query)
