@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mason.errors import ParseError, Span
-from mason.nodes.nodes import Macro
 
 _NON_WORD = re.compile(r"[^0-9a-zA-Z_]+")
 _REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
@@ -124,30 +123,3 @@ def evaluate_kwargs(kwargs: dict[str, Any], runtime: Any, package: str, name: st
         return value
 
     return {k: value_of(v) for k, v in kwargs.items()}
-
-
-_REQUIRED: dict[str, tuple[str, ...]] = {}
-
-
-def required_arguments(macro: Macro) -> tuple[str, ...]:
-    """The parameters of a test macro that have no default (besides `model`), from its Jinja signature."""
-    found = _REQUIRED.get(macro.unique_id)
-    if found is None:
-        import jinja2
-        from jinja2 import nodes
-
-        from mason.jinja.environment import environment
-
-        try:
-            tree = environment().parse(macro.macro_sql)
-        except jinja2.TemplateSyntaxError:
-            found = ()
-        else:
-            defined = next(iter(tree.find_all(nodes.Macro)), None)
-            if defined is None:
-                found = ()
-            else:
-                names = [a.name for a in defined.args]
-                found = tuple(n for n in names[:len(names) - len(defined.defaults)] if n != "model")
-        _REQUIRED[macro.unique_id] = found
-    return found

@@ -71,7 +71,6 @@ class ParserBase:
         self.warnings: list[str] = []
         self.namer: Namer | None = None
         self._yaml_ctx: dict[str, Any] = {}
-        self._macro_configures: dict[str, bool] = {}
 
     # ---------------------------------------------------------------- macros and docs
     def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
@@ -201,12 +200,10 @@ class ParserBase:
     def _static_calls(self, result: static.StaticResult, package: str) -> static.StaticResult | None:
         """Keep a static extraction whose macro calls are all to pure macros (recorded as dependencies, as
         a render would); None when one of them needs a real render."""
-        if self.purity is None:
-            self.purity = Purity(self._index())
         resolved: list[str] = []
         for entry in result.macros:
             if entry.startswith("?"):
-                macro = self.purity.macro_for_call(entry[1:], package)
+                macro = self._purity().macro_for_call(entry[1:], package)
                 if macro is None:
                     return None
                 entry = macro.unique_id
@@ -314,6 +311,12 @@ class ParserBase:
         self.namer = Namer(self.index, self.target,
                            lambda: self._runtime(self.root.name, Recorder(), {}, {}))
         return macros, macro_files, docs
+
+    def _purity(self) -> Purity:
+        """What is known of the macros' Jinja (made once the macro index exists)."""
+        if self.purity is None:
+            self.purity = Purity(self._index())
+        return self.purity
 
     def _index(self) -> MacroIndex:
         assert self.index is not None, "macros are loaded first"

@@ -27,13 +27,26 @@ PURE_NAMES = frozenset(jinja2.defaults.DEFAULT_NAMESPACE) | {
 
 
 class Purity:
-    """Memoized purity of the macros of one MacroIndex."""
+    """Memoized facts about the macros of one MacroIndex, each decided once from the macro's syntax tree:
+    purity (for static parsing and shared renders), whether rendering it may set configs, and the
+    parameters it requires."""
 
     def __init__(self, index: MacroIndex) -> None:
         self.index = index
         self._known: dict[str, bool] = {}
         self._configures: dict[str, bool] = {}
+        self._required: dict[str, tuple[str, ...]] = {}
+        self._trees: dict[str, nodes.Template | None] = {}
         self._lock = threading.Lock()
+
+    def _tree(self, macro: Macro) -> nodes.Template | None:
+        """The macro's Jinja syntax tree (None when it does not parse), parsed once."""
+        if macro.unique_id not in self._trees:
+            try:
+                self._trees[macro.unique_id] = environment().parse(macro.macro_sql)
+            except jinja2.TemplateSyntaxError:
+                self._trees[macro.unique_id] = None
+        return self._trees[macro.unique_id]
 
     def macro_for_call(self, name: str, package: str) -> Macro | None:
         """The macro an unqualified call `name(...)` from `package` runs, when it is pure."""
@@ -51,9 +64,8 @@ class Purity:
         return _memoized(macro, visiting, self._known, True, self._decide)
 
     def _decide(self, macro: Macro, visiting: set[str]) -> bool:
-        try:
-            tree = environment().parse(macro.macro_sql)
-        except jinja2.TemplateSyntaxError:
+        tree = self._tree(macro)
+        if tree is None:
             return False
         names = meta.find_undeclared_variables(tree)
         if "adapter" in names:
@@ -74,6 +86,9 @@ class Purity:
         """Whether rendering `macro` may call `config(...)` (itself, through the macros it calls or a
         dispatch it cannot resolve): a generic test whose macro may must be rendered at parse time, as dbt
         does, so that the configs it sets (`fail_calc`, `severity`, ...) reach the node."""
+        known = self._configures.get(macro.unique_id)
+        if known is not None:  # the common case, once per test: no lock
+            return known
         with self._lock:
             return self._configures_check(macro, set())
 
@@ -82,12 +97,22 @@ class Purity:
         return _memoized(macro, visiting, self._configures, False, lambda m, seen: any(
             callee is None or self._configures_check(callee, seen) for callee in self._callees(m)))
 
+    def required_arguments(self, macro: Macro) -> tuple[str, ...]:
+        """The parameters of a (test) macro that have no default, besides `model`, from its signature."""
+        found = self._required.get(macro.unique_id)
+        if found is None:
+            tree = self._tree(macro)
+            defined = next(iter(tree.find_all(nodes.Macro)), None) if tree is not None else None
+            names = [a.name for a in defined.args] if defined is not None else []
+            required = names[:len(names) - len(defined.defaults)] if defined is not None else []
+            found = self._required[macro.unique_id] = tuple(n for n in required if n != "model")
+        return found
+
     def _callees(self, macro: Macro) -> list[Macro | None]:
         """The macros `macro` may call, by name, `package.name` or a literal dispatch; None stands for a
         call that may configure (`config` itself, an unparsable body, a dispatch on computed names)."""
-        try:
-            tree = environment().parse(macro.macro_sql)
-        except jinja2.TemplateSyntaxError:
+        tree = self._tree(macro)
+        if tree is None:
             return [None]
         names = meta.find_undeclared_variables(tree)
         if "config" in names and any(
@@ -96,6 +121,9 @@ class Purity:
                     and c.node.node.name == "config" and c.node.attr == "set")
                 for c in tree.find_all(nodes.Call)):
             return [None]  # config(...) or config.set(...); reading with config.get(...) sets nothing
+        calls = _dispatch_calls(tree)
+        if calls is None:
+            return [None]
         out: list[Macro | None] = []
         for name in names:
             if name != macro.name and name not in PURE_NAMES:
@@ -107,44 +135,47 @@ class Purity:
                 other = self.index.find_in(attr.node.name, attr.attr)
                 if other is not None:
                     out.append(other)
-        for call in tree.find_all(nodes.Call):
-            func = call.node
-            if not (isinstance(func, nodes.Getattr) and func.attr == "dispatch"
-                    and isinstance(func.node, nodes.Name) and func.node.name == "adapter"):
-                continue
-            literal = [a.value for a in call.args if isinstance(a, nodes.Const)]
-            literal += [k.value.value for k in call.kwargs if isinstance(k.value, nodes.Const)]
-            if len(literal) != len(call.args) + len(call.kwargs) or not literal or not isinstance(literal[0], str):
-                return [None]
-            namespace = literal[1] if len(literal) > 1 and isinstance(literal[1], str) else None
-            out.extend(m for p, n in self.index.dispatch_candidates(literal[0], namespace)
+        for name, namespace in calls:  # any implementation the dispatch may pick
+            out.extend(m for p, n in self.index.dispatch_candidates(name, namespace)
                        if (m := self.index.find_in(p, n)) is not None)
         return out
 
     def _dispatch_targets(self, tree: nodes.Template) -> list[Macro] | None:
+        """The implementations the macro's dispatches run, when `adapter` is used for nothing else."""
+        calls = _dispatch_calls(tree)
         uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == "adapter")
+        if calls is None or len(calls) != uses:
+            return None
         targets: list[Macro] = []
-        for call in tree.find_all(nodes.Call):
-            func = call.node
-            if not (isinstance(func, nodes.Getattr) and func.attr == "dispatch"
-                    and isinstance(func.node, nodes.Name) and func.node.name == "adapter"):
-                continue
-            args = [a.value for a in call.args if isinstance(a, nodes.Const)]
-            kwargs = {k.key: k.value.value for k in call.kwargs if isinstance(k.value, nodes.Const)}
-            if (len(args) != len(call.args) or len(kwargs) != len(call.kwargs) or call.dyn_args or call.dyn_kwargs
-                    or set(kwargs) - {"macro_name", "macro_namespace"}):
-                return None
-            params = dict(zip(("macro_name", "macro_namespace"), args)) | kwargs
-            name, namespace = params.get("macro_name"), params.get("macro_namespace")
-            if not isinstance(name, str) or "." in name or not isinstance(namespace, str | None):
-                return None
+        for name, namespace in calls:
             found = next((m for p, n in self.index.dispatch_candidates(name, namespace)
                           if (m := self.index.find_in(p, n)) is not None), None)
             if found is None:
                 return None
             targets.append(found)
-            uses -= 1
-        return targets if uses == 0 else None
+        return targets
+
+
+def _dispatch_calls(tree: nodes.Template) -> list[tuple[str, str | None]] | None:
+    """(macro name, namespace) of every `adapter.dispatch(...)` call; None when one is not made of
+    literals (it cannot be resolved without rendering)."""
+    calls: list[tuple[str, str | None]] = []
+    for call in tree.find_all(nodes.Call):
+        func = call.node
+        if not (isinstance(func, nodes.Getattr) and func.attr == "dispatch"
+                and isinstance(func.node, nodes.Name) and func.node.name == "adapter"):
+            continue
+        args = [a.value for a in call.args if isinstance(a, nodes.Const)]
+        kwargs = {k.key: k.value.value for k in call.kwargs if isinstance(k.value, nodes.Const)}
+        if (len(args) != len(call.args) or len(kwargs) != len(call.kwargs) or call.dyn_args or call.dyn_kwargs
+                or set(kwargs) - {"macro_name", "macro_namespace"}):
+            return None
+        params = dict(zip(("macro_name", "macro_namespace"), args)) | kwargs
+        name, namespace = params.get("macro_name"), params.get("macro_namespace")
+        if not isinstance(name, str) or "." in name or not isinstance(namespace, str | None):
+            return None
+        calls.append((name, namespace))
+    return calls
 
 
 def _memoized(macro: Macro, visiting: set[str], memo: dict[str, bool], on_cycle: bool,

@@ -25,13 +25,11 @@ from mason.parse.files import SourceFile
 from mason.parse.generic_tests import (
     TestSpec,
     read_test_entry,
-    required_arguments,
     synthesize_names,
     test_unique_id,
 )
 from mason.parse.parser_base import ParserBase
 from mason.parse.properties import Properties
-from mason.parse.purity import Purity
 from mason.parse.yaml_fields import (
     _find_line,
     _merge_version_patch,
@@ -122,7 +120,8 @@ class GenericTestNodes(ParserBase):
         # dbt itself renders a missing argument as empty; for its own tests (accepted_values, relationships)
         # that can only give broken SQL or a wrong verdict, so it is reported here. Package tests are left
         # to do as they do under dbt (some are written to run without an argument).
-        missing = [a for a in required_arguments(macro) if a not in spec.args and not (a == "column_name" and column)
+        missing = [a for a in self._purity().required_arguments(macro)
+                   if a not in spec.args and not (a == "column_name" and column)
                    ] if macro.package_name == INTERNAL_PACKAGE else []
         if missing:
             raise ParseError(f"test {spec.name!r} needs the argument{'s' if len(missing) > 1 else ''} "
@@ -212,12 +211,7 @@ class GenericTestNodes(ParserBase):
                             file: SourceFile, package: str, fqn: tuple[str, ...], name: str) -> list[dict[str, Any]]:
         """The configs a generic test's macro sets with `config(...)` when rendered at parse time (as dbt
         renders every test); only macros that may call `config` are rendered."""
-        configures = self._macro_configures.get(macro.unique_id)
-        if configures is None:
-            if self.purity is None:
-                self.purity = Purity(self._index())
-            configures = self._macro_configures[macro.unique_id] = self.purity.may_configure(macro)
-        if not configures:
+        if not self._purity().may_configure(macro):
             return []
         known, _ = self._config("test", "data_tests", package, fqn, spec.config, [])
         call = f"{spec.namespace}.{macro_name}" if spec.namespace else macro_name
