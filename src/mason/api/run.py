@@ -18,8 +18,6 @@ from mason.execute.plan import COMMAND_TYPES, build_plan
 from mason.execute.runner import Runner
 from mason.observe.events import ConsoleSink, JsonSink
 
-_FAILED = ("error", "fail")
-
 
 def make_sink(session: Any, log_file: Any = None) -> Any:
     if session.flags.log_format == "json":

@@ -347,8 +347,7 @@ class Runner:
             for child in plan.descendants(uid):
                 if child not in skipped and child not in self.state.results:
                     skipped[child] = cause
-            unit = self.manifest.unit_tests.get(uid) if status == "error" else None
-            model = next(iter(unit.depends_on_nodes), None) if unit is not None else None
+            model = group_of.get(uid) if status == "error" else None
             for other in siblings.get(model or "", ()):
                 if other not in skipped and other not in self.state.results and other not in started:
                     skipped[other] = cause

@@ -8,7 +8,6 @@ Order: macros and docs → properties YAML → SQL/CSV files → configs merged 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from mason.errors import ParseError, Span, did_you_mean
@@ -18,6 +17,7 @@ from mason.nodes.nodes import (
 )
 from mason.parse.parser_base import ParserBase
 from mason.parse.properties import Properties
+from mason.parse.yaml_fields import _find_line
 
 
 class ProjectChecks(ParserBase):
@@ -45,10 +45,9 @@ class ProjectChecks(ParserBase):
                                     + (f"{close} " if close else "") + f"use one of: {', '.join(names)}; "
                                     f"or define it with {{% materialization {mat}, default %}})")
             if problems:
-                text = _read_text(node)
+                line = _find_line(node.raw_code, "materialized") or _find_line(node.raw_code, "config(")
                 self.errors.append(ParseError(
-                    f"{node.unique_id}: " + "; ".join(problems),
-                    Span(node.original_file_path, _config_line(text)),
+                    f"{node.unique_id}: " + "; ".join(problems), Span(node.original_file_path, line),
                     "set it in the model's config(), its properties YAML or dbt_project.yml"))
 
     def _read_fixtures(self, test: GenericNode) -> None:
@@ -101,19 +100,3 @@ _TYPED_CONFIGS: tuple[tuple[str, str, Any], ...] = (
     ("incremental_strategy", "a string", (str, type(None))),
     ("tags", "a string or a list of strings", (str, list, tuple)),
 )
-
-
-def _read_text(node: Node) -> str:
-    try:
-        return Path(node.root_path or ".", node.original_file_path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _config_line(text: str) -> int | None:
-    """The line of a model's `materialized` (or first config) setting, when its file has one."""
-    for needle in ("materialized", "config("):
-        idx = text.find(needle)
-        if idx >= 0:
-            return text.count("\n", 0, idx) + 1
-    return None

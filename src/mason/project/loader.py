@@ -94,7 +94,6 @@ def _check_installed(root: Path, project: ProjectConfig, installed: int) -> None
             f"{len(entries)} package{'s' if len(entries) != 1 else ''} listed here but {installed} "
             f"{'is' if installed == 1 else 'are'} installed in {project.packages_install_path}/{detail}",
             Span(name, 1), "run `mason deps` to install them" + (" after fixing the path" if missing else ""))
-    return
 
 
 def _render_selector_defaults(raw: Any, target: Target, session: Session) -> Any:

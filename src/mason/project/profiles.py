@@ -10,19 +10,9 @@ from mason.adapters.target import HIDDEN_TARGET_FIELDS, SUPPORTED_ADAPTERS, Targ
 from mason.errors import ProjectError, Span, did_you_mean
 from mason.jinja.base_context import SECRET_PREFIXES, VarLookup, base_functions, make_env_var
 from mason.jinja.native import has_jinja, render_native
-from mason.project.yamlio import load_yaml_file
+from mason.project.yamlio import line_where, load_yaml_file
 
 PROFILES_FILE = "profiles.yml"
-
-
-def _type_line(path: Path, adapter_type: str) -> int | None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((i for i, line in enumerate(lines, 1)
-                 if "type:" in line and adapter_type in line), None)
-
 
 
 def profiles_search_path(project_dir: Path, profiles_dir: Path | None, env: Mapping[str, str]) -> list[Path]:
@@ -89,7 +79,7 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
         close = did_you_mean(str(adapter_type), SUPPORTED_ADAPTERS)
         raise ProjectError(
             f"target {chosen!r} of profile {profile_name!r} has type: {adapter_type}, which Mason does not support",
-            Span(display, _type_line(path, str(adapter_type))),
+            Span(display, line_where(path, lambda line: "type:" in line and str(adapter_type) in line)),
             (f"{close} " if close else "") + "Mason supports type: " + ", ".join(SUPPORTED_ADAPTERS))
     secrets = tuple(v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v)
     secrets += tuple(str(output[k]) for k in HIDDEN_TARGET_FIELDS if output.get(k))

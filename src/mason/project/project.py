@@ -9,7 +9,7 @@ from typing import Any
 from mason.errors import ProjectError, Span
 from mason.jinja.base_context import VarLookup, base_functions, make_env_var
 from mason.jinja.native import has_jinja, render_native
-from mason.project.yamlio import load_yaml_file
+from mason.project.yamlio import line_where, load_yaml_file
 
 PROJECT_FILE = "dbt_project.yml"
 
@@ -100,14 +100,6 @@ def _render_tree(value: Any, ctx: dict[str, Any], path: str, key: str | None = N
     return value
 
 
-def _key_line(path: Path, key: str) -> int | None:
-    """The line of a top-level key in a YAML file (for errors)."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.startswith((f"{key}:", f'"{key}":', f"'{key}':")):
-            return number
-    return None
-
-
 def load_project(root: Path, cli_vars: dict[str, Any], env: dict[str, str], target: dict[str, Any] | None = None,
                  display_name: str = PROJECT_FILE) -> ProjectConfig:
     path = root / PROJECT_FILE
@@ -125,7 +117,7 @@ def load_project(root: Path, cli_vars: dict[str, Any], env: dict[str, str], targ
     if "config-version" in raw and raw["config-version"] not in (2, "2"):
         raise ProjectError(
             f"config-version: {raw['config-version']!r} is not supported: dbt 1.5 and later read only version 2",
-            Span(display_name, _key_line(path, "config-version")),
+            Span(display_name, line_where(path, lambda line: line.startswith(("config-version:", '"config-version":')))),
             "write `config-version: 2` (or leave the key out) and move the project to version 2's keys")
     root_vars = raw.get("vars") or {}
     ctx = base_functions(lambda m, i: None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,15 @@ def load_yaml_text(text: str, path: str) -> Any:
         raise ParseError(
             f"invalid YAML: {problem}", Span(path, line, column), "check the indentation and quoting here"
         ) from exc
+
+
+def line_where(path: Path, matches: Callable[[str], bool]) -> int | None:
+    """The first line of a file that `matches` (for errors about a value YAML has already read)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, line in enumerate(lines, 1) if matches(line)), None)
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> Any:
