@@ -36,7 +36,7 @@ def query(session: Any, query: Query, explain: bool = False, parsed: api.Parsed 
     parsed = parsed or api.parse_and_write(session)
     if saved is not None:
         base = saved_query(parsed, saved)
-        query = replace(base, metrics=base.metrics, group_by=base.group_by + query.group_by,
+        query = replace(base, group_by=base.group_by + query.group_by,
                         where=base.where + query.where, order_by=query.order_by, limit=query.limit,
                         start_time=query.start_time, end_time=query.end_time)
     sql = compile_query(graph(parsed), query, SQL_DIALECTS.get(parsed.loaded.target.type))

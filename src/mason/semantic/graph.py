@@ -18,8 +18,7 @@ from mason.nodes.nodes import GenericNode
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 AGGS = {"sum", "count", "count_distinct", "average", "avg", "min", "max", "median", "percentile", "sum_boolean"}
-_LEGACY_AGG = {"sum": "sum", "average": "average", "count": "count", "count_distinct": "count_distinct",
-               "min": "min", "max": "max", "median": "median"}
+_LEGACY_AGGS = frozenset({"sum", "average", "count", "count_distinct", "min", "max", "median"})
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)""")
 
 
@@ -208,15 +207,15 @@ def _legacy_metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, 
         names = [m for m in re.findall(r"[A-Za-z_]\w*", expr) if m in {n.name for n in manifest.metrics.values()}]
         return Metric(node.name, "derived", label, str(data.get("description") or ""), expr=expr,
                       inputs=tuple((n, n) for n in dict.fromkeys(names)), path=path)
-    if method not in _LEGACY_AGG:
+    if method not in _LEGACY_AGGS:
         raise ParseError(f"metric {node.name}: calculation_method {method!r} is not known", Span(path),
-                         f"use one of: {', '.join(sorted(_LEGACY_AGG))}, derived")
+                         f"use one of: {', '.join(sorted(_LEGACY_AGGS))}, derived")
     relation = _relation(str(data.get("model") or ""), manifest, relation_of, path, f"metric {node.name}")
     timestamp = data.get("timestamp")
     dims = [Dimension(str(d), "categorical", str(d)) for d in data.get("dimensions") or []]
     if timestamp:
         dims.append(Dimension(str(timestamp), "time", str(timestamp), "day"))
-    measure = Measure(node.name, _LEGACY_AGG[method], str(data.get("expression") or "*"),
+    measure = Measure(node.name, method, str(data.get("expression") or "*"),
                       str(timestamp) if timestamp else None)
     model_name = f"metric_{node.name}"
     graph.models[model_name] = SemanticModel(model_name, relation, (), tuple(dims), (measure,),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import jinja2
 
-from mason.errors import UsageError
+from mason.errors import UsageError, did_you_mean
 from mason.semantic.graph import GRAINS, Dimension, Measure, Metric, SemanticGraph, SemanticModel
 
 
@@ -63,8 +63,6 @@ def _compile(graph: SemanticGraph, query: Query) -> tuple[str, dict[str, str]]:
         raise UsageError("give at least one metric", hint="--metrics name[,name]")
     for name in query.metrics:
         if name not in graph.metrics:
-            from mason.errors import did_you_mean
-
             raise UsageError(f"metric {name!r} is not defined", hint=did_you_mean(name, graph.metrics)
                              or f"metrics: {', '.join(sorted(graph.metrics)) or 'none'}")
     sources: dict[tuple[str, tuple[str, ...]], _Source] = {}
@@ -187,10 +185,12 @@ class _Resolver:
         self.graph = graph
         self.source = source
 
-    def qualify(self, expr: str) -> str:
-        """A semantic model's column expression, read from the source table (`src`)."""
+    @staticmethod
+    def qualify(expr: str, alias: str = "src") -> str:
+        """A semantic model's column expression, read from the table aliased `alias`: a bare column is
+        qualified, an expression is left as written."""
         if re.fullmatch(r"[A-Za-z_]\w*", expr):
-            return f"src.{expr}"
+            return f"{alias}.{expr}"
         return expr
 
     def column(self, name: str) -> str:
@@ -229,11 +229,8 @@ class _Resolver:
         assert dim is not None
         key = target.entity(entity_name)
         assert key is not None
-        on = f"{self.qualify(own.expr)} = {alias}.{key.expr}" if re.fullmatch(r"\w+", key.expr) else \
-            f"{self.qualify(own.expr)} = {key.expr}"
-        self.source.joins.setdefault(alias, (target, on))
-        expr = f"{alias}.{dim.expr}" if re.fullmatch(r"\w+", dim.expr) else dim.expr
-        return self._dim_sql(expr, dim, grain)
+        self.source.joins.setdefault(alias, (target, f"{self.qualify(own.expr)} = {self.qualify(key.expr, alias)}"))
+        return self._dim_sql(self.qualify(dim.expr, alias), dim, grain)
 
     def _joined(self, entity_name: str, dim_name: str, name: str) -> SemanticModel:
         for other in self.graph.models.values():

@@ -85,6 +85,19 @@ class Service:
         self.lock = threading.Lock()
         self.cache: dict[tuple[str, tuple[int, ...]], dict[str, Any]] = {}
         self.tokens_path = token_store.store_path(Path(session.project_dir))
+        self._tokens: tuple[int, list[token_store.Token]] = (-1, [])
+        from mason.api.semantic import graph
+
+        # the project is parsed once, at start: its semantic graph (a broken one stops the server here)
+        self.graph = graph(self.parsed)
+        self.dimensions = frozenset(d.name for model in self.graph.models.values() for d in model.dimensions)
+
+    def tokens(self) -> list[token_store.Token]:
+        """The token store, read again only when the file changed (a revoked token stops at once)."""
+        stamp = self.tokens_path.stat().st_mtime_ns if self.tokens_path.exists() else 0
+        if stamp != self._tokens[0]:
+            self._tokens = (stamp, token_store.load(self.tokens_path))
+        return self._tokens[1]
 
     def state(self) -> tuple[int, ...]:
         """What invalidates cached results: the artifacts a build or a parse rewrites."""
@@ -92,19 +105,12 @@ class Service:
         return tuple(p.stat().st_mtime_ns if p.exists() else 0
                      for p in (target / "run_results.json", target / "manifest.json"))
 
-    def graph(self) -> Any:
-        from mason.api.semantic import graph
-
-        return graph(self.parsed)
-
     def query(self, query: Query, bare_dimensions: bool = False) -> dict[str, Any]:
         from mason.adapters.target import SQL_DIALECTS
         from mason.semantic.sql import compile_query
 
-        bare = frozenset(d.name for model in self.graph().models.values() for d in model.dimensions) \
-            if bare_dimensions else frozenset()
         for text in query.where:
-            check_filter(text, bare)
+            check_filter(text, self.dimensions if bare_dimensions else frozenset())
         limit = min(query.limit, self.max_rows) if query.limit is not None else self.max_rows
         query = replace(query, limit=limit)
         key = (json.dumps([query.metrics, query.group_by, query.where, query.order_by, query.limit,
@@ -112,7 +118,7 @@ class Service:
         found = self.cache.get(key)
         if found is not None:
             return {**found, "cached": True}
-        sql = compile_query(self.graph(), query, SQL_DIALECTS.get(self.parsed.loaded.target.type))
+        sql = compile_query(self.graph, query, SQL_DIALECTS.get(self.parsed.loaded.target.type))
         from mason.adapters.factory import open_adapter
 
         with self.lock:
@@ -131,7 +137,7 @@ def create_app(service: Service) -> Starlette:
     def authorized(request: Request) -> token_store.Token | JSONResponse:
         header = request.headers.get("authorization", "")
         secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        token = token_store.verify(token_store.load(service.tokens_path), secret) if secret else None
+        token = token_store.verify(service.tokens(), secret) if secret else None
         if token is None:
             return JSONResponse({"error": "a valid bearer token is needed"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -146,14 +152,14 @@ def create_app(service: Service) -> Starlette:
         if isinstance(token, JSONResponse):
             return token
         items = [{"name": m.name, "type": m.type, "label": m.label, "description": m.description}
-                 for m in sorted(service.graph().metrics.values(), key=lambda m: m.name) if token.allows(m.name)]
+                 for m in sorted(service.graph.metrics.values(), key=lambda m: m.name) if token.allows(m.name)]
         return JSONResponse({"metrics": items})
 
     def dimensions(request: Request) -> JSONResponse:
         token = authorized(request)
         if isinstance(token, JSONResponse):
             return token
-        return JSONResponse({"dimensions": [{"name": n, "type": t} for n, t in service.graph().dimension_names()]})
+        return JSONResponse({"dimensions": [{"name": n, "type": t} for n, t in service.graph.dimension_names()]})
 
     async def request_body(request: Request, error: Any) -> tuple[token_store.Token, Any] | JSONResponse:
         """The caller's token and JSON body, or the response refusing them."""

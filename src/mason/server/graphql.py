@@ -73,12 +73,12 @@ class Query:
     def metric_list(self, info: Info) -> list[MetricInfo]:
         token = info.context["token"]
         return [MetricInfo(name=m.name, type=m.type, label=m.label, description=m.description)
-                for m in sorted(info.context["service"].graph().metrics.values(), key=lambda m: m.name)
+                for m in sorted(info.context["service"].graph.metrics.values(), key=lambda m: m.name)
                 if token.allows(m.name)]
 
     @strawberry.field
     def dimension_list(self, info: Info) -> list[DimensionInfo]:
-        return [DimensionInfo(name=n, type=t) for n, t in info.context["service"].graph().dimension_names()]
+        return [DimensionInfo(name=n, type=t) for n, t in info.context["service"].graph.dimension_names()]
 
 
 SCHEMA = strawberry.Schema(query=Query)
