@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from .tables import dump_tables
-from .test_package_projects import assert_same_tables, copy_packages, expected, mason, rows, statuses
+from .test_package_projects import assert_same_tables, expected, installed_project, mason, rows, statuses
 
 
 def outcomes(project: Path) -> dict[str, list[object]]:
@@ -30,10 +30,7 @@ def outcomes(project: Path) -> dict[str, list[object]]:
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_packages(tmp_path_factory.mktemp("guards")) / "projects" / "pkg_guards"
-    installed = mason(project, "deps")
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    return project
+    return installed_project(tmp_path_factory, "pkg_guards")
 
 
 def test_build_matches_dbt_node_for_node(guarded: Path) -> None:

@@ -62,12 +62,17 @@ def assert_same_tables(actual: dict[str, Any], reference: dict[str, Any]) -> Non
         assert got["rows"] == ref["rows"], f"{name}: rows differ from dbt's"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_packages(tmp_path_factory.mktemp("pkg")) / "projects" / "pkg_app"
+def installed_project(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A copy of projects/<name> beside the libs, with `mason deps` run."""
+    project = copy_packages(tmp_path_factory.mktemp(name)) / "projects" / name
     installed = mason(project, "deps")
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return project
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return installed_project(tmp_path_factory, "pkg_app")
 
 
 def test_deps_installs_every_local_package(app: Path) -> None:

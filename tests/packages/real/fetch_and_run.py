@@ -34,6 +34,10 @@ from typing import Any
 import yaml
 
 
+def project_name(folder: Path) -> str:
+    return str(yaml.safe_load((folder / "dbt_project.yml").read_text())["name"])
+
+
 def profile_name(suite: Path) -> str:
     project = yaml.safe_load((suite / "dbt_project.yml").read_text())
     return str(project.get("profile") or project["name"])
@@ -63,14 +67,11 @@ def lay_packages(suite: Path, extra: list[Path]) -> None:
     target = suite / "dbt_packages"
     target.mkdir(exist_ok=True)
     for path in local:
-        (target / profile_name_of(path)).symlink_to(path)
+        (target / project_name(path)).symlink_to(path)
     for path in extra:
-        shutil.copytree(path, target / profile_name_of(path), symlinks=True,
+        shutil.copytree(path, target / project_name(path), symlinks=True,
                         ignore=shutil.ignore_patterns(".git", "integration_tests"))
 
-
-def profile_name_of(package: Path) -> str:
-    return str(yaml.safe_load((package / "dbt_project.yml").read_text())["name"])
 
 
 def run_tool(exe: str, suite: Path, work: Path, commands: list[list[str]]) -> dict[str, Any]:
