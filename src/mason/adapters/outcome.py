@@ -17,3 +17,11 @@ class NodeOutcome:
     compiled_code: str | None = None
     relation_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def seed_loaded(rows: int, full_refresh: bool, relation_name: str) -> NodeOutcome:
+    """A seed's result in dbt's words: `CREATE n` under a full refresh, `INSERT n` otherwise."""
+    code = "CREATE" if full_refresh else "INSERT"
+    message = f"{code} {rows}"
+    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, code, rows),
+                       relation_name=relation_name)

@@ -20,8 +20,7 @@ from typing import Any
 
 from mason.adapters import relation_ops as ops
 from mason.adapters import seed_types as st
-from mason.adapters.base import AdapterResponse
-from mason.adapters.outcome import NodeOutcome
+from mason.adapters.outcome import NodeOutcome, seed_loaded
 from mason.adapters.relation import Relation
 from mason.adapters.seed_sql import SeedColumn, SeedSQL
 from mason.errors import DatabaseError, MasonError, ParseError, Span
@@ -121,10 +120,7 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
             adapter.execute(sql.drop_stage_view(stage) if as_view else sql.drop_stage(stage))
         except DatabaseError:
             pass
-    code = "CREATE" if full_refresh else "INSERT"  # dbt's words: a full refresh creates, a load inserts
-    message = f"{code} {loaded}"
-    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, code, loaded),
-                       relation_name=relation.render())
+    return seed_loaded(loaded, full_refresh, relation.render())
 
 
 def _sampled(adapter: Any, sql: SeedSQL, stage: str, header: list[str],

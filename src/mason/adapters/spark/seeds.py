@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mason.adapters import seed_types as st
-from mason.adapters.base import AdapterResponse
 from mason.adapters.building import BuildContext
-from mason.adapters.outcome import NodeOutcome
+from mason.adapters.outcome import NodeOutcome, seed_loaded
 from mason.adapters.relation import Relation
 from mason.errors import DatabaseError, ParseError, Span
 
@@ -184,7 +183,4 @@ def load_seed(adapter: Any, node: Any, relation: Relation, csv_path: Path, *, fu
         except DatabaseError:
             pass
     loaded = 0 if empty else len(rows)
-    code = "CREATE" if full_refresh else "INSERT"  # dbt's words: a full refresh creates, a load inserts
-    message = f"{code} {loaded}"
-    return NodeOutcome(status="success", message=message, response=AdapterResponse(message, code, loaded),
-                       relation_name=relation.render())
+    return seed_loaded(loaded, full_refresh, relation.render())
