@@ -80,7 +80,7 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
             latest_version=_version_value(node.latest_version),
             deprecation_date=node.deprecation_date,
             primary_key=[],
-            time_spine=None,
+            time_spine=node.time_spine,
         )
     if node.resource_type in ("test",) and node.test_metadata is not None:
         out["test_metadata"] = {"name": node.test_metadata.name, "kwargs": node.test_metadata.kwargs,

@@ -78,6 +78,7 @@ class Node:
     latest_version: str | None = None
     constraints: tuple[dict[str, Any], ...] = ()
     deprecation_date: str | None = None
+    time_spine: dict[str, Any] | None = None  # a model's `time_spine:` property (the semantic layer's spine)
     # tests
     test_metadata: TestMetadata | None = None
     column_name: str | None = None

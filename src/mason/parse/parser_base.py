@@ -273,6 +273,7 @@ class ParserBase:
             latest_version=latest_version,
             constraints=tuple(patch_data.get("constraints") or ()),
             deprecation_date=patch_data.get("deprecation_date"),
+            time_spine=_time_spine(patch_data.get("time_spine")) if resource_type == "model" else None,
             rendered_at_parse=rendered,
             root_path=str(file.root),
             created_at=self.now,
@@ -330,3 +331,11 @@ class ParserBase:
         except MasonError as exc:
             self.errors.append(exc)
         return None
+
+
+def _time_spine(value: Any) -> dict[str, Any] | None:
+    """A model's `time_spine:` property as the manifest writes it."""
+    if not isinstance(value, dict):
+        return None
+    return {"standard_granularity_column": value.get("standard_granularity_column"),
+            "custom_granularities": list(value.get("custom_granularities") or [])}

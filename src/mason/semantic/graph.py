@@ -16,7 +16,7 @@ from mason.errors import MasonError, ParseError, Span
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import GenericNode
 
-GRAINS = ("day", "week", "month", "quarter", "year")
+GRAINS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")  # finest first
 AGGS = {"sum", "count", "count_distinct", "average", "avg", "min", "max", "median", "percentile", "sum_boolean"}
 _LEGACY_AGGS = frozenset({"sum", "average", "count", "count_distinct", "min", "max", "median"})
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)""")
@@ -38,12 +38,23 @@ class Dimension:
 
 
 @dataclass(frozen=True, slots=True)
+class NonAdditive:
+    """A measure that may not be summed over `dimension` (a balance): only the rows at its last (`max`) or
+    first (`min`) value count, per `groupings` entities and the query's metric_time periods."""
+
+    dimension: str
+    window_choice: str  # max | min
+    groupings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Measure:
     name: str
     agg: str
     expr: str
     agg_time_dimension: str | None
     percentile: float | None = None
+    non_additive: NonAdditive | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +79,57 @@ class SemanticModel:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricInput:
+    """A metric used by a ratio or derived metric, with the input's own filter and time offset."""
+
+    name: str
+    alias: str
+    filter: str | None = None
+    offset_window: str | None = None  # '1 month': the value one month earlier
+    offset_to_grain: str | None = None  # 'month': the value at the start of the month
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    entity: str
+    calculation: str  # conversion_rate | conversions
+    base_measure: str
+    conversion_measure: str
+    window: str | None = None
+    constant_properties: tuple[tuple[str, str], ...] = ()  # (base property, conversion property)
+
+
+@dataclass(frozen=True, slots=True)
 class Metric:
     name: str
-    type: str  # simple | ratio | derived
+    type: str  # simple | ratio | derived | cumulative | conversion
     label: str
     description: str
-    measure: str | None = None  # simple
-    numerator: str | None = None  # ratio: metric names
-    denominator: str | None = None
+    measure: str | None = None  # simple, cumulative
+    numerator: MetricInput | None = None  # ratio
+    denominator: MetricInput | None = None
     expr: str | None = None  # derived
-    inputs: tuple[tuple[str, str], ...] = ()  # derived: (metric, alias)
+    inputs: tuple[MetricInput, ...] = ()  # derived
     filter: str | None = None
     path: str = ""
+    window: str | None = None  # cumulative: '7 days'; none and no grain_to_date: all time
+    grain_to_date: str | None = None
+    period_agg: str = "first"  # cumulative at a coarser grain than the spine: first | last | average
+    conversion: Conversion | None = None
+    fill_nulls_with: Any = None
+    line: int = 0
+
+    def parents(self) -> tuple[str, ...]:
+        """The metrics this one is computed from."""
+        if self.type == "ratio":
+            return tuple(m.name for m in (self.numerator, self.denominator) if m)
+        return tuple(m.name for m in self.inputs)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpine:
+    relation: str
+    column: str  # its day column
 
 
 @dataclass(slots=True)
@@ -87,6 +137,7 @@ class SemanticGraph:
     models: dict[str, SemanticModel] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
     measure_model: dict[str, str] = field(default_factory=dict)  # measure name -> semantic model name
+    time_spine: TimeSpine | None = None
 
     def dimension_names(self) -> list[tuple[str, str]]:
         """(name as queries write it, type) of every dimension: `<primary entity>__<dimension>`."""
@@ -102,12 +153,16 @@ def build_graph(manifest: Manifest, relation_of: Any) -> SemanticGraph:
     """The project's semantic graph; every problem is reported together, each with its file."""
     graph = SemanticGraph()
     errors: list[ParseError] = []
+    graph.time_spine = _time_spine(manifest, relation_of)
     for sm in manifest.semantic_models.values():
         try:
             model = _semantic_model(sm, manifest, relation_of)
         except ParseError as exc:
             errors.append(exc)
             continue
+        if model.name in graph.models:
+            errors.append(ParseError(f"semantic model {model.name!r} is defined twice", Span(sm.original_file_path),
+                                     "give one of them another name"))
         graph.models[model.name] = model
         for measure in model.measures:
             if measure.name in graph.measure_model:
@@ -128,6 +183,24 @@ def build_graph(manifest: Manifest, relation_of: Any) -> SemanticGraph:
 
         raise ParseErrors(list[MasonError](errors))
     return graph
+
+
+def _time_spine(manifest: Manifest, relation_of: Any) -> TimeSpine | None:
+    """The day-grain time spine: a model with a `time_spine:` property, else the older `metricflow_time_spine`
+    model (its `date_day` column)."""
+    legacy = None
+    for node in manifest.nodes.values():
+        if node.resource_type != "model":
+            continue
+        spine = node.time_spine
+        if spine and spine.get("standard_granularity_column"):
+            column = str(spine["standard_granularity_column"])
+            declared = node.columns.get(column)
+            if declared is None or (declared.granularity or "day") == "day":
+                return TimeSpine(str(relation_of(node)), column)
+        if node.name == "metricflow_time_spine":
+            legacy = TimeSpine(str(relation_of(node)), "date_day")
+    return legacy
 
 
 def _relation(expr: str, manifest: Manifest, relation_of: Any, path: str, what: str) -> str:
@@ -151,8 +224,13 @@ def _semantic_model(sm: GenericNode, manifest: Manifest, relation_of: Any) -> Se
     for d in data.get("dimensions") or []:
         params = d.get("type_params") or {}
         grain = params.get("time_granularity") or d.get("granularity")
-        dims.append(Dimension(str(d["name"]), str(d.get("type") or "categorical"), str(d.get("expr") or d["name"]),
-                              str(grain) if grain else None))
+        dims.append(Dimension(str(d["name"]), str(d.get("type") or "categorical").lower(),
+                              str(d.get("expr") or d["name"]), str(grain) if grain else None))
+    names = [e.name for e in entities] + [d.name for d in dims]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        raise ParseError(f"semantic model {sm.name}: {', '.join(clash)} named twice (entities and dimensions "
+                         "share one namespace)", Span(path), "rename one of them")
     default_time = (data.get("defaults") or {}).get("agg_time_dimension")
     measures = []
     for m in data.get("measures") or []:
@@ -161,10 +239,52 @@ def _semantic_model(sm: GenericNode, manifest: Manifest, relation_of: Any) -> Se
             raise ParseError(f"semantic model {sm.name}: measure {m.get('name')!r} has agg {agg!r}", Span(path),
                              f"use one of: {', '.join(sorted(AGGS))}")
         params = m.get("agg_params") or {}
-        measures.append(Measure(str(m["name"]), agg, str(m.get("expr") or m["name"]),
-                                m.get("agg_time_dimension") or default_time,
-                                float(params["percentile"]) if params.get("percentile") is not None else None))
+        time_dim = m.get("agg_time_dimension") or default_time
+        if time_dim and not any(d.name == time_dim and d.type == "time" for d in dims):
+            raise ParseError(f"semantic model {sm.name}: measure {m['name']!r} aggregates over time dimension "
+                             f"{time_dim!r}, which the model does not define", Span(path),
+                             "add it under dimensions: with type: time")
+        non_additive = None
+        nad = m.get("non_additive_dimension")
+        if isinstance(nad, dict):
+            choice = str(nad.get("window_choice") or "min").lower()
+            if choice not in ("min", "max") or not any(d.name == nad.get("name") for d in dims):
+                raise ParseError(f"semantic model {sm.name}: measure {m['name']!r}: non_additive_dimension needs "
+                                 "the name of one of the model's time dimensions and window_choice min or max",
+                                 Span(path), "e.g. non_additive_dimension: {name: balance_date, window_choice: max}")
+            non_additive = NonAdditive(str(nad["name"]), choice, tuple(str(g) for g in nad.get("window_groupings")
+                                                                         or ()))
+        measures.append(Measure(str(m["name"]), agg, str(m.get("expr") or m["name"]), time_dim,
+                                float(params["percentile"]) if params.get("percentile") is not None else None,
+                                non_additive))
     return SemanticModel(sm.name, relation, entities, tuple(dims), tuple(measures), default_time, path)
+
+
+def _name(value: Any) -> str:
+    return str(value.get("name") if isinstance(value, dict) else value or "")
+
+
+def _input(value: Any) -> MetricInput:
+    if not isinstance(value, dict):
+        return MetricInput(str(value), str(value))
+    offset = value.get("offset_window")
+    if isinstance(offset, dict):  # {count: 1, granularity: month}
+        offset = f"{offset.get('count')} {offset.get('granularity')}"
+    return MetricInput(str(value["name"]), str(value.get("alias") or value["name"]), _filter_text(value.get("filter")),
+                       _window(offset), str(value["offset_to_grain"]) if value.get("offset_to_grain") else None)
+
+
+_WINDOW = re.compile(r"\s*(\d+)\s+(second|minute|hour|day|week|month|quarter|year)s?\s*", re.IGNORECASE)
+
+
+def _window(value: Any) -> str | None:
+    """'7 days' as '7 day' (count and grain), or None; anything else is refused by the caller's check."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        value = f"{value.get('count')} {value.get('granularity') or value.get('period')}"
+    found = _WINDOW.fullmatch(str(value))
+    return f"{int(found.group(1))} {found.group(2).lower()}" if found else f"bad:{value}"
 
 
 def _metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, relation_of: Any) -> Metric:
@@ -177,23 +297,36 @@ def _metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, relatio
     kind = str(data.get("type") or "simple").lower()
     params = data.get("type_params") or {}
     filt = _filter_text(data.get("filter"))
+    base: dict[str, Any] = {"label": label, "description": description, "path": path}
+    measure = params.get("measure")
+    if isinstance(measure, dict) and measure.get("filter"):
+        filt = " and ".join(f"({f})" for f in (filt, _filter_text(measure["filter"])) if f) or None
+    fill = measure.get("fill_nulls_with") if isinstance(measure, dict) else None
     if kind == "simple":
-        measure = params.get("measure")
-        name = measure.get("name") if isinstance(measure, dict) else measure
-        if isinstance(measure, dict) and measure.get("filter"):
-            filt = " and ".join(f for f in (filt, _filter_text(measure["filter"])) if f) or None
-        return Metric(node.name, "simple", label, description, measure=str(name or ""), filter=filt, path=path)
+        return Metric(node.name, "simple", measure=_name(measure), filter=filt, fill_nulls_with=fill, **base)
+    if kind == "cumulative":
+        cparams = params.get("cumulative_type_params") or {}
+        window = cparams.get("window", params.get("window"))
+        grain_to_date = cparams.get("grain_to_date", params.get("grain_to_date"))
+        return Metric(node.name, "cumulative", measure=_name(measure), filter=filt, fill_nulls_with=fill,
+                      window=_window(window), grain_to_date=str(grain_to_date).lower() if grain_to_date else None,
+                      period_agg=str(cparams.get("period_agg") or "first").lower(), **base)
     if kind == "ratio":
-        num, den = params.get("numerator"), params.get("denominator")
-        return Metric(node.name, "ratio", label, description,
-                      numerator=str(num.get("name") if isinstance(num, dict) else num),
-                      denominator=str(den.get("name") if isinstance(den, dict) else den), filter=filt, path=path)
+        return Metric(node.name, "ratio", numerator=_input(params.get("numerator")),
+                      denominator=_input(params.get("denominator")), filter=filt, **base)
     if kind == "derived":
-        inputs = tuple((str(m["name"]), str(m.get("alias") or m["name"])) for m in params.get("metrics") or [])
-        return Metric(node.name, "derived", label, description, expr=str(params.get("expr") or ""),
-                      inputs=inputs, filter=filt, path=path)
-    raise ParseError(f"metric {node.name}: type {kind!r} is not supported yet", Span(path),
-                     "use simple, ratio or derived")
+        inputs = tuple(_input(m) for m in params.get("metrics") or [])
+        return Metric(node.name, "derived", expr=str(params.get("expr") or ""), inputs=inputs, filter=filt, **base)
+    if kind == "conversion":
+        cp = params.get("conversion_type_params") or {}
+        props = tuple((str(p.get("base_property")), str(p.get("conversion_property")))
+                      for p in cp.get("constant_properties") or [] if isinstance(p, dict))
+        conversion = Conversion(str(cp.get("entity") or ""), str(cp.get("calculation") or "conversion_rate").lower(),
+                                _name(cp.get("base_measure")), _name(cp.get("conversion_measure")),
+                                _window(cp.get("window")), props)
+        return Metric(node.name, "conversion", conversion=conversion, filter=filt, **base)
+    raise ParseError(f"metric {node.name}: type {kind!r} is not a metric type", Span(path),
+                     "use simple, ratio, derived, cumulative or conversion")
 
 
 def _legacy_metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, relation_of: Any) -> Metric:
@@ -206,7 +339,7 @@ def _legacy_metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, 
         expr = str(data.get("expression") or "")
         names = [m for m in re.findall(r"[A-Za-z_]\w*", expr) if m in {n.name for n in manifest.metrics.values()}]
         return Metric(node.name, "derived", label, str(data.get("description") or ""), expr=expr,
-                      inputs=tuple((n, n) for n in dict.fromkeys(names)), path=path)
+                      inputs=tuple(MetricInput(n, n) for n in dict.fromkeys(names)), path=path)
     if method not in _LEGACY_AGGS:
         raise ParseError(f"metric {node.name}: calculation_method {method!r} is not known", Span(path),
                          f"use one of: {', '.join(sorted(_LEGACY_AGGS))}, derived")
@@ -223,8 +356,9 @@ def _legacy_metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, 
     graph.measure_model[node.name] = model_name
     filters = [f"{f['field']} {f['operator']} {f['value']}" for f in data.get("filters") or []
                if isinstance(f, dict) and {"field", "operator", "value"} <= set(f)]
-    return Metric(node.name, "simple", label, str(data.get("description") or ""), measure=node.name,
-                  filter=" and ".join(filters) or None, path=path)
+    window = data.get("window")
+    return Metric(node.name, "cumulative" if window else "simple", label, str(data.get("description") or ""),
+                  measure=node.name, filter=" and ".join(filters) or None, path=path, window=_window(window))
 
 
 def _filter_text(value: Any) -> str | None:
@@ -238,16 +372,46 @@ def _filter_text(value: Any) -> str | None:
 
 
 def _check_metrics(graph: SemanticGraph) -> list[ParseError]:
+    """Every metric's references: measures, metrics, windows, the conversion entity and the time spine."""
     errors = []
+
+    def problem(metric: Metric, message: str, hint: str) -> None:
+        errors.append(ParseError(f"metric {metric.name}: {message}", Span(metric.path), hint))
+
     for metric in graph.metrics.values():
-        needed = [metric.measure] if metric.type == "simple" else []
-        for name in needed:
+        measures = [metric.measure] if metric.type in ("simple", "cumulative") else []
+        if metric.conversion is not None:
+            measures = [metric.conversion.base_measure, metric.conversion.conversion_measure]
+        for name in measures:
             if name not in graph.measure_model:
-                errors.append(ParseError(f"metric {metric.name}: measure {name!r} is not defined",
-                                         Span(metric.path), "define it under a semantic model's measures:"))
-        refs = [m for m in (metric.numerator, metric.denominator) if m] + [m for m, _ in metric.inputs]
-        for name in refs:
+                problem(metric, f"measure {name!r} is not defined", "define it under a semantic model's measures:")
+        for name in metric.parents():
             if name not in graph.metrics:
-                errors.append(ParseError(f"metric {metric.name}: metric {name!r} is not defined",
-                                         Span(metric.path), "define it under metrics:"))
+                problem(metric, f"metric {name!r} is not defined", "define it under metrics:")
+        windows = [metric.window, *(i.offset_window for i in metric.inputs)]
+        if metric.conversion is not None:
+            windows.append(metric.conversion.window)
+        for window in windows:
+            if window and window.startswith("bad:"):
+                problem(metric, f"window {window[4:]!r} is not a count and a grain", "write e.g. window: 7 days")
+        grains = [metric.grain_to_date, *(i.offset_to_grain for i in metric.inputs)]
+        for grain in grains:
+            if grain and grain not in GRAINS:
+                problem(metric, f"{grain!r} is not a grain", f"use one of: {', '.join(GRAINS)}")
+        if metric.period_agg not in ("first", "last", "average"):
+            problem(metric, f"period_agg {metric.period_agg!r} is not known", "use first, last or average")
+        needs_spine = metric.type == "cumulative" or any(i.offset_window or i.offset_to_grain for i in metric.inputs)
+        if needs_spine and graph.time_spine is None:
+            problem(metric, "needs a time spine, and the project has none",
+                    "add a model of dates with `time_spine: {standard_granularity_column: date_day}` in its "
+                    "YAML (or a model named metricflow_time_spine with a date_day column)")
+        conv = metric.conversion
+        if conv is not None and all(n in graph.measure_model for n in (conv.base_measure, conv.conversion_measure)):
+            for name in (conv.base_measure, conv.conversion_measure):
+                model, _ = graph.measure(name)
+                if model.entity(conv.entity) is None:
+                    problem(metric, f"entity {conv.entity!r} is not an entity of semantic model {model.name!r} "
+                            f"(of measure {name!r})", "a conversion joins both measures' models on one entity")
+        if metric.type in ("ratio", "derived") and not metric.parents():
+            problem(metric, "has no input metrics", "list them under type_params")
     return errors
