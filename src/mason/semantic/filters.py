@@ -16,7 +16,9 @@ from sqlglot import exp
 
 from mason.errors import UsageError
 
-_TEMPLATE = re.compile(r"{{\s*(Dimension|TimeDimension|Entity)\(([^{}]*)\)\s*}}")
+_TEMPLATE = re.compile(r"{{\s*(Dimension|TimeDimension|Entity|Metric)\(([^{}]*)\)\s*}}")
+_ARGS = re.compile(r"""\s*'[\w.]+'\s*(,\s*'[a-z]+'\s*)?""")
+_METRIC_ARGS = re.compile(r"""\s*'\w+'\s*,\s*group_by\s*=\s*\[\s*'[\w.]+'\s*(,\s*'[\w.]+'\s*)*\]\s*""")
 _ALLOWED = (
     exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Neg, exp.Not, exp.And,
     exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Between, exp.Is, exp.Like,
@@ -31,14 +33,18 @@ def check_filter(text: str, bare: frozenset[str] = frozenset()) -> None:
 
     def placeholder(match: re.Match[str]) -> str:
         args = match.group(2)
-        if not re.fullmatch(r"""\s*'[\w.]+'\s*(,\s*'[a-z]+'\s*)?""", args):
+        if match.group(1) == "Metric":
+            if not _METRIC_ARGS.fullmatch(args):
+                raise UsageError(f"filter {text!r}: Metric({args}) takes a quoted metric name and "
+                                 "group_by=['entity']")
+        elif not _ARGS.fullmatch(args):
             raise UsageError(f"filter {text!r}: {match.group(1)}({args}) takes a quoted name (and a grain)")
         calls.append(match.group(0))
         return f"mason_filter_ref_{len(calls)}"
 
     sql = _TEMPLATE.sub(placeholder, text)
     if "{" in sql or "}" in sql:
-        raise UsageError(f"filter {text!r}: only {{{{ Dimension('...') }}}}, TimeDimension and Entity templates "
+        raise UsageError(f"filter {text!r}: only {{{{ Dimension('...') }}}}, TimeDimension, Entity and Metric templates "
                          "are allowed")
     try:
         statements = sqlglot.parse(sql, read="duckdb")

@@ -195,7 +195,7 @@ class _Planner:
         if offset is None:
             return None
         if grain is None:
-            raise UsageError(f"a metric of {self.query.metrics} reads {metric.name!r} at a time offset: group by "
+            raise UsageError(f"{', '.join(self.query.metrics)} reads {metric.name!r} at a time offset: group by "
                              "metric_time", hint="add --group-by metric_time__month (or another grain)")
         if offset.window:
             unit = offset.window.split()[1]
