@@ -4,9 +4,9 @@ and `mason sl query` end to end on the example project, process start to rows (t
 
     .venv/bin/python bench/semantic.py [--metrics 500] [--queries 200] [--runs 5]
 
-The compile benchmark builds a semantic graph of its own (50 semantic models of 10 measures, joined through
-a customer entity; simple, ratio and derived metrics) and times random queries (2-4 metrics, 0-2 group-bys,
-a filter half the time). The end-to-end one builds examples/jaffle_shop in a temporary copy first.
+The compile benchmark builds a semantic graph of its own (25 semantic models of 10 measures, joined through
+a customer entity; simple, ratio, derived, offset and cumulative metrics) and times random queries (2-4
+metrics, metric_time at a grain and 0-1 more group-bys, a filter half the time). The end-to-end one builds examples/jaffle_shop in a temporary copy first.
 """
 
 from __future__ import annotations
@@ -21,7 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from mason.semantic.graph import Dimension, Entity, Measure, Metric, SemanticGraph, SemanticModel
+from mason.semantic.graph import (
+    Dimension,
+    Entity,
+    Measure,
+    Metric,
+    MetricInput,
+    SemanticGraph,
+    SemanticModel,
+    TimeSpine,
+)
 from mason.semantic.sql import Query, compile_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def synthetic_graph(n_metrics: int) -> SemanticGraph:
     graph = SemanticGraph()
+    graph.time_spine = TimeSpine('"db"."main"."time_spine"', "date_day")
     graph.models["customers"] = SemanticModel(
         "customers", '"db"."main"."customers"', (Entity("customer", "primary", "customer_id"),),
         (Dimension("region", "categorical", "region"), Dimension("segment", "categorical", "segment")), (), None)
@@ -50,10 +60,18 @@ def synthetic_graph(n_metrics: int) -> SemanticGraph:
     while len(graph.metrics) < n_metrics:
         a, b = rng.sample(simple, 2)
         name = f"x{len(graph.metrics)}"
-        if len(graph.metrics) % 2:
-            graph.metrics[name] = Metric(name, "ratio", name, "", numerator=a, denominator=b)
+        kind = len(graph.metrics) % 4
+        if kind == 0:
+            graph.metrics[name] = Metric(name, "ratio", name, "", numerator=MetricInput(a, a),
+                                         denominator=MetricInput(b, b))
+        elif kind == 1:
+            graph.metrics[name] = Metric(name, "derived", name, "", expr="p - q",
+                                         inputs=(MetricInput(a, "p"), MetricInput(b, "q")))
+        elif kind == 2:  # against a month earlier
+            graph.metrics[name] = Metric(name, "derived", name, "", expr="p - q",
+                                         inputs=(MetricInput(a, "p"), MetricInput(a, "q", offset_window="1 month")))
         else:
-            graph.metrics[name] = Metric(name, "derived", name, "", expr="p - q", inputs=((a, "p"), (b, "q")))
+            graph.metrics[name] = Metric(name, "cumulative", name, "", measure=a, window="7 day")
     return graph
 
 
@@ -65,7 +83,7 @@ def bench_compile(n_metrics: int, n_queries: int) -> dict[str, float]:
     times = []
     for _ in range(n_queries):
         metrics = tuple(rng.sample(names, rng.randint(2, 4)))
-        group_by = tuple(rng.sample(groups, rng.randint(0, 2)))
+        group_by = (rng.choice(groups[:2]), *rng.sample(groups[2:], rng.randint(0, 1)))
         where = ("{{ Dimension('customer__region') }} = 'EU'",) if rng.random() < 0.5 else ()
         start = time.perf_counter()
         compile_query(graph, Query(metrics, group_by, where), "postgres")

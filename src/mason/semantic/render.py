@@ -15,8 +15,9 @@ import re
 from typing import TYPE_CHECKING
 
 from mason.errors import UsageError
+from mason.semantic.dialect import Dialect
 from mason.semantic.graph import Measure
-from mason.semantic.resolve import Resolver, Source, column_alias, grain_sql, qualify, split_grain
+from mason.semantic.resolve import Resolver, Source, column_alias, grain_sql, split_grain
 
 if TYPE_CHECKING:
     from mason.semantic.sql import _Planner
@@ -28,24 +29,20 @@ def _literal(value: str) -> str:
     return value.strip().replace("T", " ")
 
 
-def _interval(window: str) -> str:
-    return f"interval '{window}'"
-
-
-def agg_sql(measure: Measure, x: str) -> str:
+def agg_sql(measure: Measure, x: str, dialect: Dialect) -> str:
+    if measure.agg in ("median", "percentile"):
+        return dialect.percentile(measure.percentile if measure.percentile is not None else 0.5, x)
     return {
         "sum": f"sum({x})", "count": f"count({x})", "count_distinct": f"count(distinct {x})",
         "average": f"avg({x})", "avg": f"avg({x})", "min": f"min({x})", "max": f"max({x})",
-        "median": f"percentile_cont(0.5) within group (order by {x})",
-        "percentile": f"percentile_cont({measure.percentile if measure.percentile is not None else 0.5}) "
-                      f"within group (order by {x})",
         "sum_boolean": f"sum(case when {x} then 1 else 0 end)",
     }[measure.agg]
 
 
 def _resolver(planner: _Planner, source: Source) -> Resolver:
     spine = planner.graph.time_spine
-    return Resolver(planner.graph, source, spine.column if spine else None, planner.metric_subquery)
+    return Resolver(planner.graph, source, spine.column if spine else None, planner.metric_subquery,
+                    planner.dialect.name)
 
 
 def _group(planner: _Planner, resolver: Resolver) -> list[tuple[str, str]]:
@@ -77,7 +74,7 @@ def _from(planner: _Planner, source: Source, resolver: Resolver) -> str:
         if time.kind == "cumulative":
             conditions = [f"{row} <= {day}"]
             if time.window:
-                conditions.append(f"{row} > {day} - {_interval(time.window)}")
+                conditions.append(f"{row} > {day} - {planner.dialect.interval(time.window)}")
             if time.grain_to_date:
                 conditions.append(f"{row} >= {grain_sql(day, time.grain_to_date)}")
             sql = (f"{planner.placeholder(spine.relation)} as ts\n    inner join {relation} as src on "
@@ -85,11 +82,11 @@ def _from(planner: _Planner, source: Source, resolver: Resolver) -> str:
         elif time.kind == "shift_day":
             assert time.window
             sql = (f"{planner.placeholder(spine.relation)} as ts\n    inner join {relation} as src on "
-                   f"{row} = {day} - {_interval(time.window)}")
+                   f"{row} = {day} - {planner.dialect.interval(time.window)}")
         else:
             periods = (f"(select distinct {grain_sql(spine.column, time.grain)} as mason_period "
                        f"from {planner.placeholder(spine.relation)})")
-            shift = (f"ts.mason_period - {_interval(time.window)}" if time.window
+            shift = (f"ts.mason_period - {planner.dialect.interval(time.window)}" if time.window
                      else grain_sql("ts.mason_period", str(time.to_grain)))
             sql = f"{periods} as ts\n    inner join {relation} as src on {grain_sql(row, time.grain)} = {shift}"
     for alias, (target, on) in source.joins.items():
@@ -106,7 +103,7 @@ def _non_additive(planner: _Planner, source: Source, resolver: Resolver, where: 
     keys = [(f"k{i}", resolver.column(g)) for i, g in enumerate(nad.groupings)]
     keys += [(f"t{i}", resolver.column(g)) for i, g in enumerate(planner.query.group_by)
              if split_grain(g)[0] == ["metric_time"]]
-    day = grain_sql(qualify(dim.expr), "day")
+    day = grain_sql(resolver.qualify(dim.expr), "day")
     from_sql = _from(planner, source, resolver)
     cols = [f"{expr} as {alias}" for alias, expr in keys] + [f"{nad.window_choice}({day}) as mason_nad"]
     sub = f"select {', '.join(cols)} from {from_sql}"
@@ -124,7 +121,7 @@ def aggregation(planner: _Planner, source: Source) -> str:
     resolver = _resolver(planner, source)
     group = _group(planner, resolver)
     where = _where(planner, source, resolver)
-    aggs = [(column_alias(m.name), agg_sql(m, qualify(m.expr))) for m in source.measures]
+    aggs = [(column_alias(m.name), agg_sql(m, resolver.qualify(m.expr), planner.dialect)) for m in source.measures]
     time = source.time
     periodic = time is not None and time.kind == "cumulative" and time.grain != "day"
     spine = planner.graph.time_spine
@@ -169,12 +166,12 @@ def _conversion(planner: _Planner, source: Source) -> str:
     conv_entity = conv_model.entity(conv.entity)
     assert base_entity is not None and conv_entity is not None
     base_cols = [f"{expr} as {alias}" for alias, expr in group]
-    base_cols += [f"{qualify(base_entity.expr)} as mason_entity", f"{base_resolver.row_time()} as mason_time"]
-    conv_cols = [f"{qualify(conv_entity.expr)} as mason_entity", f"{conv_resolver.row_time()} as mason_time",
-                 f"{qualify(conv_measure.expr)} as mason_value"]
+    base_cols += [f"{base_resolver.qualify(base_entity.expr)} as mason_entity", f"{base_resolver.row_time()} as mason_time"]
+    conv_cols = [f"{conv_resolver.qualify(conv_entity.expr)} as mason_entity",
+                 f"{conv_resolver.row_time()} as mason_time", f"{conv_resolver.qualify(conv_measure.expr)} as mason_value"]
     on = ["b.mason_entity = c.mason_entity", "b.mason_time <= c.mason_time"]
     if conv.window:
-        on.append(f"b.mason_time > c.mason_time - {_interval(conv.window)}")
+        on.append(f"b.mason_time > c.mason_time - {planner.dialect.interval(conv.window)}")
     for i, (base_prop, conv_prop) in enumerate(conv.constant_properties):
         base_cols.append(f"{base_resolver.column(base_prop)} as mason_prop_{i}")
         conv_cols.append(f"{conv_resolver.column(conv_prop)} as mason_prop_{i}")
@@ -182,12 +179,12 @@ def _conversion(planner: _Planner, source: Source) -> str:
     base_sql = f"select {', '.join(base_cols)} from {_from(planner, source, base_resolver)}"
     if where:
         base_sql += " where " + " and ".join(f"({w})" for w in where)
-    conv_sql = (f"select {', '.join(conv_cols)}, row_number() over (order by {qualify(conv_entity.expr)}) "
+    conv_sql = (f"select {', '.join(conv_cols)}, row_number() over (order by {conv_resolver.qualify(conv_entity.expr)}) "
                 f"as mason_event from {_from(planner, conv_source, conv_resolver)}")
     keys = [alias for alias, _ in group]
     matched = ", ".join([*(f"b.{k}" for k in keys), "c.mason_value",
                          "row_number() over (partition by c.mason_event order by b.mason_time desc) as mason_rank"])
-    sql = (f"    select {', '.join([*keys, agg_sql(conv_measure, 'm.mason_value') + ' as mason_conversions'])}\n"
+    sql = (f"    select {', '.join([*keys, agg_sql(conv_measure, 'm.mason_value', planner.dialect) + ' as mason_conversions'])}\n"
            f"    from (\n        select {matched}\n        from ({base_sql}) as b\n"
            f"        inner join ({conv_sql}) as c on {' and '.join(on)}\n    ) as m\n    where m.mason_rank = 1")
     if keys:

@@ -58,22 +58,23 @@ class Source:
 
 
 @functools.lru_cache(maxsize=4096)
-def qualify(expr: str, alias: str = "src") -> str:
-    """A semantic model's column expression read from the table aliased `alias`: every column it names is
-    qualified with the alias (a bare column cheaply, an expression through sqlglot)."""
+def qualify(expr: str, alias: str = "src", dialect: str = "duckdb") -> str:
+    """A semantic model's column expression (in the warehouse's dialect) read from the table aliased `alias`:
+    every column it names is qualified with the alias (a bare column cheaply, an expression through sqlglot;
+    one sqlglot cannot read is left as written)."""
     if re.fullmatch(r"[A-Za-z_]\w*", expr):
         return f"{alias}.{expr}"
     import sqlglot
     from sqlglot import exp
 
     try:
-        tree = sqlglot.parse_one(expr, read="duckdb")
-    except sqlglot.errors.ParseError:
+        tree = sqlglot.parse_one(expr, read=dialect)
+    except sqlglot.errors.SqlglotError:
         return expr
     for column in tree.find_all(exp.Column):
         if not column.table:
             column.set("table", exp.to_identifier(alias))
-    return tree.sql(dialect="duckdb")
+    return tree.sql(dialect=dialect)
 
 
 def column_alias(name: str) -> str:
@@ -96,11 +97,16 @@ class Resolver:
     """Group-by names and filter references, as SQL over one source (adding the joins they need)."""
 
     def __init__(self, graph: SemanticGraph, source: Source, spine_column: str | None = None,
-                 metric_subquery: Callable[[str, tuple[str, ...]], str] | None = None) -> None:
+                 metric_subquery: Callable[[str, tuple[str, ...]], str] | None = None,
+                 dialect: str = "duckdb") -> None:
         self.graph = graph
         self.source = source
         self.spine_column = spine_column
         self.metric_subquery = metric_subquery
+        self.dialect = dialect
+
+    def qualify(self, expr: str, alias: str = "src") -> str:
+        return qualify(expr, alias, self.dialect)
 
     def time_dimension(self) -> Dimension:
         """The dimension metric_time stands for in this source (its measures' agg_time_dimension)."""
@@ -115,7 +121,7 @@ class Resolver:
 
     def row_time(self) -> str:
         """The source row's metric_time at day grain (what the time spine is joined on)."""
-        return grain_sql(qualify(self.time_dimension().expr), "day")
+        return grain_sql(self.qualify(self.time_dimension().expr), "day")
 
     def metric_time(self, grain: str | None) -> str:
         time = self.source.time
@@ -125,7 +131,7 @@ class Resolver:
             want = grain or finest
             return base if want == finest and time.kind == "shift_period" else grain_sql(base, want)
         dim = self.time_dimension()
-        return grain_sql(qualify(dim.expr), grain or dim.granularity or "day")
+        return grain_sql(self.qualify(dim.expr), grain or dim.granularity or "day")
 
     def column(self, name: str) -> str:
         parts, grain = split_grain(name)
@@ -135,18 +141,18 @@ class Resolver:
         if len(parts) == 1:
             entity = model.entity(parts[0])
             if entity is not None:
-                return qualify(entity.expr)
+                return self.qualify(entity.expr)
             dim = model.dimension(parts[0])
             if dim is None:
                 raise UsageError(f"{name!r} is not a dimension or entity of semantic model {model.name!r}",
                                  hint="name dimensions as entity__dimension, e.g. customer__region")
-            return self._dim_sql(qualify(dim.expr), dim, grain)
+            return self._dim_sql(self.qualify(dim.expr), dim, grain)
         *path, final = parts
         own = model.entity(path[0])
         if len(path) == 1 and own is not None and own.type in _JOINABLE and model.dimension(final):
             dim = model.dimension(final)
             assert dim is not None
-            return self._dim_sql(qualify(dim.expr), dim, grain)
+            return self._dim_sql(self.qualify(dim.expr), dim, grain)
         if own is None:
             raise UsageError(f"{name!r}: semantic model {model.name!r} has no entity {path[0]!r} to join on",
                              hint=f"its entities: {', '.join(e.name for e in model.entities) or 'none'}")
@@ -162,15 +168,15 @@ class Resolver:
             key = target.entity(entity_name)
             assert key is not None
             join_alias = "j_" + "_".join(path[:i + 1])
-            self.source.joins.setdefault(
-                join_alias, (target.relation, f"{qualify(here.expr, alias)} = {qualify(key.expr, join_alias)}"))
+            on = f"{self.qualify(here.expr, alias)} = {self.qualify(key.expr, join_alias)}"
+            self.source.joins.setdefault(join_alias, (target.relation, on))
             current, alias = target, join_alias
         dim = current.dimension(final)
         if dim is not None:
-            return self._dim_sql(qualify(dim.expr, alias), dim, grain)
+            return self._dim_sql(self.qualify(dim.expr, alias), dim, grain)
         entity = current.entity(final)
         assert entity is not None
-        return qualify(entity.expr, alias)
+        return self.qualify(entity.expr, alias)
 
     def _joined(self, current: SemanticModel, entity_name: str, final: str | None, next_entity: str | None,
                 name: str) -> SemanticModel:

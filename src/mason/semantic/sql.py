@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from mason.errors import UsageError, did_you_mean
 from mason.semantic import render
+from mason.semantic.dialect import DIALECTS, Dialect, writing
 from mason.semantic.graph import GRAINS, Metric, MetricInput, SemanticGraph
 from mason.semantic.resolve import Source, TimeJoin, column_alias, split_grain
 
@@ -50,24 +51,29 @@ class Plan:
     select: tuple[tuple[str, str], ...]  # (column name, expression over the aggregations)
     order_by: tuple[str, ...]
     limit: int | None
-    relations: tuple[tuple[str, str], ...]  # (placeholder, relation): put back after transpiling
+    dialect: Dialect
+    relations: tuple[tuple[str, str], ...] = ()  # (placeholder, relation), when the SQL is to be transpiled
 
 
 def compile_query(graph: SemanticGraph, query: Query, dialect: str | None = None) -> str:
-    """The query's SQL: written in DuckDB's spelling, transpiled by sqlglot to `dialect` when given."""
-    plan = plan_query(graph, query)
+    """The query's SQL in the warehouse's dialect (sqlglot's name; DuckDB's when None)."""
+    written, transpile = writing(dialect)
+    plan = plan_query(graph, query, written, placeholders=transpile)
     sql = render_plan(plan)
-    if dialect is not None and dialect != "duckdb":
+    if transpile:
         import sqlglot
 
         sql = sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
-    for placeholder, relation in plan.relations:
-        sql = sql.replace(placeholder, relation)
+        for placeholder, relation in plan.relations:
+            sql = sql.replace(placeholder, relation)
     return sql
 
 
-def plan_query(graph: SemanticGraph, query: Query, relations: dict[str, str] | None = None) -> Plan:
-    return _Planner(graph, query, {} if relations is None else relations).plan()
+def plan_query(graph: SemanticGraph, query: Query, dialect: Dialect = DIALECTS["duckdb"],
+               placeholders: bool = False, prefix: str = "") -> Plan:
+    """The query's plan; `placeholders` writes stand-in names for relations (put back after transpiling:
+    sqlglot would misread a warehouse's quoting), `prefix` names its aggregations apart from another plan's."""
+    return _Planner(graph, query, dialect, {} if placeholders else None, prefix).plan()
 
 
 def render_plan(plan: Plan) -> str:
@@ -82,7 +88,7 @@ def render_plan(plan: Plan) -> str:
         select_cols = [f"keys.{g} as {g}" for g in group]
         from_sql = "keys"
         for alias in aliases:
-            on = " and ".join(f"keys.{g} is not distinct from {alias}.{g}" for g in group)
+            on = " and ".join(plan.dialect.same(f"keys.{g}", f"{alias}.{g}") for g in group)
             from_sql += f"\nleft join {alias} on {on}"
     else:
         select_cols = [f"{aliases[0]}.{g} as {g}" for g in group]
@@ -106,7 +112,9 @@ class _Offset:
 class _Planner:
     graph: SemanticGraph
     query: Query
-    relations: dict[str, str]
+    dialect: Dialect
+    relations: dict[str, str] | None  # placeholder -> relation, when writing placeholders
+    prefix: str = ""
     sources: dict[tuple[object, ...], Source] = field(default_factory=dict)
 
     def plan(self) -> Plan:
@@ -118,7 +126,7 @@ class _Planner:
                 raise UsageError(f"metric {name!r} is not defined", hint=did_you_mean(name, graph.metrics)
                                  or f"metrics: {', '.join(sorted(graph.metrics)) or 'none'}")
         selected = tuple((column_alias(name), self.metric_expr(name, tuple(query.where))) for name in query.metrics)
-        aggregations = tuple(Aggregation(f"s{i}", render.aggregation(self, source))
+        aggregations = tuple(Aggregation(f"{self.prefix}s{i}", render.aggregation(self, source))
                              for i, source in enumerate(self.sources.values()))
         group = tuple(column_alias(g) for g in query.group_by)
         order = []
@@ -129,7 +137,8 @@ class _Planner:
                 raise UsageError(f"cannot order by {item!r}: it is neither a metric nor a group-by of the query",
                                  hint="order by one of: " + ", ".join(sorted(known)))
             order.append(f"{col}{' desc' if item.startswith('-') else ''}")
-        return Plan(aggregations, group, selected, tuple(order), query.limit, tuple(self.relations.items()))
+        return Plan(aggregations, group, selected, tuple(order), query.limit, self.dialect,
+                    tuple(self.relations.items()) if self.relations else ())
 
     # -- metrics as expressions over the aggregations ------------------------------------------------------
 
@@ -160,7 +169,7 @@ class _Planner:
             assert metric.numerator is not None and metric.denominator is not None
             num = self.input_expr(metric.numerator, filters, offset, seen)
             den = self.input_expr(metric.denominator, filters, offset, seen)
-            return f"cast({num} as double precision) / cast(nullif({den}, 0) as double precision)"
+            return f"cast({num} as {self.dialect.double}) / cast(nullif({den}, 0) as {self.dialect.double})"
         values = {i.alias: self.input_expr(i, filters, offset, seen) for i in metric.inputs}
         if not values:
             return str(metric.expr)
@@ -208,7 +217,7 @@ class _Planner:
         found = self.sources.get(key)
         if found is None:
             found = self.sources[key] = make
-        return f"s{list(self.sources).index(key)}", found
+        return f"{self.prefix}s{list(self.sources).index(key)}", found
 
     def measure_column(self, metric: Metric, filters: tuple[str, ...], offset: _Offset | None) -> str:
         model, measure = self.graph.measure(str(metric.measure))
@@ -238,17 +247,21 @@ class _Planner:
         if conv.calculation != "conversion_rate":
             raise UsageError(f"metric {metric.name!r}: calculation {conv.calculation!r} is not known",
                              hint="use conversion_rate or conversions")
-        return f"cast({conversions} as double precision) / cast(nullif({base_col}, 0) as double precision)"
+        double = self.dialect.double
+        return f"cast({conversions} as {double}) / cast(nullif({base_col}, 0) as {double})"
 
     def metric_subquery(self, name: str, group_by: tuple[str, ...]) -> str:
         """A `{{ Metric('m', group_by=['entity']) }}` filter's value per entity, as a subquery."""
         if name not in self.graph.metrics:
             raise UsageError(f"filter: metric {name!r} is not defined", hint=did_you_mean(name, self.graph.metrics))
-        return render_plan(plan_query(self.graph, Query((name,), group_by), self.relations))
+        nested = _Planner(self.graph, Query((name,), group_by), self.dialect, self.relations,
+                          f"{self.prefix}m{len(self.sources)}_")
+        return render_plan(nested.plan())
 
     def placeholder(self, relation: str) -> str:
-        """A placeholder table name for `relation` (quoted in the warehouse's way, which sqlglot would misread),
-        put back after transpiling."""
+        """`relation`, or a placeholder name for it when the SQL is to be transpiled."""
+        if self.relations is None:
+            return relation
         for placeholder, known in self.relations.items():
             if known == relation:
                 return placeholder
