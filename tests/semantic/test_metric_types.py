@@ -233,3 +233,23 @@ def test_cli_query_and_validate_report_a_missing_time_spine(project: Path, tmp_p
     assert "models/semantic.yml" in bad.stderr + bad.stdout
     assert "metric revenue_all_time: needs a time spine" in bad.stderr + bad.stdout
     assert "'7 parsecs' is not a count and a grain" in bad.stderr + bad.stdout
+
+
+def test_sl_export_builds_the_saved_queries_exports(project: Path) -> None:
+    out = _mason(project, "sl", "export")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "OK exported monthly_revenue.monthly_revenue as table" in out.stdout
+    assert "OK exported monthly_revenue.monthly_revenue_view as view" in out.stdout and "2 exported" in out.stdout
+    want = _hand(project, f"""
+        select date_trunc('month', o.day), c.region, sum(o.amount), sum(o.amount), count(*) from {ORDERS} o
+        join main.raw_customers c using (customer_id) group by 1, 2""")
+    table = _hand(project, "select * from main.monthly_revenue")
+    view = _hand(project, "select * from main.v_monthly_revenue")
+    assert _days(table) == _days(view) == _days(want) and len(want) == 7
+    kinds = _hand(project, "select table_name, table_type from information_schema.tables where table_name in "
+                           "('monthly_revenue', 'v_monthly_revenue')")
+    assert kinds == [("monthly_revenue", "BASE TABLE"), ("v_monthly_revenue", "VIEW")]
+    again = _mason(project, "sl", "export", "--saved-query", "monthly_revenue")
+    assert again.returncode == 0 and "2 exported" in again.stdout
+    bad = _mason(project, "sl", "export", "--saved-query", "monthly_revenu")
+    assert bad.returncode == 2 and "saved query 'monthly_revenu' is not defined" in bad.stderr

@@ -160,5 +160,13 @@ metrics:
     type: simple
     type_params: {measure: revenue}
     filter: "{{ Metric('revenue', group_by=['customer']) }} > 25"
+saved_queries:
+  - name: monthly_revenue
+    query_params:
+      metrics: [revenue, revenue_mtd, orders]
+      group_by: ["TimeDimension('metric_time', 'month')", "Dimension('customer__region')"]
+    exports:
+      - {name: monthly_revenue, config: {export_as: table}}
+      - {name: monthly_revenue_view, config: {export_as: view, alias: v_monthly_revenue}}
 """,
 }

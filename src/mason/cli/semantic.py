@@ -11,7 +11,7 @@ from mason.cli.options import _global_options, _invoke
 
 @click.group("sl")
 def sl_group() -> None:
-    """The semantic layer: list and query metrics."""
+    """The semantic layer: list, validate, query and export metrics."""
 
 
 def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -53,6 +53,30 @@ def sl_query_cmd(**opts: Any) -> None:
                 writer.writerows(result.rows)
         click.echo(format_table(Table(result.columns, result.rows), None))
         return 0
+
+    _invoke("sl", opts, body)
+
+
+@sl_group.command("export")
+@_global_options
+@click.option("--saved-query", "saved_queries", multiple=True,
+              help="Export only these saved queries (comma separated); all by default.")
+def sl_export_cmd(**opts: Any) -> None:
+    """Build the saved queries' exports as tables or views in the warehouse."""
+
+    def body(session: Any) -> int:
+        from mason.api.semantic_export import export
+
+        done = export(session, _csv(opts["saved_queries"]))
+        for item in done:
+            if item.error:
+                click.echo(f"ERROR exporting {item.saved_query}.{item.export}: {item.error}", err=True)
+            else:
+                click.echo(f"OK exported {item.saved_query}.{item.export} as {item.kind} {item.relation}")
+        failed = sum(1 for item in done if item.error)
+        click.echo(f"Done. {len(done) - failed} exported, {failed} failed" if done
+                   else "No saved query has exports")
+        return 1 if failed else 0
 
     _invoke("sl", opts, body)
 
