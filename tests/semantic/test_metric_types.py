@@ -253,3 +253,20 @@ def test_sl_export_builds_the_saved_queries_exports(project: Path) -> None:
     assert again.returncode == 0 and "2 exported" in again.stdout
     bad = _mason(project, "sl", "export", "--saved-query", "monthly_revenu")
     assert bad.returncode == 2 and "saved query 'monthly_revenu' is not defined" in bad.stderr
+
+
+def test_the_python_api_returns_rows_dicts_and_arrow(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mason.api import semantic
+
+    monkeypatch.chdir(project)  # the profile's relative DuckDB path, read from where we are (as dbt does)
+    result = semantic.query(project, metrics=["revenue", "revenue_prev_month"], group_by="metric_time__month",
+                            order_by=["metric_time__month"], where=["{{ Dimension('order__status') }} != 'placed'"])
+    want = _hand(project, f"""
+        with m as (select date_trunc('month', day) as m, sum(amount) as v from {ORDERS} where status != 'placed'
+                   group by 1)
+        select m.m, m.v, prev.v from m left join m as prev on prev.m = m.m - interval 1 month""")
+    assert result.columns == ("metric_time__month", "revenue", "revenue_prev_month")
+    assert _days(list(result)) == _days(want) and len(result) == 4
+    assert result.to_dicts()[1]["revenue_prev_month"] == 33.0
+    table = result.to_arrow()
+    assert table.column_names == list(result.columns) and table.num_rows == 4

@@ -18,21 +18,64 @@ class Result:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
 
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def to_arrow(self) -> Any:
+        """The rows as a pyarrow Table (pyarrow must be installed)."""
+        import pyarrow as pa
+
+        return pa.table({c: [row[i] for row in self.rows] for i, c in enumerate(self.columns)})
+
+    def to_pandas(self) -> Any:
+        """The rows as a pandas DataFrame (pandas must be installed)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
 
 def graph(parsed: api.Parsed) -> SemanticGraph:
     names = api.relation_names(parsed)
     return build_graph(parsed.manifest, lambda node: names.get(node.unique_id) or node.name)
 
 
-def query(session: Any, query: Query, explain: bool = False, parsed: api.Parsed | None = None,
-          saved: str | None = None) -> Result:
+def _listed(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+def query(session: Any, query: Query | None = None, explain: bool = False, parsed: api.Parsed | None = None,
+          saved: str | None = None, *, metrics: Any = (), group_by: Any = (), where: Any = (), order_by: Any = (),
+          limit: int | None = None, start_time: str | None = None, end_time: str | None = None,
+          target: str | None = None, profiles_dir: Any = None) -> Result:
     """Compile the query (or the saved query `saved`, with the query's order, limit and bounds) against the
-    project's semantic graph and, unless `explain`, run it."""
+    project's semantic graph and, unless `explain`, run it on the target's warehouse.
+
+    From Python: `query("path/to/project", metrics=["revenue"], group_by=["metric_time__month"],
+    where=["{{ Dimension('customer__region') }} = 'EU'"], order_by=["-revenue"], limit=10)`: a project
+    folder stands for a session over it (profiles.yml found as the CLI finds it, or `profiles_dir=`).
+    """
     from dataclasses import replace
+    from pathlib import Path
 
     from mason.adapters.factory import open_adapter
     from mason.adapters.target import SQL_DIALECTS
 
+    if isinstance(session, str | Path):
+        from mason.session import Session
+
+        session = Session(project_dir=Path(session).resolve(),
+                          profiles_dir=Path(profiles_dir).resolve() if profiles_dir else None, target=target)
+    if query is None:
+        query = Query(_listed(metrics), _listed(group_by), _listed(where), _listed(order_by), limit, start_time,
+                      end_time)
     parsed = parsed or api.parse_and_write(session)
     if saved is not None:
         base = saved_query(parsed, saved)
