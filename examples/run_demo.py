@@ -27,8 +27,8 @@ def main() -> None:
     run("build")
     run("show", "--select", "customers", "--limit", "5")
     run("show", "--inline", "select status, count(*) as orders from {{ ref('orders') }} group by 1 order by 2 desc")
-    run("sl", "query", "--metrics", "order_total,order_count", "--group-by", "metric_time__month",
-        "--order-by", "metric_time__month", "--limit", "3")
+    run("sl", "query", "--metrics", "order_total,order_total_to_date,order_total_growth,average_order_value",
+        "--group-by", "metric_time__month", "--order-by", "metric_time__month", "--limit", "4")
     print(
         "\nThe demo project is in examples/jaffle_shop (DuckDB file jaffle_shop.duckdb).\n"
         "Next: cd examples/jaffle_shop, then try `mason ls -s +customers`, `mason compile -s fct_orders`,\n"

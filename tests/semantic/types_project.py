@@ -92,6 +92,7 @@ semantic_models:
       - {name: signups, agg: count, expr: signup_id}
   - name: balances
     model: ref('fct_balances')
+    primary_entity: balance
     defaults: {agg_time_dimension: balance_date}
     entities:
       - {name: account, type: foreign, expr: account_id}

@@ -66,6 +66,7 @@ class SemanticModel:
     measures: tuple[Measure, ...]
     default_time: str | None
     path: str = ""
+    primary_entity: str | None = None  # `primary_entity:`, for a model whose rows no entity identifies
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)
@@ -76,6 +77,12 @@ class SemanticModel:
     @property
     def primary(self) -> Entity | None:
         return next((e for e in self.entities if e.type in ("primary", "unique", "natural")), None)
+
+    @property
+    def dimension_prefix(self) -> str:
+        """What the model's own dimensions are named after: `<prefix>__<dimension>`."""
+        primary = self.primary
+        return primary.name if primary is not None else self.primary_entity or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +148,7 @@ class SemanticGraph:
 
     def dimension_names(self) -> list[tuple[str, str]]:
         """(name as queries write it, type) of every dimension: `<primary entity>__<dimension>`."""
-        return sorted((f"{model.primary.name + '__' if model.primary else ''}{d.name}", d.type)
+        return sorted((f"{model.dimension_prefix + '__' if model.dimension_prefix else ''}{d.name}", d.type)
                       for model in self.models.values() for d in model.dimensions)
 
     def measure(self, name: str) -> tuple[SemanticModel, Measure]:
@@ -231,6 +238,10 @@ def _semantic_model(sm: GenericNode, manifest: Manifest, relation_of: Any) -> Se
     if clash:
         raise ParseError(f"semantic model {sm.name}: {', '.join(clash)} named twice (entities and dimensions "
                          "share one namespace)", Span(path), "rename one of them")
+    primary_entity = str(data["primary_entity"]) if data.get("primary_entity") else None
+    if dims and primary_entity is None and not any(e.type in ("primary", "unique", "natural") for e in entities):
+        raise ParseError(f"semantic model {sm.name} has dimensions but no primary entity", Span(path),
+                         "add an entity with type: primary, or name one with primary_entity: <name>")
     default_time = (data.get("defaults") or {}).get("agg_time_dimension")
     measures = []
     for m in data.get("measures") or []:
@@ -240,7 +251,11 @@ def _semantic_model(sm: GenericNode, manifest: Manifest, relation_of: Any) -> Se
                              f"use one of: {', '.join(sorted(AGGS))}")
         params = m.get("agg_params") or {}
         time_dim = m.get("agg_time_dimension") or default_time
-        if time_dim and not any(d.name == time_dim and d.type == "time" for d in dims):
+        if not time_dim:
+            raise ParseError(f"semantic model {sm.name}: measure {m['name']!r} has no time dimension to "
+                             "aggregate over", Span(path), "set defaults: {agg_time_dimension: <a time dimension>} "
+                             "on the semantic model (or agg_time_dimension on the measure)")
+        if not any(d.name == time_dim and d.type == "time" for d in dims):
             raise ParseError(f"semantic model {sm.name}: measure {m['name']!r} aggregates over time dimension "
                              f"{time_dim!r}, which the model does not define", Span(path),
                              "add it under dimensions: with type: time")
@@ -257,7 +272,8 @@ def _semantic_model(sm: GenericNode, manifest: Manifest, relation_of: Any) -> Se
         measures.append(Measure(str(m["name"]), agg, str(m.get("expr") or m["name"]), time_dim,
                                 float(params["percentile"]) if params.get("percentile") is not None else None,
                                 non_additive))
-    return SemanticModel(sm.name, relation, entities, tuple(dims), tuple(measures), default_time, path)
+    return SemanticModel(sm.name, relation, entities, tuple(dims), tuple(measures), default_time, path,
+                         primary_entity)
 
 
 def _name(value: Any) -> str:

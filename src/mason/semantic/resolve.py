@@ -149,7 +149,8 @@ class Resolver:
             return self._dim_sql(self.qualify(dim.expr), dim, grain)
         *path, final = parts
         own = model.entity(path[0])
-        if len(path) == 1 and own is not None and own.type in _JOINABLE and model.dimension(final):
+        local = path[0] == model.dimension_prefix or own is not None and own.type in _JOINABLE
+        if len(path) == 1 and local and model.dimension(final):
             dim = model.dimension(final)
             assert dim is not None
             return self._dim_sql(self.qualify(dim.expr), dim, grain)
