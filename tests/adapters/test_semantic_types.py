@@ -97,3 +97,31 @@ def test_non_additive_balance_by_month(project: Project) -> None:
         f"date_trunc('month', d) as m, max(d) as last_day from {t['b']} group by account_id, date_trunc('month', d)) "
         "l on l.account_id = b.account_id and l.last_day = b.d group by date_trunc('month', b.d)"))
     assert got == want == [("2024-01-01", 200), ("2024-02-01", 230)]
+
+
+def test_postgres_sessions_can_be_read_only_with_a_statement_timeout(project: Project) -> None:
+    """What `mason serve` asks of its PostgreSQL connections: no writes, no statement running for ever."""
+    if project.warehouse.name != "postgres":
+        pytest.skip("PostgreSQL's session settings")
+    from dataclasses import replace
+
+    from mason.adapters.factory import open_adapter
+    from mason.errors import DatabaseError
+    from mason.project.loader import load
+    from mason.session import Session
+
+    session = Session(project_dir=project.root, profiles_dir=project.root)
+    loaded = load(session)
+    target = replace(loaded.target, credentials={**loaded.target.credentials, "read_only": True,
+                                                 "statement_timeout_ms": 300})
+    adapter = open_adapter(target, session, loaded.project.quoting)
+    try:
+        _, table = adapter.execute(f"select count(*) from {project.warehouse.qualify(project.schema, 'raw_orders')}",
+                                   fetch=True)
+        assert table is not None and list(table.rows) == [(8,)]
+        with pytest.raises(DatabaseError, match="read-only transaction"):
+            adapter.execute(f"create table {project.schema}.written (i int)")
+        with pytest.raises(DatabaseError, match="statement timeout"):
+            adapter.execute("select pg_sleep(3)")
+    finally:
+        adapter.close()

@@ -35,6 +35,8 @@ class ConnectionSettings:
     role: str | None = None
     application_name: str = "mason"
     ssl: tuple[tuple[str, str], ...] = ()
+    read_only: bool = False  # every transaction read only (the semantic layer's server asks for it)
+    statement_timeout_ms: int = 0  # the server cancels a statement running longer (0: no limit)
 
     @property
     def where(self) -> str:
@@ -76,6 +78,7 @@ class ConnectionSettings:
             role=str(creds["role"]) if creds.get("role") else None,
             application_name=str(creds.get("application_name") or "mason"),
             ssl=tuple((k, str(creds[k])) for k in _SSL_KEYS if creds.get(k)),
+            read_only=bool(creds.get("read_only")), statement_timeout_ms=number("statement_timeout_ms", 0),
         )
 
     def kwargs(self) -> dict[str, Any]:
@@ -87,8 +90,15 @@ class ConnectionSettings:
             out["password"] = self.password
         if self.keepalives_idle:
             out["keepalives_idle"] = self.keepalives_idle
+        options = []
         if self.search_path:
-            out["options"] = "-c search_path=" + self.search_path.replace(" ", "\\ ")
+            options.append("-c search_path=" + self.search_path.replace(" ", "\\ "))
+        if self.read_only:
+            options.append("-c default_transaction_read_only=on")
+        if self.statement_timeout_ms:
+            options.append(f"-c statement_timeout={int(self.statement_timeout_ms)}")
+        if options:
+            out["options"] = " ".join(options)
         out.update(dict(self.ssl))
         return out
 
