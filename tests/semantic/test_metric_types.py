@@ -21,6 +21,20 @@ CONFIG = {
                        "models:\n  types:\n    +materialized: table\n",
     "profiles.yml": "types:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: sl.duckdb\n"
                     "      schema: main\n",
+    # the older spec's rolling window (dbt_metrics' `window: {count, period}`): here, not in FILES, since
+    # dbt 1.11 (which bench/metricflow.py runs on FILES) no longer reads calculation_method metrics
+    "models/legacy.yml": """
+metrics:
+  - name: legacy_revenue_14d
+    label: Revenue over 14 days
+    model: ref('fct_orders')
+    calculation_method: sum
+    expression: amount
+    timestamp: ordered_at
+    time_grains: [day, month]
+    dimensions: [status]
+    window: {count: 14, period: day}
+""",
 }
 ORDERS = "(select order_id, customer_id, cast(ordered_at as date) as day, amount, status from main.raw_orders)"
 DAYS = "(select cast(date_day as date) as d from main.raw_days)"
@@ -270,3 +284,12 @@ def test_the_python_api_returns_rows_dicts_and_arrow(project: Path, monkeypatch:
     assert result.to_dicts()[1]["revenue_prev_month"] == 33.0
     table = result.to_arrow()
     assert table.column_names == list(result.columns) and table.num_rows == 4
+
+
+def test_the_older_specs_window_is_a_rolling_sum(project: Path) -> None:
+    got = _engine(project, "legacy_revenue_14d", group_by=("metric_time__day", "status"),
+                  start_time="2024-01-15", end_time="2024-02-05")
+    want = _hand(project, f"select x.d, o.status, sum(o.amount) from {DAYS} x join {ORDERS} o on o.day <= x.d "
+                          "and o.day > x.d - 14 where x.d between date '2024-01-15' and date '2024-02-05' "
+                          "group by 1, 2")
+    assert _days(got) == _days(want) and ("2024-01-28", "completed", 3.0) in _days(got)
