@@ -242,11 +242,17 @@ def test_cli_query_and_validate_report_a_missing_time_spine(project: Path, tmp_p
     yml = broken / "models" / "semantic.yml"
     yml.write_text(yml.read_text().replace("    time_spine: {standard_granularity_column: date_day}\n", "")
                    .replace("window: 7 days}}", "window: 7 parsecs}}"))
-    bad = _mason(broken, "sl", "validate")
-    assert bad.returncode != 0
-    assert "models/semantic.yml" in bad.stderr + bad.stdout
-    assert "metric revenue_all_time: needs a time spine" in bad.stderr + bad.stdout
-    assert "'7 parsecs' is not a count and a grain" in bad.stderr + bad.stdout
+    text = yml.read_text().splitlines()
+    line_of = {name: next(i for i, line in enumerate(text, 1) if f"name: {name}" in line and i > text.index(
+        "metrics:")) for name in ("revenue_all_time", "revenue_7d")}
+    for command in ("sl validate", "parse"):
+        bad = _mason(broken, *command.split())
+        out = bad.stderr + bad.stdout
+        assert bad.returncode != 0, out
+        assert f"models/semantic.yml:{line_of['revenue_all_time']}: metric revenue_all_time: needs a time spine" in out
+        assert f"models/semantic.yml:{line_of['revenue_7d']}: metric revenue_7d: window '7 parsecs' is not a count" in out
+    again = _mason(broken, "parse")
+    assert again.returncode != 0 and "needs a time spine" in again.stderr + again.stdout
 
 
 def test_sl_export_builds_the_saved_queries_exports(project: Path) -> None:

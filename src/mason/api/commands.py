@@ -35,6 +35,10 @@ def parse(session: Any) -> int:
                   f"({time.perf_counter() - start:.2f}s)")
         return 0
     parsed = api.parse_and_write(session, light=True, prepared=prepared)
+    if parsed.manifest.metrics or parsed.manifest.semantic_models:
+        from mason.api.semantic import graph
+
+        graph(parsed)  # the semantic layer's problems, each with its file and line, fail the parse as in dbt
     n = len(parsed.manifest.nodes)
     if not session.flags.quiet:
         _echo(f"Parsed {n} nodes, {len(parsed.manifest.sources)} sources and {len(parsed.manifest.macros)} macros "

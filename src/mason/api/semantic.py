@@ -8,7 +8,7 @@ from typing import Any
 
 from mason import api
 from mason.errors import MasonError, UsageError, did_you_mean
-from mason.semantic.graph import SemanticGraph, build_graph
+from mason.semantic.graph import SemanticGraph, build_graph, source_line
 from mason.semantic.sql import Query, compile_query
 
 
@@ -42,7 +42,13 @@ class Result:
 
 def graph(parsed: api.Parsed) -> SemanticGraph:
     names = api.relation_names(parsed)
-    return build_graph(parsed.manifest, lambda node: names.get(node.unique_id) or node.name)
+    roots = {p.name: p.root for p in parsed.loaded.packages}
+    try:
+        return build_graph(parsed.manifest, lambda node: names.get(node.unique_id) or node.name, roots)
+    except MasonError:
+        # a later `mason parse` must not call this manifest current: it reparses and reports the problems
+        (parsed.loaded.target_dir / "manifest.json").unlink(missing_ok=True)
+        raise
 
 
 def _listed(value: Any) -> tuple[str, ...]:
@@ -130,13 +136,17 @@ def validate(session: Any) -> list[str]:
             except MasonError as exc:
                 if group_by and "no time dimension" in str(exc):
                     continue
-                problems.append(f"{g.metrics[name].path}: metric {name}: {exc.render()}")
+                metric = g.metrics[name]
+                line = source_line(parsed.loaded.project.root, metric.path, "metrics", name)
+                problems.append(f"{metric.path}{f':{line}' if line else ''}: metric {name}: {exc.render()}")
             break
     for sq in parsed.manifest.saved_queries.values():
         try:
             compile_query(g, saved_query(parsed, sq.name))
         except MasonError as exc:
-            problems.append(f"{sq.original_file_path}: saved query {sq.name}: {exc.render()}")
+            line = source_line(parsed.loaded.project.root, sq.original_file_path, "saved_queries", sq.name)
+            problems.append(f"{sq.original_file_path}{f':{line}' if line else ''}: saved query {sq.name}: "
+                            f"{exc.render()}")
     return problems
 
 

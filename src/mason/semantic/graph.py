@@ -9,7 +9,9 @@ metric becomes a semantic model of its own over its model (its `timestamp` the t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from mason.errors import MasonError, ParseError, Span
@@ -156,8 +158,48 @@ class SemanticGraph:
         return model, next(m for m in model.measures if m.name == name)
 
 
-def build_graph(manifest: Manifest, relation_of: Any) -> SemanticGraph:
-    """The project's semantic graph; every problem is reported together, each with its file."""
+_SECTIONS = {"semantic_model": "semantic_models", "metric": "metrics", "saved_query": "saved_queries"}
+
+
+def source_line(root: Path | None, path: str, section: str, name: str) -> int | None:
+    """The line of `- name: <name>` under the top-level key `section` of a YAML file (errors only: this reads
+    the file again)."""
+    if root is None:
+        return None
+    try:
+        lines = (root / path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    named = re.compile(rf"""(^|[\s{{,-])name:\s*['"]?{re.escape(name)}['"]?\s*($|[,}}#])""")
+    inside = False
+    for number, line in enumerate(lines, 1):
+        if line and not line[0].isspace() and not line.startswith("#"):
+            inside = line.startswith(f"{section}:")
+        if inside and named.search(line):
+            return number
+    return None
+
+
+def _located(errors: list[ParseError], graph: SemanticGraph, manifest: Manifest,
+             roots: Mapping[str, Path]) -> list[ParseError]:
+    """The errors with the line of the semantic model or metric each is about."""
+    nodes = {(n.original_file_path, n.name): n for n in (*manifest.semantic_models.values(),
+                                                          *manifest.metrics.values())}
+    out = []
+    for error in errors:
+        span = error.span
+        subject = re.match(r"(?:semantic model|metric) (\w+)", error.message)
+        node = nodes.get((span.path, subject.group(1))) if span is not None and subject else None
+        if span is not None and span.line is None and node is not None:
+            line = source_line(roots.get(node.package_name), span.path, _SECTIONS[node.resource_type], node.name)
+            error = type(error)(error.message, replace(span, line=line), error.hint)
+        out.append(error)
+    return out
+
+
+def build_graph(manifest: Manifest, relation_of: Any, roots: Mapping[str, Path] | None = None) -> SemanticGraph:
+    """The project's semantic graph; every problem is reported together, each with its file and line (`roots`:
+    each package's folder, to find the lines)."""
     graph = SemanticGraph()
     errors: list[ParseError] = []
     graph.time_spine = _time_spine(manifest, relation_of)
@@ -188,7 +230,7 @@ def build_graph(manifest: Manifest, relation_of: Any) -> SemanticGraph:
     if errors:
         from mason.errors import ParseErrors
 
-        raise ParseErrors(list[MasonError](errors))
+        raise ParseErrors(list[MasonError](_located(errors, graph, manifest, roots or {})))
     return graph
 
 
