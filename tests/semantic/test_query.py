@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from mason.errors import UsageError
 from mason.semantic.sql import Query
 
 PROJECT = {
@@ -178,6 +179,8 @@ def test_the_older_calculation_method_spec(project: Path) -> None:
     want = _by_hand(project, f"select status, date_trunc('month', day), sum(amount) from {RAW} "
                              "where status != 'returned' group by 1, 2 order by 1, 2")
     assert got == want and ("returned",) not in [r[:1] for r in got]
+    with pytest.raises(UsageError, match="may be asked by day, month .its time_grains., not by year"):
+        _engine(project, Query(("total_amount",), ("metric_time__year",)))
 
 
 def test_cli_query_explain_list_and_errors(project: Path) -> None:

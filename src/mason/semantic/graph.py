@@ -127,6 +127,7 @@ class Metric:
     conversion: Conversion | None = None
     fill_nulls_with: Any = None
     line: int = 0
+    time_grains: tuple[str, ...] = ()  # the older spec's `time_grains`: the grains it may be asked by
 
     def parents(self) -> tuple[str, ...]:
         """The metrics this one is computed from."""
@@ -416,7 +417,8 @@ def _legacy_metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, 
                if isinstance(f, dict) and {"field", "operator", "value"} <= set(f)]
     window = data.get("window")
     return Metric(node.name, "cumulative" if window else "simple", label, str(data.get("description") or ""),
-                  measure=node.name, filter=" and ".join(filters) or None, path=path, window=_window(window))
+                  measure=node.name, filter=" and ".join(filters) or None, path=path, window=_window(window),
+                  time_grains=tuple(str(g).lower() for g in data.get("time_grains") or ()))
 
 
 def _filter_text(value: Any) -> str | None:

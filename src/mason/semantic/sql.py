@@ -125,6 +125,12 @@ class _Planner:
             if name not in graph.metrics:
                 raise UsageError(f"metric {name!r} is not defined", hint=did_you_mean(name, graph.metrics)
                                  or f"metrics: {', '.join(sorted(graph.metrics)) or 'none'}")
+            allowed = graph.metrics[name].time_grains
+            for item in query.group_by:
+                parts, grain = split_grain(item)
+                if allowed and parts == ["metric_time"] and (grain or "day") not in allowed:
+                    raise UsageError(f"metric {name!r} may be asked by {', '.join(allowed)} (its time_grains), "
+                                     f"not by {grain or 'day'}", hint=f"group by metric_time__{allowed[0]}")
         selected = tuple((column_alias(name), self.metric_expr(name, tuple(query.where))) for name in query.metrics)
         aggregations = tuple(Aggregation(f"{self.prefix}s{i}", render.aggregation(self, source))
                              for i, source in enumerate(self.sources.values()))
