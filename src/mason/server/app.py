@@ -7,6 +7,7 @@
                                     "limit": n, "start_time": "...", "end_time": "..."}
     GET  /openapi.json
     POST /graphql                  see mason.server.graphql
+    POST /api/graphql              dbt's Semantic Layer GraphQL API (for dbt-sl-sdk), see mason.server.dbtsl
 
 Every other request needs `Authorization: Bearer <token>` (401 without a valid one; 403 for a metric outside
 the token's scope). Filters are checked by `mason.semantic.filters` before anything is compiled; results are
@@ -218,10 +219,17 @@ def create_app(service: Service) -> Starlette:
         result = await anyio.to_thread.run_sync(execute, body, {"service": service, "token": token})
         return JSONResponse(result, status_code=200 if "errors" not in result or result.get("data") else 400)
 
+    from mason.server.dbtsl import DbtSemanticLayer
+
+    dbt_sl = DbtSemanticLayer(service)
+
+    async def dbt_graphql(request: Request) -> Any:
+        return await dbt_sl.handle(request, authorized(request))
+
     app = Starlette(routes=[
         Route("/api/v1/health", health), Route("/api/v1/metrics", metrics), Route("/api/v1/dimensions", dimensions),
         Route("/api/v1/query", query, methods=["POST"]), Route("/openapi.json", openapi),
-        Route("/graphql", graphql, methods=["POST"]),
+        Route("/graphql", graphql, methods=["POST"]), Route("/api/graphql", dbt_graphql, methods=["POST"]),
     ])
 
     async def access_log(request: Request, call_next: Any) -> Any:
