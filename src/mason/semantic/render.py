@@ -12,15 +12,40 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from mason.errors import UsageError
 from mason.semantic.dialect import Dialect
-from mason.semantic.graph import Measure
+from mason.semantic.graph import Measure, SemanticGraph
 from mason.semantic.resolve import Resolver, Source, column_alias, grain_sql, split_grain
 
-if TYPE_CHECKING:
-    from mason.semantic.sql import _Planner
+
+class _Query(Protocol):
+    @property
+    def group_by(self) -> tuple[str, ...]: ...
+
+    @property
+    def start_time(self) -> str | None: ...
+
+    @property
+    def end_time(self) -> str | None: ...
+
+
+class _Planner(Protocol):
+    """What rendering needs of the planner in `mason.semantic.sql` (a protocol, so the two do not import each other)."""
+
+    @property
+    def graph(self) -> SemanticGraph: ...
+
+    @property
+    def query(self) -> _Query: ...
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def metric_subquery(self, name: str, group_by: tuple[str, ...]) -> str: ...
+
+    def placeholder(self, relation: str) -> str: ...
 
 
 def _literal(value: str) -> str:
