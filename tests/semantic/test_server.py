@@ -100,10 +100,19 @@ def test_metrics_and_a_query_over_http(project: Path, server: str, tokens: dict[
     assert [tuple(r) for r in data["rows"]] == want and data["cached"] is False
     again = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()
     assert again["cached"] is True and again["rows"] == data["rows"]
-    # a rebuild changes target/run_results.json: the next answer is computed afresh
+    # rebuilding what the query does not read keeps the answer; rebuilding a model under it drops it
+    assert _mason(project, "seed", "-s", "raw_customers").returncode == 0
+    kept = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()
+    assert kept["cached"] is True
     assert _mason(project, "run", "-s", "fct_orders").returncode == 0
     fresh = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()
     assert fresh["cached"] is False and fresh["rows"] == data["rows"]
+    assert httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()["cached"]
+    # two builds between two reads: the first one's rebuild is not lost behind the second
+    assert _mason(project, "run", "-s", "dim_customers").returncode == 0
+    assert _mason(project, "seed", "-s", "raw_orders").returncode == 0
+    again = httpx.post(f"{server}/api/v1/query", json=body, headers=_auth(tokens["analyst"])).json()
+    assert again["cached"] is False
     # at most --max-rows rows
     many = httpx.post(f"{server}/api/v1/query", json={"metrics": ["orders"], "group_by": ["order__ordered_at"]},
                       headers=_auth(tokens["analyst"])).json()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mason import api
+from mason.artifacts import rebuilt
 from mason.artifacts.run_results import NodeResult, write_run_results
 from mason.artifacts.writer import flush_writes, register_secrets, scrub
 from mason.compile.compiler import Compiler, build_macro_index
@@ -164,6 +165,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         elapsed = time.perf_counter() - start
         write_run_results(parsed.loaded.target_dir / "run_results.json", results, elapsed, session.invocation_id,
                           session.started_at, dict(session.env), _args_dict(session, opts, which))
+        rebuilt.record(parsed.loaded.target_dir, session.invocation_id, ((r.unique_id, r.status) for r in results))
         compiled = {uid: {"compiled": True, "compiled_code": r.compiled_code, "extra_ctes_injected": True,
                           "extra_ctes": []}
                     for uid, r in runner.state.results.items() if r.compiled_code is not None}

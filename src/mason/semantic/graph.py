@@ -128,6 +128,7 @@ class Metric:
     fill_nulls_with: Any = None
     line: int = 0
     time_grains: tuple[str, ...] = ()  # the older spec's `time_grains`: the grains it may be asked by
+    group: str | None = None  # the metric's group (config or property), which API tokens may be scoped to
 
     def parents(self) -> tuple[str, ...]:
         """The metrics this one is computed from."""
@@ -346,7 +347,19 @@ def _window(value: Any) -> str | None:
     return f"{int(found.group(1))} {found.group(2).lower()}" if found else f"bad:{value}"
 
 
+def _group(node: GenericNode) -> str | None:
+    data = node.data
+    value = node.config.get("group") or data.get("group") or (data.get("config") or {}).get("group")
+    return str(value) if value else None
+
+
 def _metric(node: GenericNode, graph: SemanticGraph, manifest: Manifest, relation_of: Any) -> Metric:
+    metric = _metric_of(node, graph, manifest, relation_of)
+    group = _group(node)
+    return replace(metric, group=group) if group else metric
+
+
+def _metric_of(node: GenericNode, graph: SemanticGraph, manifest: Manifest, relation_of: Any) -> Metric:
     data = node.data
     path = node.original_file_path
     label = str(data.get("label") or node.name)
