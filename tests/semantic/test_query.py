@@ -232,4 +232,30 @@ def test_validate(project: Path, tmp_path: Path) -> None:
         "metrics:\n  - {name: lost, label: Lost, type: simple, type_params: {measure: no_such_measure}}\n")
     out = _mason(broken, "sl", "validate")
     assert out.returncode == 1
-    assert "models/more.yml" in out.stderr and "measure 'no_such_measure' is not defined" in out.stderr
+    assert "models/more.yml:2: metric lost: measure 'no_such_measure' is not defined" in out.stderr
+
+
+def test_validate_reports_every_problem_at_once(project: Path, tmp_path: Path) -> None:
+    """A broken metric does not hide the problems of what uses it, nor those of saved queries."""
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(project, broken, ignore=shutil.ignore_patterns("target", "*.duckdb*"))
+    (broken / "models" / "more.yml").write_text("""metrics:
+  - {name: lost, label: Lost, type: simple, type_params: {measure: no_such_measure}}
+  - name: lost_share
+    label: Lost share
+    type: derived
+    type_params: {expr: lost / total, metrics: [lost, {name: revenue, alias: total}]}
+saved_queries:
+  - name: fans_out
+    query_params:
+      metrics: [revenue]
+      group_by: ["Dimension('customer__status')"]
+""")
+    out = _mason(broken, "sl", "validate")
+    assert out.returncode == 1
+    assert "models/more.yml:2: metric lost: measure 'no_such_measure' is not defined" in out.stderr
+    assert "models/more.yml:3: metric lost_share: uses metric 'lost', which has a problem" in out.stderr
+    assert "models/more.yml:8: saved query fans_out: 'customer__status'" in out.stderr
+    assert "3 problems found" in out.stdout

@@ -124,10 +124,16 @@ def saved_query(parsed: api.Parsed, name: str) -> Query:
 
 
 def validate(session: Any) -> list[str]:
-    """Every metric compiled alone and by metric_time: the problems found (the graph's own raise)."""
+    """The graph's problems, then every sound metric compiled alone and by metric_time and every saved query
+    compiled: all the problems found, each with its file and line."""
     parsed = api.parse_and_write(session)
-    g = graph(parsed)
-    problems = []
+    names = api.relation_names(parsed)
+    found: list[MasonError] = []
+    g = build_graph(parsed.manifest, lambda node: names.get(node.unique_id) or node.name,
+                    {p.name: p.root for p in parsed.loaded.packages}, found)
+    problems = [error.render() for error in found]
+    if found:  # as graph() does: a later `mason parse` must report them again
+        (parsed.loaded.target_dir / "manifest.json").unlink(missing_ok=True)
     for name in sorted(g.metrics):
         # by metric_time (what windows and offsets need), alone when the metric's models have no time
         for group_by in (("metric_time",), ()):

@@ -199,9 +199,11 @@ def _located(errors: list[ParseError], graph: SemanticGraph, manifest: Manifest,
     return out
 
 
-def build_graph(manifest: Manifest, relation_of: Any, roots: Mapping[str, Path] | None = None) -> SemanticGraph:
+def build_graph(manifest: Manifest, relation_of: Any, roots: Mapping[str, Path] | None = None,
+                problems: list[MasonError] | None = None) -> SemanticGraph:
     """The project's semantic graph; every problem is reported together, each with its file and line (`roots`:
-    each package's folder, to find the lines)."""
+    each package's folder, to find the lines). Given a `problems` list, they are added to it instead of raised
+    and the graph holds what is sound (a metric with a problem is left out)."""
     graph = SemanticGraph()
     errors: list[ParseError] = []
     graph.time_spine = _time_spine(manifest, relation_of)
@@ -228,11 +230,28 @@ def build_graph(manifest: Manifest, relation_of: Any, roots: Mapping[str, Path] 
             errors.append(exc)
             continue
         graph.metrics[metric.name] = metric
-    errors.extend(_check_metrics(graph))
+    checked = _check_metrics(graph)
+    errors.extend(checked)
     if errors:
-        from mason.errors import ParseErrors
+        located = list[MasonError](_located(errors, graph, manifest, roots or {}))
+        if problems is None:
+            from mason.errors import ParseErrors
 
-        raise ParseErrors(list[MasonError](_located(errors, graph, manifest, roots or {})))
+            raise ParseErrors(located)
+        problems.extend(located)
+        for error in checked:
+            subject = re.match(r"metric (\w+)", error.message)
+            if subject:
+                graph.metrics.pop(subject.group(1), None)
+        while True:  # and what is computed from a metric left out
+            broken = {m.name: p for m in graph.metrics.values() for p in m.parents() if p not in graph.metrics}
+            if not broken:
+                break
+            for name, parent in sorted(broken.items()):
+                metric = graph.metrics.pop(name)
+                line = source_line((roots or {}).get(manifest.project_name), metric.path, "metrics", name)
+                problems.append(ParseError(f"metric {name}: uses metric {parent!r}, which has a problem",
+                                           Span(metric.path, line), f"mend {parent} first"))
     return graph
 
 
