@@ -162,9 +162,47 @@ def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCach
     return rebind(manifest, replaced)
 
 
+def comparison(parsed: Parsed, state: Any) -> Any:
+    """The current project against another run's artifacts (a mason.graph.state.State), for state:
+    selection: each resource's manifest dict made on demand, the macros and their dependencies."""
+    from mason.graph.state import Comparison
+    from mason.nodes import dicts as art
+    from mason.nodes.nodes import Exposure, GenericNode, Node, SourceDefinition
+
+    manifest = parsed.manifest
+    names: dict[str, str | None] = {}
+
+    def current(uid: str) -> dict[str, Any] | None:
+        node = (manifest.nodes.get(uid) or manifest.sources.get(uid) or manifest.exposures.get(uid)
+                or manifest.metrics.get(uid) or manifest.semantic_models.get(uid)
+                or manifest.saved_queries.get(uid) or manifest.unit_tests.get(uid))
+        if isinstance(node, Node):
+            if not names:
+                names.update(relation_names(parsed))
+            return art.node_dict(node, names.get(uid))
+        if isinstance(node, SourceDefinition):
+            return art.source_dict(node)
+        if isinstance(node, Exposure):
+            return art.exposure_dict(node)
+        if isinstance(node, GenericNode):
+            return art.generic_dict(node)
+        return None
+
+    def macro_deps(uid: str) -> tuple[str, ...]:
+        node = manifest.nodes.get(uid)
+        if node is not None:
+            return tuple(node.depends_on_macros)
+        macro = manifest.macros.get(uid)
+        return tuple(macro.depends_on_macros) if macro is not None else ()
+
+    return Comparison(state, current, manifest.macros, macro_deps)
+
+
 def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
            selector: str | None = None, resource_types: Iterable[str] | None = None,
-           indirect_selection: str = "eager") -> set[str]:
+           indirect_selection: str = "eager", state: Any = None) -> set[str]:
+    """The selected unique ids; `state`: another run's artifacts (a mason.graph.state.State) for the
+    state:, result: and source_status: methods."""
     from mason.graph.selector import (
         Difference,
         Intersection,
@@ -188,7 +226,21 @@ def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterabl
             spec = Difference(spec, parse_union(exclude))
     else:
         spec = parse_cli(select, exclude)
-    return Selector(parsed.manifest).select(spec, indirect_selection, resource_types)
+    compared = comparison(parsed, state) if state is not None else None
+    return Selector(parsed.manifest, previous_state=compared, target_dir=parsed.loaded.target_dir).select(
+        spec, indirect_selection, resource_types)
+
+
+def state_of(session: Any, opts: dict[str, Any], key: str = "state") -> Any:
+    """The State of `--state` (or DBT_STATE / MASON_STATE), or None."""
+    from mason.graph.state import State, state_path
+
+    path = state_path(opts.get(key), session.env)
+    if path is None:
+        return None
+    if not path.is_absolute():
+        path = Path(session.project_dir) / path if not path.exists() else path.resolve()
+    return State(path)
 
 
 # ------------------------------------------------------------ shared by the commands (api/*.py)
@@ -271,4 +323,5 @@ def selected(parsed: Parsed, session: Any, opts: dict[str, Any], default_types: 
         selector=opts.get("selector"),
         resource_types=resource_types(opts, default_types),
         indirect_selection=opts.get("indirect_selection") or session.flags.indirect_selection,
+        state=state_of(session, opts),
     )

@@ -101,7 +101,9 @@ def _ls_json(node: AnyNode, keys: tuple[str, ...], relation_names: dict[str, str
 def ls(session: Any, opts: dict[str, Any]) -> int:
     output = opts.get("output") or "selector"
     parsed = None
-    if output in ("selector", "name", "path") and not opts.get("selector"):
+    compares = any(m in token for token in (*(opts.get("select") or ()), *(opts.get("exclude") or ()))
+                   for m in ("state:", "result:", "source_status:"))
+    if output in ("selector", "name", "path") and not opts.get("selector") and not compares:
         parsed = api.parse_from_index(session, opts.get("select") or (), opts.get("exclude") or ())
     if parsed is None:
         parsed = api.parse_and_write(session)

@@ -62,6 +62,9 @@ def _selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Only these resource types."),
         click.option("--exclude-resource-type", "--exclude-resource-types", "exclude_resource_type",
                      multiple=True, help="Leave out these resource types."),
+        click.option("--state", default=None, type=click.Path(),
+                     help="Another run's artifacts (production's target/) for state:, result: and --defer "
+                          "(or DBT_STATE / MASON_STATE)."),
     ]
     for opt in reversed(options):
         fn = opt(fn)
@@ -75,9 +78,12 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--store-failures", is_flag=True, default=False, help="Store failing test rows."),
         click.option("--event-time-start", default=None),
         click.option("--event-time-end", default=None),
-        click.option("--defer/--no-defer", default=False),
-        click.option("--state", default=None, type=click.Path()),
-        click.option("--favor-state/--no-favor-state", default=False),
+        click.option("--defer/--no-defer", default=False, envvar="DBT_DEFER",
+                     help="Read unselected models that this target lacks from --state's relations."),
+        click.option("--defer-state", default=None, type=click.Path(), envvar="DBT_DEFER_STATE",
+                     help="The artifacts to defer to, when they differ from --state."),
+        click.option("--favor-state/--no-favor-state", default=False, envvar="DBT_FAVOR_STATE",
+                     help="With --defer: read unselected models from --state even where this target has them."),
     ]
     for opt in reversed(options):
         fn = opt(fn)

@@ -226,10 +226,59 @@ def _fqn_matcher(value: str) -> Callable[[Any], bool]:
 
 class Selector:
     def __init__(self, manifest: Manifest, project_root: str | None = None,
-                 previous_state: Any = None) -> None:
+                 previous_state: Any = None, target_dir: Any = None) -> None:
         self.graph = Graph.of(manifest)
         self.manifest = manifest
-        self.state = previous_state
+        self.state = previous_state  # a mason.graph.state.Comparison, when --state was given
+        self.target_dir = target_dir
+
+    def _comparison(self, method: str) -> Any:
+        if self.state is None:
+            raise UsageError(f"{method}: selection compares with another run's artifacts, and no --state was given",
+                             hint="pass --state DIR (a folder with production's manifest.json; or set DBT_STATE)")
+        return self.state
+
+    def _m_state(self, node: AnyNode, value: str, arg: str) -> bool:
+        from mason.graph.state import SUBSELECTORS
+
+        comparison = self._comparison("state")
+        kind, _, part = value.partition(".")
+        uid = node.unique_id
+        if kind == "new":
+            return comparison.is_new(uid)
+        if kind == "old":
+            return comparison.is_old(uid)
+        if kind == "modified":
+            if part and part not in SUBSELECTORS:
+                raise UsageError(f"unknown state selector {value!r}",
+                                 hint=f"use state:modified or state:modified.<{'|'.join(SUBSELECTORS)}>")
+            return comparison.modified(uid, part or None)
+        if kind == "unmodified":
+            return comparison.is_old(uid) and not comparison.modified(uid)
+        raise UsageError(f"unknown state selector {value!r}", hint="use state:new, state:old, state:modified, "
+                         "state:modified.<part> or state:unmodified")
+
+    def _m_result(self, node: AnyNode, value: str, arg: str) -> bool:
+        return self._comparison("result").state.run_results.get(node.unique_id) == value
+
+    def _m_source_status(self, node: AnyNode, value: str, arg: str) -> bool:
+        if value != "fresher":
+            raise UsageError(f"unknown source_status {value!r}", hint="use source_status:fresher")
+        if node.resource_type != "source":
+            return False
+        from mason.graph.state import current_freshness, later
+
+        if self._current_freshness is None:
+            if self.target_dir is None:
+                raise UsageError("source_status: needs the project's target/sources.json")
+            self._current_freshness = current_freshness(self.target_dir)
+        now = self._current_freshness.get(node.unique_id)
+        before = self._comparison("source_status").state.source_freshness.get(node.unique_id)
+        if now is None:
+            return False
+        return later(now, before)
+
+    _current_freshness: dict[str, str] | None = None
 
     # -- methods
     def _match(self, crit: Criteria) -> set[str]:

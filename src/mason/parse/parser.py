@@ -289,7 +289,8 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
         patch = props.patches.get(("seeds", file.package, stem))
         fqn = (file.package, *file.folders, stem)
         patch_data = patch.data if patch else {}
-        config, _ = self._config("seed", "seeds", file.package, fqn, _yaml_config(patch_data), [])
+        yaml_config = _yaml_config(patch_data)
+        config, _ = self._config("seed", "seeds", file.package, fqn, yaml_config, [])
         node = Node(
             unique_id=f"seed.{file.package}.{stem}", resource_type="seed", package_name=file.package, name=stem,
             path=file.relative_path, original_file_path=file.original_file_path, fqn=fqn, raw_code="",
@@ -298,6 +299,7 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             tags=tuple(config.get("tags") or ()), docs=dict(config.get("docs") or {}),
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
             group=config.get("group"), root_path=str(file.root), created_at=self.now,
+            unrendered_config=self._unrendered("seeds", file.package, fqn, yaml_config, {}),
         )
         return self._named(node)
 

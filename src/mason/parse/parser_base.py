@@ -42,6 +42,7 @@ from mason.parse.yaml_fields import (
 )
 from mason.project.configs import ConfigTree, default_config, merge_into
 from mason.project.loader import Package
+from mason.project.project import RESOURCE_TREES
 from mason.session import Session
 
 BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
@@ -62,6 +63,12 @@ class ParserBase:
         self.trees = {
             (pkg.name, kind): ConfigTree(tree) for pkg in packages for kind, tree in pkg.config.trees.items()
         }
+        # the same trees as written (Jinja unrendered): each node's unrendered_config, which state:modified reads
+        self.raw_trees = {
+            (pkg.name, kind): ConfigTree(pkg.config.raw.get(key))
+            for pkg in packages for key, kind in RESOURCE_TREES.items() if isinstance(pkg.config.raw.get(key), dict)
+        }
+        self._unrendered_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.index: MacroIndex | None = None
         self.purity: Purity | None = None
         self._config_cache: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]] = {}
@@ -143,6 +150,32 @@ class ParserBase:
             merge_into(config, yaml_config)
         merge_into(config, call_dict)
         return config, call_dict
+
+    def _unrendered(self, kind: str, package: str, fqn: tuple[str, ...], yaml_config: Mapping[str, Any] | None,
+                    call_dict: Mapping[str, Any]) -> dict[str, Any]:
+        """The configs set for a node as written, as dbt's unrendered_config: the project trees' (Jinja kept),
+        then the properties YAML's, then config() in the file."""
+        layers: list[dict[str, Any]] = []
+        own = self.raw_trees.get((package, kind))
+        if own is not None and package != self.root.name:
+            layers.extend(own.layers(fqn))
+        root_tree = self.raw_trees.get((self.root.name, kind))
+        if root_tree is not None:
+            layers.extend(root_tree.layers(fqn))
+        key = tuple(map(id, layers))
+        base = self._unrendered_cache.get(key)
+        if base is None:
+            base = self._unrendered_cache[key] = {}
+            for layer in layers:
+                merge_into(base, layer)
+        if not yaml_config and not call_dict:
+            return base
+        out = dict(base)
+        if yaml_config:
+            merge_into(out, yaml_config)
+        if call_dict:
+            merge_into(out, call_dict)
+        return out
 
     def _project_config(self, resource_type: str, kind: str, package: str,
                         fqn: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -264,7 +297,7 @@ class ParserBase:
             meta=dict(config.get("meta") or {}),
             tags=tags,
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
-            unrendered_config={},
+            unrendered_config=self._unrendered(kind, file.package, fqn, yaml_config, call_dict),
             config_call_dict=call_dict,
             docs=dict(config.get("docs") or {"show": True, "node_color": None}),
             group=config.get("group"),

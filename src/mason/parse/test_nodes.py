@@ -183,7 +183,7 @@ class GenericTestNodes(ParserBase):
             depends_on_macros=((macro.unique_id, "macro.dbt.get_where_subquery")
                                if spec.args or macro.package_name != "dbt" else (macro.unique_id,)),
             description=spec.description, tags=test_tags, meta=dict(config.get("meta") or {}),
-            config_call_dict=call_dict,
+            config_call_dict=call_dict, unrendered_config=self._unrendered("data_tests", package, fqn, test_config, {}),
             test_metadata=TestMetadata(spec.name, kwargs, spec.namespace), column_name=column,
             group=owner_group,
             attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
