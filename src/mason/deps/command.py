@@ -85,14 +85,13 @@ def _read_lock(root: Path, renderer: Renderer) -> Any:
 
 
 def _scrubbed(echo: Callable[[str], None], env: Mapping[str, str]) -> Callable[[str], None]:
+    from mason import masking
     from mason.jinja.base_context import SECRET_PREFIXES
 
-    secrets = [v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v]
+    masking.register(v for k, v in env.items() if k.startswith(SECRET_PREFIXES))
 
-    def say(text: str) -> None:
-        for secret in secrets:
-            text = text.replace(secret, "*****")
-        echo(text)
+    def say(text: str) -> None:  # secret() values in packages.yml join the masked set as they are read
+        echo(masking.scrub(text))
 
     return say
 

@@ -173,7 +173,10 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             ctx = self._yaml_context()
             ctx = dict(ctx)
             ctx["doc"] = doc
+            from mason.jinja.base_context import secret_outside_profiles
             from mason.jinja.native import render_text
+
+            ctx.setdefault("secret", secret_outside_profiles)
 
             return render_text(text, ctx, path)
 
