@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mason import masking
 from mason.artifacts import splice, writer
+from mason.observe import masking
 
 
 def _data(nodes: dict[str, dict], extra: str = "x") -> dict:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mason.artifacts.writer import register_secrets, write_json
 from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
-from mason.masking import scrub
+from mason.observe.masking import scrub
 from mason.parse import cache as cache_mod
 from mason.parse.result import Parsed, Prepared
 from mason.project.loader import LoadedProject, load

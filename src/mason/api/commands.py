@@ -12,7 +12,7 @@ import click
 from mason import api
 from mason.artifacts.writer import flush_writes
 from mason.errors import UsageError
-from mason.masking import scrub
+from mason.observe.masking import scrub
 
 if TYPE_CHECKING:
     from mason.nodes.manifest import AnyNode

@@ -11,7 +11,7 @@ from mason.artifacts.manifest import metadata
 from mason.artifacts.writer import write_json
 from mason.errors import MasonError
 from mason.execute.freshness import SCHEMA, _seconds, check_source
-from mason.masking import scrub
+from mason.observe.masking import scrub
 
 
 def run_freshness(session: Any, opts: dict[str, Any]) -> int:

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mason import masking
 from mason.artifacts import writer
+from mason.observe import masking
 
 FORMAT = 3
 

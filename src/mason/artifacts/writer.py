@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mason import masking
-from mason.masking import scrub
+from mason.observe import masking
+from mason.observe.masking import scrub
 
 
 def register_secrets(values: Iterable[str]) -> None:
-    """Values that must never reach a file: masked as ***** wherever they appear (see mason.masking)."""
+    """Values that must never reach a file: masked as ***** wherever they appear (see mason.observe.masking)."""
     masking.register(values)
 
 

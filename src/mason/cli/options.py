@@ -179,9 +179,9 @@ def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int]) -> Non
 
 def _scrub(text: str) -> str:
     """Secret env vars' values (even when the failure came before profiles.yml was read) and every value
-    registered in mason.masking (hidden profile fields, secret() values) become *****."""
-    from mason import masking
+    registered in mason.observe.masking (hidden profile fields, secret() values) become *****."""
     from mason.jinja.base_context import SECRET_PREFIXES
+    from mason.observe import masking
 
     masking.register(value for key, value in os.environ.items() if key.startswith(SECRET_PREFIXES))
     return masking.scrub(text)

@@ -85,8 +85,8 @@ def _read_lock(root: Path, renderer: Renderer) -> Any:
 
 
 def _scrubbed(echo: Callable[[str], None], env: Mapping[str, str]) -> Callable[[str], None]:
-    from mason import masking
     from mason.jinja.base_context import SECRET_PREFIXES
+    from mason.observe import masking
 
     masking.register(v for k, v in env.items() if k.startswith(SECRET_PREFIXES))
 

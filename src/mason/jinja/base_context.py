@@ -15,7 +15,7 @@ import yaml
 
 from mason.errors import CompileError, MasonError, did_you_mean
 from mason.jinja.environment import MacroException, return_
-from mason.masking import scrub
+from mason.observe.masking import scrub
 
 SECRET_PREFIXES = ("DBT_ENV_SECRET_", "MASON_SECRET_")
 

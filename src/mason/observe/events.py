@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
-from mason.masking import scrub, scrub_json
+from mason.observe.masking import scrub, scrub_json
 
 
 @dataclass(frozen=True, slots=True)

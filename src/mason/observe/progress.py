@@ -42,7 +42,7 @@ class ProgressSink(ConsoleSink):
             return
         from datetime import datetime
 
-        from mason.masking import scrub
+        from mason.observe.masking import scrub
 
         line = scrub(line)
         if not self.quiet or force:

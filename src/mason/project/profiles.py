@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mason import masking
 from mason.adapters.target import HIDDEN_TARGET_FIELDS, SUPPORTED_ADAPTERS, Target, database_and_schema
 from mason.errors import ProjectError, Span, did_you_mean
 from mason.jinja.base_context import SECRET_PREFIXES, VarLookup, base_functions, make_env_var
 from mason.jinja.native import has_jinja, render_native
+from mason.observe import masking
 from mason.project.secrets import SecretLookup
 from mason.project.yamlio import line_where, load_yaml_file
 

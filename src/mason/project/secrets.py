@@ -11,7 +11,7 @@ secrets:                       # top level (for every profile), or inside a prof
 An empty value (an empty variable, file or output) counts as not found. A command that exits non-zero or runs
 past its timeout is an error, reported without its output. Each (provider, name) is read once per process.
 Nothing here runs, and profiles.yml is not read again, unless a profile calls secret(). Every value found is
-registered in mason.masking the moment it is read; a `default=` is not (it is written in profiles.yml).
+registered in mason.observe.masking the moment it is read; a `default=` is not (it is written in profiles.yml).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mason import masking
 from mason.errors import ProjectError, Span, did_you_mean
+from mason.observe import masking
 from mason.project.yamlio import line_where
 
 KINDS = {"env": ("prefix",), "file": ("path",), "command": ("command", "timeout")}
