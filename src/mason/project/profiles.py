@@ -3,7 +3,7 @@ project/secrets.py), the chosen target."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +103,22 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
         secrets=secrets,
         profiles_path=display,
     )
+
+
+def secret_function(project_dir: Path, profiles_dir: Path | None, profile_name: str | None, env: Mapping[str, str],
+                    caller: tuple[Path, str]) -> Callable[..., str]:
+    """`secret()` for a file other than profiles.yml (packages.yml), with profiles.yml's providers: the profile
+    file is found and read only when the function is first called, so a project needing no secret needs none."""
+    made: list[SecretLookup] = []
+
+    def secret(name: Any = None, default: Any = None) -> str:
+        if not made:
+            path = find_profiles_file(project_dir, profiles_dir, env)
+            raw = load_yaml_file(path, str(path))
+            ctx = base_functions(lambda m, i: None)
+            ctx["env_var"] = make_env_var(env)
+            made.append(SecretLookup(path, str(path), raw if isinstance(raw, dict) else {}, profile_name, env,
+                                     lambda value: _render(value, ctx, str(path)), caller))
+        return made[0](name, default)
+
+    return secret

@@ -147,9 +147,11 @@ class SecretLookup:
     """The `secret(name, default=None)` function of one profiles.yml rendering."""
 
     def __init__(self, path: Path, display: str, raw: Mapping[str, Any], profile_name: str | None,
-                 env: Mapping[str, str], render: Callable[[Any], Any] = lambda v: v) -> None:
+                 env: Mapping[str, str], render: Callable[[Any], Any] = lambda v: v,
+                 caller: tuple[Path, str] | None = None) -> None:
         self._path = path
         self._display = display
+        self._caller = caller or (path, display)  # the file whose secret() calls errors point at
         self._raw = raw
         self._profile = profile_name
         self._env = env
@@ -178,8 +180,9 @@ class SecretLookup:
                            f"provide it through one of these, or give a default: secret('{name}', default='...')")
 
     def _call_span(self, name: str) -> Span:
-        line = line_where(self._path, lambda text: "secret(" in text and (f"'{name}'" in text or f'"{name}"' in text))
-        return Span(self._display, line)
+        path, display = self._caller
+        line = line_where(path, lambda text: "secret(" in text and (f"'{name}'" in text or f'"{name}"' in text))
+        return Span(display, line)
 
     def providers(self) -> list[Provider]:
         if self._providers is None:
