@@ -177,8 +177,11 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             from mason.jinja.native import render_text
 
             ctx.setdefault("secret", secret_outside_profiles)
-
-            return render_text(text, ctx, path)
+            try:
+                return render_text(text, ctx, path)
+            except MasonError as exc:
+                exc.span = exc.span or Span(path)
+                raise
 
         out: dict[str, Node] = {}
         for uid, node in nodes.items():
