@@ -258,3 +258,19 @@ def test_secret_in_a_packages_yml_git_url(tmp_path: Path) -> None:
     assert "{{ secret('repo') }}" in (root / "package-lock.yml").read_text()
     res = run_mason(root, "deps")  # no such env var: the error points at packages.yml
     assert res.code == 1 and "packages.yml:2: secret 'repo' not found" in res.stderr, res.stderr
+
+
+def test_a_wrong_provider_entry_is_reported_at_its_line(tmp_path: Path) -> None:
+    top = "secrets:\n  providers:\n    - {type: env}\n    - {type: comand, command: vault}\n"
+    root = make_project(tmp_path / "p", "      api_key: \"{{ secret('api_key') }}\"\n", {"m.sql": "select 1"}, top=top)
+    res = run_mason(root, "parse")
+    assert res.code == 1 and "profiles.yml:4: secrets provider 2 of the top-level `secrets:` has type: comand" \
+        in res.stderr and "command" in res.stderr.split("hint:")[1], res.stderr
+    (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace(
+        "{type: comand, command: vault}", "{type: file, folder: /run/secrets}"))
+    res = run_mason(root, "parse")
+    assert res.code == 1 and "profiles.yml:4: secrets provider 2 (file) has unknown keys: folder" in res.stderr
+    # a profile that is never asked for a secret is not bothered by the block
+    (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace(
+        "api_key: \"{{ secret('api_key') }}\"", "api_key: plain"))
+    assert run_mason(root, "parse").code == 0
