@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mason.artifacts import splice, writer
+from mason.observe import masking
 
 
 def _data(nodes: dict[str, dict], extra: str = "x") -> dict:
@@ -52,7 +53,7 @@ def test_patch_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:
 
 def test_secrets_are_masked_and_a_new_secret_forces_a_whole_write(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer, "_SECRETS", ["hunter2secret"])
+    monkeypatch.setattr(masking, "_values", ("hunter2secret",))
     path = tmp_path / "manifest.json"
     nodes = {**NODES, "model.p.m1": {"raw_code": "password hunter2secret"}}
     splice.write_indexed(path, _data(nodes), "nodes")
@@ -60,7 +61,7 @@ def test_secrets_are_masked_and_a_new_secret_forces_a_whole_write(tmp_path: Path
     assert splice.patch_indexed(path, _data({"model.p.m2": {"raw_code": "again hunter2secret"}}), "nodes",
                                 list(nodes))
     assert b"hunter2secret" not in path.read_bytes()
-    monkeypatch.setattr(writer, "_SECRETS", ["hunter2secret", "another-one"])
+    monkeypatch.setattr(masking, "_values", ("hunter2secret", "another-one"))
     assert not splice.patch_indexed(path, _data({"model.p.m2": {}}), "nodes", list(nodes))
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mason.artifacts.writer import register_secrets, write_json
 from mason.errors import MasonError, ParseErrors, UsageError, did_you_mean
+from mason.observe.masking import scrub
 from mason.parse import cache as cache_mod
 from mason.parse.result import Parsed, Prepared
 from mason.project.loader import LoadedProject, load
@@ -76,7 +77,7 @@ def _warn(warnings: list[str]) -> None:
     import sys
 
     for warning in warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        print(scrub(f"Warning: {warning}"), file=sys.stderr)
 
 
 # Selection methods that read only SlimNode fields (no state, results or source freshness).

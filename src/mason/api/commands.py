@@ -12,6 +12,7 @@ import click
 from mason import api
 from mason.artifacts.writer import flush_writes
 from mason.errors import UsageError
+from mason.observe.masking import scrub
 
 if TYPE_CHECKING:
     from mason.nodes.manifest import AnyNode
@@ -21,7 +22,7 @@ DEFAULT_LS_TYPES = ("model", "seed", "snapshot", "test", "unit_test", "source", 
 
 
 def _echo(text: str) -> None:
-    click.echo(text)
+    click.echo(scrub(text))
 
 
 def parse(session: Any) -> int:

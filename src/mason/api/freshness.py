@@ -11,6 +11,7 @@ from mason.artifacts.manifest import metadata
 from mason.artifacts.writer import write_json
 from mason.errors import MasonError
 from mason.execute.freshness import SCHEMA, _seconds, check_source
+from mason.observe.masking import scrub
 
 
 def run_freshness(session: Any, opts: dict[str, Any]) -> int:
@@ -46,7 +47,7 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
             if status in ("error", "runtime error"):
                 code = 1
                 if "error" in result:
-                    print(f"  {result['error']}")
+                    print(scrub(f"  {result['error']}"))
     finally:
         adapter.close()
     target = Path(opts["output"]) if opts.get("output") else parsed.loaded.target_dir / "sources.json"

@@ -239,10 +239,10 @@ def show(session: Any, opts: dict[str, Any]) -> int:
         assert table is not None
         if opts.get("output") == "json":
             rows = [{k: _jsonable(v) for k, v in zip(table.column_names, r)} for r in table.rows]
-            print(json.dumps({"node": title, "show": rows}, indent=2))
+            print(scrub(json.dumps({"node": title, "show": rows}, indent=2, ensure_ascii=False)))
         else:
             print(f"Previewing {title}:")
-            print(format_table(table))
+            print(scrub(format_table(table)))
     finally:
         adapter.close()
     return 0

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from mason.artifacts import writer
+from mason.observe import masking
 
 FORMAT = 3
 
@@ -35,7 +36,7 @@ def offsets_path(path: Path) -> Path:
 def _secrets() -> tuple[list[bytes], str]:
     import msgspec
 
-    encoded = [msgspec.json.encode(s)[1:-1] for s in writer._SECRETS]  # as each appears inside a JSON string
+    encoded = [msgspec.json.encode(s)[1:-1] for s in masking.registered()]  # as each appears inside a JSON string
     return encoded, hashlib.sha256(b"\0".join(sorted(encoded))).hexdigest()
 
 

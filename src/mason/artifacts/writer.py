@@ -9,21 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-_SECRETS: list[str] = []
+from mason.observe import masking
+from mason.observe.masking import scrub
 
 
 def register_secrets(values: Iterable[str]) -> None:
-    """Values that must never reach a file: masked as ***** wherever they appear."""
-    for value in values:
-        if value and len(value) >= 3 and value not in _SECRETS:
-            _SECRETS.append(value)
-
-
-def scrub(text: str) -> str:
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "*****")
-    return text
+    """Values that must never reach a file: masked as ***** wherever they appear (see mason.observe.masking)."""
+    masking.register(values)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -75,7 +67,7 @@ def write_json(path: Path, data: Any) -> None:
         write_text(path, dumps(data))
         return
     payload = msgspec.json.encode(data, enc_hook=_default)
-    for secret in _SECRETS:
+    for secret in masking.registered():
         encoded = msgspec.json.encode(secret)[1:-1]  # as the secret appears inside a JSON string
         if encoded in payload:
             payload = payload.replace(encoded, b"*****")

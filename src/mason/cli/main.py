@@ -195,7 +195,8 @@ def deps_cmd(**opts: Any) -> None:
             if not session.flags.quiet or line.startswith("Warning"):
                 click.echo(line)
 
-        return run_deps(session.project_dir, session.cli_vars, session.env, options, echo)
+        return run_deps(session.project_dir, session.cli_vars, session.env, options, echo,
+                        profiles_dir=session.profiles_dir, profile=session.profile)
 
     _invoke("deps", opts, body)
 

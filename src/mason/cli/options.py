@@ -177,16 +177,17 @@ def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int]) -> Non
     except Exception as exc:  # an internal error: still no traceback without --debug
         if debug:
             raise
-        click.echo(f"Internal error: {type(exc).__name__}: {exc}\n  run again with --debug for the traceback",
-                   err=True)
+        click.echo(_scrub(f"Internal error: {type(exc).__name__}: {exc}\n  run again with --debug for the "
+                          "traceback"), err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(code)
 
 
 def _scrub(text: str) -> str:
+    """Secret env vars' values (even when the failure came before profiles.yml was read) and every value
+    registered in mason.observe.masking (hidden profile fields, secret() values) become *****."""
     from mason.jinja.base_context import SECRET_PREFIXES
+    from mason.observe import masking
 
-    for key, value in os.environ.items():
-        if key.startswith(SECRET_PREFIXES) and value:
-            text = text.replace(value, "*****")
-    return text
+    masking.register(value for key, value in os.environ.items() if key.startswith(SECRET_PREFIXES))
+    return masking.scrub(text)

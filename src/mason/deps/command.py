@@ -14,7 +14,7 @@ from mason.deps import fetch
 from mason.deps.lock import read_lock, write_lock
 from mason.deps.resolve import Pinned, Resolver
 from mason.deps.semver import Version, VersionError
-from mason.deps.spec import LOCK_FILE, PACKAGES_FILE, DepsError, Renderer, read_packages
+from mason.deps.spec import DEPENDENCIES_FILE, LOCK_FILE, PACKAGES_FILE, DepsError, Renderer, read_packages
 from mason.errors import MasonError, Span, UsageError
 from mason.project.project import PROJECT_FILE, load_project
 
@@ -30,11 +30,16 @@ class DepsOptions:
 
 
 def run_deps(project_dir: Path, cli_vars: Mapping[str, Any], env: Mapping[str, str], options: DepsOptions,
-             echo: Callable[[str], None]) -> int:
+             echo: Callable[[str], None], profiles_dir: Path | None = None, profile: str | None = None) -> int:
+    from mason.project.profiles import secret_function
+
     root = project_dir.resolve()
     project = load_project(root, dict(cli_vars), dict(env))
     say = _scrubbed(echo, env)
-    renderer = Renderer(cli_vars, env, project.name)
+    spec_file = next((root / n for n in (PACKAGES_FILE, DEPENDENCIES_FILE) if (root / n).is_file()), root / PACKAGES_FILE)
+    secret = secret_function(root, profiles_dir, profile or env.get("DBT_PROFILE") or project.profile, env,
+                             (spec_file, spec_file.name))
+    renderer = Renderer(cli_vars, env, project.name, secret)
     hub = fetch.Hub(fetch.hub_url(options.hub_url, env))
     if options.add_package:
         _add_package(root, options, hub, say)
@@ -86,13 +91,12 @@ def _read_lock(root: Path, renderer: Renderer) -> Any:
 
 def _scrubbed(echo: Callable[[str], None], env: Mapping[str, str]) -> Callable[[str], None]:
     from mason.jinja.base_context import SECRET_PREFIXES
+    from mason.observe import masking
 
-    secrets = [v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v]
+    masking.register(v for k, v in env.items() if k.startswith(SECRET_PREFIXES))
 
-    def say(text: str) -> None:
-        for secret in secrets:
-            text = text.replace(secret, "*****")
-        echo(text)
+    def say(text: str) -> None:  # secret() values in packages.yml join the masked set as they are read
+        echo(masking.scrub(text))
 
     return say
 

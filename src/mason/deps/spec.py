@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,11 +144,13 @@ def _truthy(value: Any) -> bool:
 class Renderer:
     """Jinja in packages.yml: env_var (secrets allowed, as in dbt) and var (only --vars, as in dbt)."""
 
-    def __init__(self, cli_vars: Mapping[str, Any], env: Mapping[str, str], project_name: str) -> None:
-        from mason.jinja.base_context import VarLookup, base_functions, make_env_var
+    def __init__(self, cli_vars: Mapping[str, Any], env: Mapping[str, str], project_name: str,
+                 secret: Callable[..., str] | None = None) -> None:
+        from mason.jinja.base_context import VarLookup, base_functions, make_env_var, secret_outside_profiles
 
         ctx = base_functions(lambda m, i: None)
         ctx["env_var"] = make_env_var(env, allow_secrets=True)
+        ctx["secret"] = secret or secret_outside_profiles  # profiles.yml's providers (see project/secrets.py)
         ctx["var"] = VarLookup(cli_vars, {}, project_name, project_name)
         ctx["project_name"] = project_name
         self.context = ctx

@@ -15,6 +15,7 @@ import yaml
 
 from mason.errors import CompileError, MasonError, did_you_mean
 from mason.jinja.environment import MacroException, return_
+from mason.observe.masking import scrub
 
 SECRET_PREFIXES = ("DBT_ENV_SECRET_", "MASON_SECRET_")
 
@@ -44,6 +45,15 @@ def make_env_var(env: Mapping[str, str], used: dict[str, str] | None = None, all
         return value
 
     return env_var
+
+
+def secret_outside_profiles(name: Any = None, *args: Any, **kwargs: Any) -> str:
+    """`secret()` anywhere but profiles.yml and packages.yml (where project/secrets.py provides it): its value
+    would be written into the manifest, compiled SQL or docs."""
+    raise EnvVarError(
+        f"secret({str(name)!r}) can only be used in profiles.yml or packages.yml",
+        hint="read the secret in your profile (e.g. a target field); Mason masks its value wherever it appears",
+    )
 
 
 class VarLookup:
@@ -230,7 +240,7 @@ def base_functions(log: Callable[[str, bool], None]) -> dict[str, Any]:
         return ""
 
     def print_fn(msg: Any) -> str:
-        print(msg)
+        print(scrub(str(msg)))
         return ""
 
     funcs: dict[str, Any] = dict(jinja2.defaults.DEFAULT_NAMESPACE)

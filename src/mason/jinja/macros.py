@@ -195,6 +195,10 @@ class Namespace(dict[str, Any]):
             pkg_ns = PackageNamespace(self._runtime, key)
             self[key] = pkg_ns
             return pkg_ns
+        if key == "secret":  # only profiles.yml and packages.yml have it; a project's own `secret` macro wins
+            from mason.jinja.base_context import secret_outside_profiles
+
+            return secret_outside_profiles
         return None
 
     def __contains__(self, key: object) -> bool:

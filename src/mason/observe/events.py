@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
+from mason.observe.masking import scrub, scrub_json
+
 
 @dataclass(frozen=True, slots=True)
 class NodeInfo:
@@ -97,6 +99,7 @@ class ConsoleSink:
         return f"\033[{code}m{text}\033[0m" if self.colors else text
 
     def _emit(self, line: str, force: bool = False) -> None:
+        line = scrub(line)
         with self._lock:
             if not self.quiet or force:
                 print(f"{_now()}  {line}", file=self.stream, flush=True)
@@ -117,7 +120,7 @@ class ConsoleSink:
             self._emit(message)
         elif self.log_file is not None:
             with self._lock:
-                print(f"{_now()}  {message}", file=self.log_file, flush=True)
+                print(f"{_now()}  {scrub(message)}", file=self.log_file, flush=True)
 
     def _line(self, prefix: str, body: str, status: str) -> str:
         dots = max(3, self.width - len(prefix) - len(_strip_ansi(body)) - len(_strip_ansi(status)) - 2)
@@ -175,7 +178,7 @@ class JsonSink:
                      "ts": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
             "data": data or {},
         }
-        line = json.dumps(event, default=str)
+        line = scrub_json(json.dumps(event, default=str))
         with self._lock:
             print(line, file=self.stream, flush=True)
             if self.log_file is not None:

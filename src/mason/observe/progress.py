@@ -42,6 +42,9 @@ class ProgressSink(ConsoleSink):
             return
         from datetime import datetime
 
+        from mason.observe.masking import scrub
+
+        line = scrub(line)
         if not self.quiet or force:
             from rich.text import Text
 

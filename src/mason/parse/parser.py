@@ -173,9 +173,15 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             ctx = self._yaml_context()
             ctx = dict(ctx)
             ctx["doc"] = doc
+            from mason.jinja.base_context import secret_outside_profiles
             from mason.jinja.native import render_text
 
-            return render_text(text, ctx, path)
+            ctx.setdefault("secret", secret_outside_profiles)
+            try:
+                return render_text(text, ctx, path)
+            except MasonError as exc:
+                exc.span = exc.span or Span(path)
+                raise
 
         out: dict[str, Node] = {}
         for uid, node in nodes.items():

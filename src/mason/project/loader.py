@@ -100,14 +100,15 @@ def _render_selector_defaults(raw: Any, target: Target, session: Session) -> Any
     """`default: "{{ target.name == 'prod' }}"` is Jinja in selectors.yml."""
     if not isinstance(raw, dict):
         return raw
-    from mason.jinja.base_context import base_functions, make_env_var
+    from mason.jinja.base_context import base_functions, make_env_var, secret_outside_profiles
     from mason.jinja.native import has_jinja, render_native
 
     for entry in raw.get("selectors") or []:
         value = entry.get("default") if isinstance(entry, dict) else None
         if isinstance(value, str) and has_jinja(value):
             ctx = base_functions(lambda m, i: None)
-            ctx.update(target=target.context(), env_var=make_env_var(session.env, allow_secrets=False))
+            ctx.update(target=target.context(), env_var=make_env_var(session.env, allow_secrets=False),
+                       secret=secret_outside_profiles)
             entry["default"] = render_native(value, ctx, "selectors.yml")
     return raw
 

@@ -1,8 +1,9 @@
-"""profiles.yml: the lookup order dbt uses, rendering with env_var (secrets allowed), the chosen target."""
+"""profiles.yml: the lookup order dbt uses, rendering with env_var (secrets allowed) and secret() (see
+project/secrets.py), the chosen target."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from mason.adapters.target import HIDDEN_TARGET_FIELDS, SUPPORTED_ADAPTERS, Targ
 from mason.errors import ProjectError, Span, did_you_mean
 from mason.jinja.base_context import SECRET_PREFIXES, VarLookup, base_functions, make_env_var
 from mason.jinja.native import has_jinja, render_native
+from mason.observe import masking
+from mason.project.secrets import SecretLookup
 from mason.project.yamlio import line_where, load_yaml_file
 
 PROFILES_FILE = "profiles.yml"
@@ -55,7 +58,7 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
         raise ProjectError("profiles.yml must be a mapping of profile names", Span(display, 1))
     profile = raw.get(profile_name)
     if not isinstance(profile, dict):
-        names = [k for k in raw if k != "config"]
+        names = [k for k in raw if k not in ("config", "secrets") or isinstance(raw[k], dict) and "outputs" in raw[k]]
         raise ProjectError(
             f"profile {profile_name!r} not found in {display}", Span(display),
             did_you_mean(profile_name, names) or f"profiles there: {', '.join(names) or 'none'}",
@@ -71,6 +74,9 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
     ctx = base_functions(lambda m, i: None)
     ctx["env_var"] = make_env_var(env, used)
     ctx["var"] = VarLookup(cli_vars, {}, profile_name, profile_name)
+    plain = dict(ctx)  # what the secrets providers' own settings are rendered with
+    secret = SecretLookup(path, display, raw, profile_name, env, lambda value: _render(value, plain, display))
+    ctx["secret"] = secret
     output = _render(dict(outputs[chosen]), ctx, display)
     adapter_type = output.get("type")
     if not adapter_type:
@@ -83,6 +89,8 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
             (f"{close} " if close else "") + "Mason supports type: " + ", ".join(SUPPORTED_ADAPTERS))
     secrets = tuple(v for k, v in env.items() if k.startswith(SECRET_PREFIXES) and v)
     secrets += tuple(str(output[k]) for k in HIDDEN_TARGET_FIELDS if output.get(k))
+    secrets += tuple(secret.values)
+    masking.register(secrets)
     database, schema = database_and_schema(adapter_type, output)
     return Target(
         profile_name=profile_name,
@@ -95,3 +103,22 @@ def load_target(project_dir: Path, profile_name: str, target_name: str | None, p
         secrets=secrets,
         profiles_path=display,
     )
+
+
+def secret_function(project_dir: Path, profiles_dir: Path | None, profile_name: str | None, env: Mapping[str, str],
+                    caller: tuple[Path, str]) -> Callable[..., str]:
+    """`secret()` for a file other than profiles.yml (packages.yml), with profiles.yml's providers: the profile
+    file is found and read only when the function is first called, so a project needing no secret needs none."""
+    made: list[SecretLookup] = []
+
+    def secret(name: Any = None, default: Any = None) -> str:
+        if not made:
+            path = find_profiles_file(project_dir, profiles_dir, env)
+            raw = load_yaml_file(path, str(path))
+            ctx = base_functions(lambda m, i: None)
+            ctx["env_var"] = make_env_var(env)
+            made.append(SecretLookup(path, str(path), raw if isinstance(raw, dict) else {}, profile_name, env,
+                                     lambda value: _render(value, ctx, str(path)), caller))
+        return made[0](name, default)
+
+    return secret

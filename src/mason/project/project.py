@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mason.errors import ProjectError, Span
-from mason.jinja.base_context import VarLookup, base_functions, make_env_var
+from mason.errors import MasonError, ProjectError, Span
+from mason.jinja.base_context import VarLookup, base_functions, make_env_var, secret_outside_profiles
 from mason.jinja.native import has_jinja, render_native
 from mason.project.yamlio import line_where, load_yaml_file
 
@@ -96,7 +96,11 @@ def _render_tree(value: Any, ctx: dict[str, Any], path: str, key: str | None = N
     if isinstance(value, list):
         return [_render_tree(v, ctx, path, None) for v in value]
     if isinstance(value, str) and has_jinja(value):
-        return render_native(value, ctx, path)
+        try:
+            return render_native(value, ctx, path)
+        except MasonError as exc:
+            exc.span = exc.span or Span(path)
+            raise
     return value
 
 
@@ -122,6 +126,7 @@ def load_project(root: Path, cli_vars: dict[str, Any], env: dict[str, str], targ
     root_vars = raw.get("vars") or {}
     ctx = base_functions(lambda m, i: None)
     ctx["env_var"] = make_env_var(env, allow_secrets=False)
+    ctx["secret"] = secret_outside_profiles
     ctx["var"] = VarLookup(cli_vars, root_vars if isinstance(root_vars, dict) else {}, name, name)
     ctx["target"] = target or {}
     ctx["project_name"] = name
