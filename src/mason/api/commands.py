@@ -154,6 +154,10 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
         if not opts.get("select") and not opts.get("selector"):
             ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
         compiler.factory.selected_resources = sorted(ids)
+        if opts.get("defer"):
+            from mason.api.defer import deferred_relations
+
+            compiler.deferred = deferred_relations(session, parsed, opts, ids, compiler, adapter)
         results = compiler.compile_selected(ids)
     finally:
         adapter.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mason import api
+from mason.api.defer import deferred_relations
 from mason.artifacts import rebuilt
 from mason.artifacts.run_results import NodeResult, write_run_results
 from mason.artifacts.writer import flush_writes, register_secrets, scrub
@@ -131,6 +132,9 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
     sink.info("")
     runner = Runner(session, parsed, which, opts, sink)
+    runner.compiler.deferred = deferred_relations(session, parsed, opts, ids, runner.compiler, runner.adapter)
+    if runner.compiler.deferred:
+        sink.debug(f"deferring {len(runner.compiler.deferred)} relations to the state")
     runner.compiler.factory.selected_resources = selected_resources
     runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
     results: list[NodeResult] = []
@@ -225,6 +229,7 @@ def show(session: Any, opts: dict[str, Any]) -> int:
                 raise UsageError(f"show needs exactly one node; the selection matched {len(ids)}",
                                  hint="select one model with --select, or pass --inline 'select ...'")
             node = parsed.manifest.nodes[next(iter(ids))]
+            compiler.deferred = deferred_relations(session, parsed, opts, ids, compiler, adapter)
             title = node.name
             if node.resource_type == "seed":
                 sql = f"select * from {compiler.relation(node).render()}"

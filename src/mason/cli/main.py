@@ -268,6 +268,21 @@ def retry_cmd(**opts: Any) -> None:
     _invoke("retry", opts, body)
 
 
+@cli.command("clone")
+@_global_options
+@_selection_options
+@click.option("-f", "--full-refresh", is_flag=True, default=False, help="Replace relations this target has.")
+def clone_cmd(**opts: Any) -> None:
+    """Point this target's relations at --state's (zero-copy clones where the warehouse can, else views)."""
+
+    def body(session: Any) -> int:
+        from mason.api.clone import clone
+
+        return clone(session, opts)
+
+    _invoke("clone", opts, body)
+
+
 def _register() -> None:
     from mason.cli.semantic import sl_group
     from mason.cli.serve import serve_group

@@ -76,6 +76,8 @@ class Compiler:
         )
         self._cache: dict[str, CompiledNode] = {}
         self._lock = threading.Lock()
+        # --defer: unique id -> the state's relation, which a ref() to that (unselected) node reads
+        self.deferred: dict[str, Relation] = {}
         self.purity = Purity(self.index)
         self._pure_outputs: dict[tuple[str, str, str], str] = {}
 
@@ -130,7 +132,7 @@ class Compiler:
                 if uid not in (c[0] for c in ctes):
                     ctes.append((uid, f" {cte_name} as (\n{compiled.compiled_code}\n)"))
                 return self.factory.make_relation(None, None, cte_name, "cte")
-            rel = self.relation(target)
+            rel = self.deferred.get(uid) or self.relation(target)
             if self.empty:
                 from dataclasses import replace
 

@@ -209,6 +209,13 @@ class SparkAdapter(QueryComments, CachedRelations):
 
         return dialect(self)
 
+    def clone_sql(self, target: Relation, source: Relation, config: dict[str, Any]) -> str | None:
+        """`mason clone`: a delta table is shallow-cloned (its files shared, none copied); anything else
+        becomes a view of the source."""
+        if str(config.get("file_format") or "").lower() != "delta" or config.get("materialized") == "view":
+            return None
+        return f"create or replace table {target.render()} shallow clone {source.render()}"
+
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("`", "``") + "`"
 
