@@ -166,21 +166,25 @@ def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCach
 def comparison(parsed: Parsed, state: Any) -> Any:
     """The current project against another run's artifacts (a mason.graph.state.State), for state:
     selection: each resource's manifest dict made on demand, the macros and their dependencies."""
-    from mason.graph.state import Comparison
+    from mason.graph.state import Comparison, light
     from mason.nodes import dicts as art
     from mason.nodes.nodes import Exposure, GenericNode, Node, SourceDefinition
 
     manifest = parsed.manifest
-    names: dict[str, str | None] = {}
 
     def current(uid: str) -> dict[str, Any] | None:
         node = (manifest.nodes.get(uid) or manifest.sources.get(uid) or manifest.exposures.get(uid)
                 or manifest.metrics.get(uid) or manifest.semantic_models.get(uid)
                 or manifest.saved_queries.get(uid) or manifest.unit_tests.get(uid))
         if isinstance(node, Node):
-            if not names:
-                names.update(relation_names(parsed))
-            return art.node_dict(node, names.get(uid))
+            contract: Any = None
+            if node.resource_type == "model":
+                enforced = (node.config.get("contract") or {}).get("enforced")
+                contract = art.node_dict(node, None)["contract"] if enforced else {"enforced": False,
+                                                                                    "checksum": None}
+            return light(node.resource_type, node.checksum, node.raw_code, node.config, node.unrendered_config,
+                         node.description, {k: c.description for k, c in node.columns.items()},
+                         node.test_metadata.kwargs if node.test_metadata is not None else None, contract)
         if isinstance(node, SourceDefinition):
             return art.source_dict(node)
         if isinstance(node, Exposure):

@@ -73,7 +73,7 @@ def clone(session: Any, opts: dict[str, Any]) -> int:
             if adapter.get_relation(here.database, here.schema, here.identifier) is not None and not full_refresh:
                 sink.info(f"Relation {here.render()} already exists")
                 return result("success", "No-op")
-            config = (state.nodes.get(uid, {}).get("config") or {})
+            config = state.built_as(uid)
             source = compiler.factory.make_relation(*found, "view" if config.get("materialized") == "view"
                                                     else "table")
             try:

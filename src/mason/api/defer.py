@@ -56,7 +56,7 @@ def deferred_relations(session: Any, parsed: Any, opts: dict[str, Any], selected
             if adapter.get_relation(here.database, here.schema, here.identifier) is not None:
                 continue
         database, schema, alias = found
-        materialized = (state.nodes.get(uid, {}).get("config") or {}).get("materialized")
+        materialized = state.built_as(uid).get("materialized")
         out[uid] = compiler.factory.make_relation(database, schema, alias,
                                                   "view" if materialized == "view" else "table")
     return out

@@ -23,6 +23,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from mason.errors import UsageError
 
 SUBSELECTORS = ("body", "configs", "relation", "persisted_descriptions", "macros", "contract")
@@ -34,16 +36,79 @@ _VOLATILE = frozenset({"created_at", "unique_id", "original_file_path", "path", 
                        "unrendered_schema", "unrendered_database", "sources", "metadata"})
 
 
-def _read_json(path: Path) -> Any:
-    import msgspec
-
+def _read_json(path: Path, shape: Any = Any) -> Any:
     try:
-        return msgspec.json.decode(path.read_bytes())
+        return msgspec.json.decode(path.read_bytes(), type=shape)
     except FileNotFoundError:
         return None
-    except (OSError, msgspec.DecodeError) as exc:
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise UsageError(f"could not read {path}: {exc}",
                          hint="--state must point at a folder with another run's target/ artifacts") from exc
+
+
+class _Checksum(msgspec.Struct):
+    name: str = "none"
+    checksum: str = ""
+
+
+class _TestMetadata(msgspec.Struct):
+    kwargs: Any = None
+
+
+class _Column(msgspec.Struct):
+    description: str | None = ""
+
+
+class _Config(msgspec.Struct):
+    materialized: str | None = None
+    file_format: str | None = None
+    persist_docs: dict[str, Any] | None = None
+    contract: dict[str, Any] | None = None
+
+
+class _StateNode(msgspec.Struct):
+    resource_type: str = ""
+    name: str = ""
+    database: str | None = None
+    schema: str | None = None
+    alias: str | None = None
+    checksum: _Checksum | None = None
+    raw_code: str | None = ""
+    config: _Config = msgspec.field(default_factory=_Config)
+    unrendered_config: dict[str, Any] = {}
+    description: str | None = ""
+    columns: dict[str, _Column] = {}
+    test_metadata: _TestMetadata | None = None
+    contract: Any = None
+
+
+class _StateMacro(msgspec.Struct):
+    package_name: str = ""
+    macro_sql: str = ""
+
+
+class _StateManifest(msgspec.Struct):
+    """The parts of manifest.json state comparison reads (decoding skips the rest: most of a large one)."""
+
+    nodes: dict[str, _StateNode] = {}
+    macros: dict[str, _StateMacro] = {}
+    sources: dict[str, Any] = {}
+    exposures: dict[str, Any] = {}
+    metrics: dict[str, Any] = {}
+    semantic_models: dict[str, Any] = {}
+    saved_queries: dict[str, Any] = {}
+    unit_tests: dict[str, Any] = {}
+
+
+def light(resource_type: str, checksum: str, raw_code: str, config: Mapping[str, Any],
+          unrendered: Mapping[str, Any], description: str, columns: Mapping[str, str], kwargs: Any,
+          contract: Any) -> dict[str, Any]:
+    """A node (model, seed, snapshot, test, analysis) as state comparison reads it, from either side."""
+    return {"resource_type": resource_type, "checksum": {"name": "sha256" if checksum else "none",
+                                                         "checksum": checksum},
+            "raw_code": raw_code if not checksum else "", "config": config, "unrendered_config": unrendered,
+            "description": description, "columns": {k: {"description": v} for k, v in columns.items()},
+            "test_metadata": {"kwargs": kwargs} if kwargs is not None else None, "contract": contract}
 
 
 class State:
@@ -58,25 +123,33 @@ class State:
                                   "manifest.json, e.g. a copy of its target/")
 
     @cached_property
-    def manifest(self) -> dict[str, Any]:
-        data = _read_json(self.path / "manifest.json")
-        if not isinstance(data, dict):
+    def manifest(self) -> Any:
+        data = _read_json(self.path / "manifest.json", _StateManifest)
+        if data is None:
             raise UsageError(f"no manifest.json in {self.path}",
                              hint="copy production's target/manifest.json there (dbt's or Mason's)")
         return data
 
     @cached_property
-    def nodes(self) -> dict[str, dict[str, Any]]:
-        """Every resource of the state manifest by unique id (nodes, sources, exposures, metrics, ...)."""
+    def nodes(self) -> dict[str, Mapping[str, Any]]:
+        """Every resource of the state manifest by unique id, as comparison reads it: nodes in their light
+        form, sources, exposures, metrics, semantic models, saved queries and unit tests as written."""
         m = self.manifest
-        out: dict[str, dict[str, Any]] = {}
-        for key in ("nodes", "sources", "exposures", "metrics", "semantic_models", "saved_queries", "unit_tests"):
-            out.update(m.get(key) or {})
+        out: dict[str, Mapping[str, Any]] = {}
+        for uid, n in m.nodes.items():
+            checksum = n.checksum.checksum if n.checksum is not None and n.checksum.name != "none" else ""
+            config = {"persist_docs": n.config.persist_docs, "contract": n.config.contract}
+            out[uid] = light(n.resource_type, checksum, n.raw_code or "", config, n.unrendered_config,
+                             n.description or "", {k: c.description or "" for k, c in n.columns.items()},
+                             n.test_metadata.kwargs if n.test_metadata is not None else None, n.contract)
+        for part in (m.sources, m.exposures, m.metrics, m.semantic_models, m.saved_queries, m.unit_tests):
+            out.update(part)
         return out
 
     @cached_property
-    def macros(self) -> dict[str, dict[str, Any]]:
-        return dict(self.manifest.get("macros") or {})
+    def macros(self) -> dict[str, Any]:
+        """unique id -> (package_name, macro_sql)."""
+        return {uid: (m.package_name, m.macro_sql) for uid, m in self.manifest.macros.items()}
 
     @cached_property
     def run_results(self) -> dict[str, str]:
@@ -91,14 +164,21 @@ class State:
         """unique id -> max_loaded_at of the state's sources.json."""
         return _freshness(self.path / "sources.json", "the state")
 
+    def built_as(self, unique_id: str) -> dict[str, Any]:
+        """How the state built a node: its materialized and file_format configs."""
+        node = self.manifest.nodes.get(unique_id)
+        if node is None:
+            return {}
+        return {"materialized": node.config.materialized, "file_format": node.config.file_format}
+
     def relation_of(self, unique_id: str) -> tuple[str | None, str | None, str | None] | None:
         """(database, schema, alias) of a node as the state built it, or None when it has no relation there."""
-        node = self.manifest.get("nodes", {}).get(unique_id)
-        if node is None or node.get("resource_type") not in ("model", "seed", "snapshot"):
+        node = self.manifest.nodes.get(unique_id)
+        if node is None or node.resource_type not in ("model", "seed", "snapshot"):
             return None
-        if (node.get("config") or {}).get("materialized") == "ephemeral":
+        if node.config.materialized == "ephemeral":
             return None
-        return node.get("database"), node.get("schema"), node.get("alias") or node.get("name")
+        return node.database, node.schema, node.alias or node.name
 
 
 def _freshness(path: Path, what: str) -> dict[str, str]:
@@ -133,8 +213,8 @@ def _configs(d: Mapping[str, Any]) -> Any:
 def _relation(d: Mapping[str, Any]) -> Any:
     if d.get("resource_type") == "source":
         return d.get("schema"), d.get("identifier")
-    unrendered = d.get("unrendered_config") or {}
-    return tuple(unrendered.get(k) for k in ("database", "schema", "alias", "target_database", "target_schema"))
+    u = d.get("unrendered_config") or {}
+    return u.get("database"), u.get("schema"), u.get("alias"), u.get("target_database"), u.get("target_schema")
 
 
 def _persisted(d: Mapping[str, Any]) -> Any:
@@ -169,7 +249,6 @@ class Comparison:
         self.macros = macros  # unique id -> the current Macro (macro_sql, package_name)
         self.macro_deps = macro_deps  # a node's or macro's direct macro dependencies
         self._dicts: dict[str, Mapping[str, Any] | None] = {}
-        self._closure: dict[str, bool] = {}
 
     def _now(self, uid: str) -> Mapping[str, Any] | None:
         if uid not in self._dicts:
@@ -177,33 +256,28 @@ class Comparison:
         return self._dicts[uid]
 
     @cached_property
-    def _compare_internal(self) -> bool:
+    def _dirty_macros(self) -> frozenset[str]:
+        """The macros that changed, and every macro calling one of them (directly or not)."""
         ours = {m for m, macro in self.macros.items() if macro.package_name in _INTERNAL_PACKAGES}
-        theirs = {m for m, macro in self.state.macros.items() if macro.get("package_name") in _INTERNAL_PACKAGES}
-        return ours == theirs
-
-    @cached_property
-    def changed_macros(self) -> frozenset[str]:
-        changed = set()
-        internal = self._compare_internal
+        theirs = {m for m, (package, _) in self.state.macros.items() if package in _INTERNAL_PACKAGES}
+        internal = ours == theirs  # the same tool (and version) wrote both: compare dbt's own macros too
+        dirty: set[str] = set()
+        callers: dict[str, list[str]] = {}
         for uid, macro in self.macros.items():
+            for dep in self.macro_deps(uid):
+                callers.setdefault(dep, []).append(uid)
             if macro.package_name in _INTERNAL_PACKAGES and not internal:
                 continue
             old = self.state.macros.get(uid)
-            if old is None or old.get("macro_sql") != macro.macro_sql:
-                changed.add(uid)
-        return frozenset(changed)
-
-    def _macro_changed(self, uid: str, seen: frozenset[str] = frozenset()) -> bool:
-        found = self._closure.get(uid)
-        if found is not None:
-            return found
-        if uid in self.changed_macros:
-            result = True
-        else:
-            result = any(self._macro_changed(dep, seen | {uid}) for dep in self.macro_deps(uid) if dep not in seen)
-        self._closure[uid] = result
-        return result
+            if old is None or old[1] != macro.macro_sql:
+                dirty.add(uid)
+        todo = list(dirty)
+        while todo:
+            for caller in callers.get(todo.pop(), ()):
+                if caller not in dirty:
+                    dirty.add(caller)
+                    todo.append(caller)
+        return frozenset(dirty)
 
     def is_new(self, uid: str) -> bool:
         return uid not in self.state.nodes
@@ -223,7 +297,8 @@ class Comparison:
         parts = (part,) if part else SUBSELECTORS
         for name in parts:
             if name == "macros":
-                if any(self._macro_changed(m) for m in self.macro_deps(uid)):
+                dirty = self._dirty_macros
+                if dirty and any(m in dirty for m in self.macro_deps(uid)):
                     return True
             elif _FACETS[name](now) != _FACETS[name](old):
                 return True
