@@ -193,11 +193,9 @@ def _by_key(adapter: Any, sql: DiffSQL, sample: int, out: ModelDiff) -> None:
 def _by_hash(adapter: Any, sql: DiffSQL, sample: int, out: ModelDiff) -> None:
     p_rows, d_rows, only_prod, only_dev = _one_row(adapter, sql.by_hash())
     out.rows = rows = RowDiff(prod=p_rows, dev=d_rows, only_in_prod=only_prod, only_in_dev=only_dev)
-    if sample <= 0:
+    if sample <= 0 or not (only_prod or only_dev):
         return
-    for side, count, into in (("prod", only_prod, rows.sample_only_in_prod),
-                              ("dev", only_dev, rows.sample_only_in_dev)):
-        if count:
-            names = [c.prod if side == "prod" else c.dev for c in sql.columns]
-            for r in _rows(adapter, sql.hash_sample(side, sample)):
-                into.append({"row": dict(zip(names, r[:-1], strict=True)), "copies": int(r[-1])})
+    for side, *values, extra in _rows(adapter, sql.hash_samples(sample)):
+        names = [c.prod if side == "prod" else c.dev for c in sql.columns]
+        into = rows.sample_only_in_prod if side == "prod" else rows.sample_only_in_dev
+        into.append({"row": dict(zip(names, values, strict=True)), "copies": abs(int(extra))})

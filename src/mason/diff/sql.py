@@ -128,18 +128,28 @@ class DiffSQL:
                 f"sum(case when {d} > {p} then {d} - {p} else 0 end)\n"
                 f"from ({self._counts('prod')}) p\nfull outer join ({self._counts('dev')}) d on p.{HASH} = d.{HASH}")
 
-    def hash_sample(self, side: str, limit: int) -> str:
-        """Rows on `side` the other side has fewer copies of: each such row once, with how many copies more
-        (the first `limit`, by hash: a stable order whatever the column types)."""
-        other = "dev" if side == "prod" else "prod"
-        relation = self.prod if side == "prod" else self.dev
-        names = [self.d.quote(c.prod if side == "prod" else c.dev) for c in self.columns]
+    def hash_samples(self, limit: int) -> str:
+        """Rows one side has more copies of than the other, each such row once: (side, values..., how many
+        copies more); the first `limit` per side, by hash (a stable order whatever the column types). Both
+        sides in one statement, so the per-hash counts are computed once."""
+        def values(side: str) -> str:
+            exprs = []
+            for i, c in enumerate(self.columns):
+                expr = self.d.quote(c.prod if side == "prod" else c.dev)
+                exprs.append(f"{self.d.as_text(expr) if c.retyped else expr} as c{i}")
+            relation = self.prod if side == "prod" else self.dev
+            return f"select '{side}' as side, {', '.join(exprs)}, {self._hash(side)} as {HASH} from {relation}"
+
+        names = ", ".join(f"c{i}" for i in range(len(self.columns)))
         return (
-            f"with mine as ({self._counts(side)}),\ntheirs as ({self._counts(other)}),\n"
-            f"extra as (select mine.{HASH}, mine.{COUNT} - coalesce(theirs.{COUNT}, 0) as extra_n from mine "
-            f"left join theirs on mine.{HASH} = theirs.{HASH} where mine.{COUNT} > coalesce(theirs.{COUNT}, 0)),\n"
-            f"found as (select t.*, row_number() over (partition by t.{HASH} order by t.{HASH}) as rn "
-            f"from (select {', '.join(names)}, {self._hash(side)} as {HASH} from {relation}) t "
-            f"where t.{HASH} in (select {HASH} from extra))\n"
-            f"select {', '.join(f'found.{n}' for n in names)}, extra.extra_n from found "
-            f"join extra on found.{HASH} = extra.{HASH}\nwhere found.rn = 1\norder by found.{HASH}\nlimit {int(limit)}")
+            f"with pc as ({self._counts('prod')}),\ndc as ({self._counts('dev')}),\n"
+            f"extra as (select coalesce(pc.{HASH}, dc.{HASH}) as {HASH}, "
+            f"coalesce(pc.{COUNT}, 0) - coalesce(dc.{COUNT}, 0) as extra_n from pc full outer join dc "
+            f"on pc.{HASH} = dc.{HASH} where coalesce(pc.{COUNT}, 0) <> coalesce(dc.{COUNT}, 0)),\n"
+            f"found as (select t.*, row_number() over (partition by t.side, t.{HASH} order by t.{HASH}) as rn "
+            f"from ({values('prod')}\nunion all\n{values('dev')}) t where t.{HASH} in (select {HASH} from extra)),\n"
+            f"picked as (select found.*, extra.extra_n, row_number() over (partition by found.side "
+            f"order by found.{HASH}) as pick from found join extra on found.{HASH} = extra.{HASH} "
+            f"where found.rn = 1 and ((found.side = 'prod' and extra.extra_n > 0) "
+            f"or (found.side = 'dev' and extra.extra_n < 0)))\n"
+            f"select side, {names}, extra_n from picked where pick <= {int(limit)} order by side, {HASH}")
