@@ -39,10 +39,27 @@ class DiffRequest:
                    5 if sample is None else int(sample), tuple(opts.get("ignore_columns") or ()))
 
 
-def diff(session: Any, opts: dict[str, Any]) -> DiffReport:
-    """Compare the selected models (opts: select / exclude / selector and the DiffRequest's fields)."""
+def diff(session: Any, opts: dict[str, Any] | None = None, **kwargs: Any) -> DiffReport:
+    """Compare the selected models (opts or keywords: select / exclude / selector and the DiffRequest's
+    fields: state, state_target, primary_key, sample, ignore_columns).
+
+    From Python: `diff("path/to/project", select=["orders"], state="prod-artifacts", target="ci")`: a
+    project folder stands for a session over it (`profiles_dir=` where profiles.yml is not found as the
+    CLI finds it); the report's `to_dict()` is `--output json`'s shape, `exit_code()` the CLI's."""
+    from pathlib import Path
+
     from mason.adapters.factory import open_adapter
 
+    opts = {**(opts or {}), **kwargs}
+    if isinstance(session, str | Path):
+        from mason.session import Session
+
+        profiles = opts.pop("profiles_dir", None)
+        session = Session(project_dir=Path(session).resolve(), target=opts.pop("target", None),
+                          profiles_dir=Path(profiles).resolve() if profiles else None)
+    for name in ("select", "exclude", "primary_key", "ignore_columns"):
+        if isinstance(opts.get(name), str):
+            opts[name] = (opts[name],)
     request = DiffRequest.from_opts(opts)
     if request.sample < 0:
         raise UsageError("--sample must be 0 or more")
