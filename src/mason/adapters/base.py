@@ -152,7 +152,8 @@ class Adapter(Protocol):
     `grants` capabilities), `copy_csv(table_sql, path, delimiter)` (PostgreSQL seeds),
     `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`),
     `materializations` (kind -> builder, replacing the shared view/table/incremental builders), `load_seed(...)`
-    (seeds loaded the warehouse's own way) and `catalog_rows(database, schema)` (docs generate without SQL)."""
+    (seeds loaded the warehouse's own way), `catalog_rows(database, schema)` (docs generate without SQL) and
+    `diff_dialect()` (the table diff's spellings, adapters/diff_sql.py)."""
 
     type: str
     capabilities: Capabilities

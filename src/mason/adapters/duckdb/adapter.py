@@ -197,6 +197,11 @@ class DuckDBAdapter(QueryComments, CachedRelations):
 
         return SeedSQL(self)
 
+    def diff_dialect(self) -> Any:
+        from mason.adapters.duckdb.diff import DuckDBDiffDialect
+
+        return DuckDBDiffDialect(self)
+
     def snapshot_dialect(self) -> Any:
         from mason.adapters.snapshot_sql import SnapshotDialect
 

@@ -283,6 +283,11 @@ class PostgresAdapter(QueryComments, CachedRelations):
 
         return PostgresSeedSQL(self)
 
+    def diff_dialect(self) -> Any:
+        from mason.adapters.postgres.diff import PostgresDiffDialect
+
+        return PostgresDiffDialect(self)
+
     def snapshot_dialect(self) -> Any:
         from mason.adapters.postgres.snapshots import PostgresSnapshotDialect
 

@@ -204,6 +204,11 @@ class SparkAdapter(QueryComments, CachedRelations):
         self.execute(f"alter {kind} {from_relation.render()} rename to {new.render()}")
         self.cache.rename(from_relation, to_identifier)
 
+    def diff_dialect(self) -> Any:
+        from mason.adapters.spark.diff import SparkDiffDialect
+
+        return SparkDiffDialect(self)
+
     def snapshot_dialect(self) -> Any:
         from mason.adapters.spark.snapshots import dialect
 

@@ -1,0 +1,1 @@
+"""Table diff: each model's relation in two targets compared in the warehouse (`mason diff`)."""
