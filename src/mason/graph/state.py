@@ -199,8 +199,8 @@ def _body(d: Mapping[str, Any]) -> Any:
         return d.get("raw_code"), (d.get("test_metadata") or {}).get("kwargs"), d.get("unrendered_config")
     if d.get("resource_type") in ("model", "seed", "snapshot", "analysis"):
         return d.get("raw_code")
-    # a source, exposure, metric, ...: its definition; a source's database follows the target
-    return {k: v for k, v in d.items() if k not in _VOLATILE and not (k == "database" and "source_name" in d)}
+    source = d.get("resource_type") == "source"  # its schema and database: compared as its relation
+    return {k: v for k, v in d.items() if k not in _VOLATILE and not (source and k in ("database", "schema"))}
 
 
 def _configs(d: Mapping[str, Any]) -> Any:
@@ -211,8 +211,9 @@ def _configs(d: Mapping[str, Any]) -> Any:
 
 
 def _relation(d: Mapping[str, Any]) -> Any:
-    if d.get("resource_type") == "source":
-        return d.get("schema"), d.get("identifier")
+    if d.get("resource_type") == "source":  # as written where both manifests say: target-made is not a change
+        written = d.get("unrendered_schema")
+        return (written if written is not None else d.get("schema")), d.get("identifier")
     u = d.get("unrendered_config") or {}
     return u.get("database"), u.get("schema"), u.get("alias"), u.get("target_database"), u.get("target_schema")
 

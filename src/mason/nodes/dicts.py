@@ -135,8 +135,8 @@ def source_dict(src: SourceDefinition) -> dict[str, Any]:
         "unrendered_config": {},
         "relation_name": src.relation_name,
         "created_at": src.created_at,
-        "unrendered_database": None,
-        "unrendered_schema": None,
+        "unrendered_database": src.unrendered_database,
+        "unrendered_schema": src.unrendered_schema,
         "doc_blocks": [],
     }
 

@@ -133,6 +133,8 @@ class SourceDefinition:
     external: dict[str, Any] | None = None
     relation_name: str | None = None
     created_at: float = 0.0
+    unrendered_schema: str | None = None  # schema and database as written in the YAML (Jinja unrendered)
+    unrendered_database: str | None = None
 
     resource_type: str = "source"
 

@@ -359,6 +359,11 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                     freshness=freshness, quoting=quoting, columns=_columns(table.get("columns")),
                     meta=meta, source_meta=dict(data.get("meta") or {}), tags=tuple(tags),
                     external=table.get("external"), relation_name=rel.render(), created_at=self.now,
+                    unrendered_schema=_text((data.get("_unrendered") or {}).get("schema")),
+                    unrendered_database=_text(table.get("database", (data.get("_unrendered") or {}).get("database"))),
                 ))
         return out
 
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -104,7 +104,10 @@ def read_properties(files: list[SourceFile], render_ctx: dict[str, Any], into: P
         for entry in doc.get("sources") or []:
             if isinstance(entry, dict):
                 try:
-                    into.sources.append((_render(entry, render_ctx, display), file))
+                    rendered = _render(entry, render_ctx, display)
+                    # as written, for state comparison: `{{ target.schema }}` is the same source everywhere
+                    rendered["_unrendered"] = {"schema": entry.get("schema"), "database": entry.get("database")}
+                    into.sources.append((rendered, file))
                 except MasonError as exc:
                     into.errors.append(exc)
         for entry in doc.get("exposures") or []:
