@@ -168,6 +168,7 @@ def comparison(parsed: Parsed, state: Any) -> Any:
     selection: each resource's manifest dict made on demand, the macros and their dependencies."""
     from mason.graph.state import Comparison, light
     from mason.nodes import dicts as art
+    from mason.nodes import semantic_dicts as sem
     from mason.nodes.nodes import Exposure, GenericNode, Node, SourceDefinition
 
     manifest = parsed.manifest
@@ -189,7 +190,16 @@ def comparison(parsed: Parsed, state: Any) -> Any:
             return art.source_dict(node)
         if isinstance(node, Exposure):
             return art.exposure_dict(node)
-        if isinstance(node, GenericNode):
+        if isinstance(node, GenericNode):  # as manifest.json writes it (target-made fields are not compared)
+            deps = list(node.depends_on_nodes)
+            if node.resource_type == "metric":
+                return sem.metric_dict(node, deps)
+            if node.resource_type == "semantic_model":
+                return sem.semantic_model_dict(node, deps, None)
+            if node.resource_type == "saved_query":
+                return sem.saved_query_dict(node, deps, {})
+            if node.resource_type == "unit_test":
+                return sem.unit_test_dict(node, deps, None, None)
             return art.generic_dict(node)
         return None
 

@@ -96,7 +96,7 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
                 if uid is None:
                     raise CompileError(f"unit test {test.name}: input {expr} not found", Span(path))
                 up = manifest.nodes[uid]
-                relation = compiler.relation(up)
+                relation = compiler.deferred.get(uid) or compiler.relation(up)  # --defer: the state's types
             else:
                 src_name, table = parsed.sources[0]
                 uid = compiler.resolver.resolve_source(src_name, table)

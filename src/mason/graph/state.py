@@ -29,6 +29,7 @@ from mason.errors import UsageError
 
 SUBSELECTORS = ("body", "configs", "relation", "persisted_descriptions", "macros", "contract")
 _RELATION_KEYS = frozenset({"database", "schema", "alias"})
+_TARGET_MADE = frozenset({"database", "schema", "node_relation"})
 _INTERNAL_PACKAGES = frozenset({"dbt", "dbt_duckdb", "dbt_postgres", "dbt_spark"})
 _VOLATILE = frozenset({"created_at", "unique_id", "original_file_path", "path", "root_path", "relation_name",
                        "compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected",
@@ -199,8 +200,14 @@ def _body(d: Mapping[str, Any]) -> Any:
         return d.get("raw_code"), (d.get("test_metadata") or {}).get("kwargs"), d.get("unrendered_config")
     if d.get("resource_type") in ("model", "seed", "snapshot", "analysis"):
         return d.get("raw_code")
-    source = d.get("resource_type") == "source"  # its schema and database: compared as its relation
-    return {k: v for k, v in d.items() if k not in _VOLATILE and not (source and k in ("database", "schema"))}
+    # a source (whose schema and database are compared as its relation), exposure, metric, ...: its definition,
+    # without what the target makes (relations, schemas), as JSON has it (tuples as lists)
+    out = msgspec.json.decode(msgspec.json.encode({k: v for k, v in d.items() if k not in _VOLATILE
+                                                   and k not in _TARGET_MADE}))
+    for export in out.get("exports") or ():  # a saved query's exports land in the target's schema
+        if isinstance(export, dict) and isinstance(export.get("config"), dict):
+            export["config"] = {k: v for k, v in export["config"].items() if k not in ("schema_name", "database")}
+    return out
 
 
 def _configs(d: Mapping[str, Any]) -> Any:
