@@ -90,3 +90,51 @@ def test_cli_state_flags_and_env(base: tuple[Path, Path], tmp_path: Path) -> Non
     assert nowhere.code == 2 and "no such folder" in nowhere.stderr
     bad = run_mason(project, "ls", "--profiles-dir", ".", "-s", "state:modified.bodies", "--state", str(base[1]))
     assert bad.code == 2 and "unknown state selector" in bad.stderr
+
+
+def test_result_and_source_status_selectors(tmp_path: Path) -> None:
+    """result:<status> reads the state's run_results.json; source_status:fresher compares the sources'
+    max_loaded_at in this project's target/sources.json with the state's sources.json."""
+    import duckdb
+
+    project = tmp_path / "p"
+    files = {
+        "dbt_project.yml": "name: rs\nversion: '1.0'\nconfig-version: 2\nprofile: rs\n",
+        "profiles.yml": "rs:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: rs.duckdb, schema: main}\n",
+        "models/ok.sql": "select 1 as id\n",
+        "models/broken.sql": "select * from nowhere_at_all\n",
+        "models/after_broken.sql": "select * from {{ ref('broken') }}\n",
+        "models/events_daily.sql": "select * from {{ source('raw', 'events') }}\n",
+        "models/schema.yml": """models:
+  - name: ok
+    columns:
+      - name: id
+        data_tests: [{accepted_values: {values: [2]}}]
+sources:
+  - name: raw
+    schema: main
+    tables:
+      - name: events
+        loaded_at_field: loaded_at
+        freshness: {warn_after: {count: 1, period: day}}
+""",
+    }
+    _write(project, files)
+    with duckdb.connect(str(project / "rs.duckdb")) as con:
+        con.execute("create table main.events as select 1 as id, timestamp '2024-01-01 00:00:00' as loaded_at")
+    assert run_mason(project, "build", "--profiles-dir", ".").code == 1
+    assert run_mason(project, "source", "freshness", "--profiles-dir", ".").code in (0, 1)
+    state = tmp_path / "state"
+    shutil.copytree(project / "target", state)
+    ls = ["ls", "--profiles-dir", ".", "--state", str(state), "-s"]
+    assert run_mason(project, *ls, "result:error").lines == ["rs.broken"]
+    assert run_mason(project, *ls, "result:error+").lines == ["rs.after_broken", "rs.broken"]
+    assert run_mason(project, *ls, "result:fail").lines == ["rs.accepted_values_ok_id__2"]
+    assert run_mason(project, *ls, "result:skipped").lines == ["rs.after_broken"]
+    assert run_mason(project, *ls, "result:success", "--resource-type", "model").lines == [
+        "rs.events_daily", "rs.ok"]
+    assert run_mason(project, *ls, "source_status:fresher").lines == []  # the same freshness on both sides
+    with duckdb.connect(str(project / "rs.duckdb")) as con:
+        con.execute("insert into main.events values (2, timestamp '2024-06-01 00:00:00')")
+    assert run_mason(project, "source", "freshness", "--profiles-dir", ".").code in (0, 1)
+    assert run_mason(project, *ls, "source_status:fresher+").lines == ["rs.events_daily", "source:rs.raw.events"]
