@@ -38,12 +38,14 @@ def _build(ctx: BuildContext, old: Relation | None, kind: str) -> AdapterRespons
     target = ctx.relation.incorporate(type=kind)
     sql = clean_sql(ctx.sql)
     in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
+    contract = ctx.contract if kind == "table" else None
     if in_place:
         if old is not None and old.type != kind:
             ctx.execute(f"drop {ops.ddl_kind(old.type)} if exists {target.render()} cascade")
-        response, _ = ctx.execute(ops.create_as(adapter, ctx.node, kind, target, sql, replace=True))
+        for statement in ops.create_statements(adapter, ctx.node, kind, target, sql, replace=True, contract=contract):
+            response, _ = ctx.execute(statement)
     else:
-        response = ops.swap_in(adapter, _execute(ctx), ctx.node, target, old, kind, sql)
+        response = ops.swap_in(adapter, _execute(ctx), ctx.node, target, old, kind, sql, contract)
     ops.after_build(adapter, _execute(ctx), ctx.node, target, kind, created=True, replaced=True)
     return response
 
@@ -53,7 +55,7 @@ def _single(ctx: BuildContext, old: Relation | None, kind: str) -> bool:
     caps = ctx.adapter.capabilities
     in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
     extras = caps.grants and ctx.node.config.get("grants") or caps.indexes and ctx.node.config.get("indexes")
-    return bool(in_place and not extras and (old is None or old.type == kind))
+    return bool(in_place and not extras and (old is None or old.type == kind) and ctx.contract is None)
 
 
 def _adapter_builder(ctx: BuildContext, kind: str) -> Callable[[BuildContext], NodeOutcome] | None:

@@ -18,7 +18,7 @@ from mason.artifacts.run_results import NodeResult
 from mason.artifacts.writer import scrub, write_text_soon
 from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, MasonError, Span
-from mason.execute import data_tests
+from mason.execute import contracts, data_tests
 from mason.execute.materializations import MATERIALIZATIONS, BuildContext
 from mason.execute.plan import Plan
 from mason.nodes.nodes import Node
@@ -185,13 +185,27 @@ class Runner:
         runtime = self.compiler.runtime_for(node, [])
         if node.materialized == "incremental" and node.config.get("incremental_strategy") == "microbatch":
             return self._microbatch(node, runtime, record)
+        contract = self._contract(node, runtime, sql) if contracts.enforced(node) else None
         ctx = BuildContext(
             adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
             full_refresh=self._full_refresh(node),
             run_hooks=lambda which, inside: self._run_hooks(node, which, inside, runtime, record),
-            record_sql=record,
+            record_sql=record, contract=contract,
         )
         return builder(ctx)
+
+    def _contract(self, node: Node, runtime: Any, sql: str) -> Any:
+        """An enforced contract: checked against the model's query before any DDL; the table builds get it
+        (its column types and constraints go into their DDL), views only the check."""
+        if node.materialized not in contracts.CHECKED:
+            return None
+
+        def target(raw: str) -> str:
+            return str(runtime.render("{{ " + raw + " }}", f"{node.unique_id}:constraint", node.package_name)).strip()
+
+        contract = contracts.model_contract(node, self.adapter, target, lambda m: self.sink.warn(scrub(m)))
+        contracts.check_columns(self.adapter, node, contract, sql)
+        return None if node.materialized == "view" else contract
 
     def _microbatch(self, node: Node, runtime: Any, record: Callable[[str], None]) -> NodeOutcome:
         from mason.execute import microbatch as mb
