@@ -17,13 +17,13 @@ from mason.adapters.contracts import (
     ContractColumn,
     Mismatch,
     compare,
-    foreign_key_targets,
     normalized,
     query_columns,
     table,
     translate_type,
 )
 from mason.errors import CompileError, Span
+from mason.nodes.constraints import foreign_key_targets
 from mason.nodes.nodes import Node
 from mason.project.yamlio import entry_lines
 

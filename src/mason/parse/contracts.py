@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mason.adapters.contracts import CONSTRAINT_TYPES, ENFORCING_MATERIALIZATIONS
 from mason.errors import ParseError, Span
+from mason.nodes.constraints import CONSTRAINT_TYPES, ENFORCING_MATERIALIZATIONS
 from mason.nodes.nodes import Node
 from mason.parse import static
 from mason.project.yamlio import entry_lines
