@@ -67,6 +67,9 @@ class Runner:
         relation = ""
         if isinstance(node, Node) and node.resource_type in ("model", "seed", "snapshot"):
             relation = f"{node.schema}.{node.alias}"
+        elif node.resource_type == "source":  # a source contract's check
+            return NodeInfo(node.unique_id, "source", f"{node.source_name}.{node.name}", "source",
+                            f"{node.schema}.{node.identifier}", node.original_file_path, index, total)
         materialized = node.config.get("materialized", "") if isinstance(node, Node) else node.resource_type
         return NodeInfo(node.unique_id, node.resource_type, node.name, str(materialized), relation,
                         node.original_file_path, index, total)
@@ -94,6 +97,9 @@ class Runner:
         statements: list[str] = []
         record = statements.append
         if node is None:
+            if uid in self.manifest.sources:
+                t0 = time.perf_counter()
+                return self._check_source(uid, record), 0.0, time.perf_counter() - t0, statements, None
             if uid in self.manifest.unit_tests:
                 from mason.execute.unit_tests import run_unit_test
 
@@ -139,6 +145,28 @@ class Runner:
         return (NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures, sql,
                             compiled.relation_name, outcome.extra), t1 - t0, time.perf_counter() - t1, statements,
                 compiled.compiled_path)
+
+    def _check_source(self, uid: str, record: Callable[[str], None]) -> NodeOutcome:
+        from mason.execute.source_contracts import check_source
+
+        src = self.manifest.sources[uid]
+        root = next((p.root for p in self.parsed.loaded.packages if p.name == src.package_name), None)
+
+        def target(raw: str) -> str:  # a foreign key's `to: ref(...) | source(...)`, rendered
+            from mason.nodes.nodes import RefCall
+            from mason.parse.static import extract
+
+            found = extract("{{ " + raw + " }}")
+            if found is not None and found.sources:
+                return self.compiler._source_relation(None, *found.sources[0]).render()
+            ref = found.refs[0] if found is not None and found.refs else None
+            parent = self.compiler.resolver.resolve(RefCall(*ref), src.package_name) if ref else None
+            if parent is None:
+                raise CompileError(f"{uid}: the foreign key target {raw} was not found", Span(src.original_file_path))
+            return self.compiler.relation(self.manifest.nodes[parent]).render()
+
+        return check_source(self.adapter, src, self.compiler._source_relation(None, src.source_name, src.name),
+                            root, target, record)
 
     def _set_query_comment(self, node: Any) -> None:
         """dbt's query-comment: JSON about the run by default, a Jinja string, a dict, or null to disable."""
@@ -304,7 +332,7 @@ class Runner:
         stop = False
 
         def node_of(uid: str) -> Any:
-            return self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
+            return self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid) or self.manifest.sources.get(uid)
 
         def finish(uid: str, outcome: NodeOutcome, compile_s: float, exec_s: float, sql: list[str],
                    start_iso: str, mid_iso: str, thread: str) -> None:
@@ -427,7 +455,7 @@ class Runner:
                 heapq.heappush(ready, (plan.depth[child], index_of[child], child))
 
     def _skip(self, uid: str, cause: str, index: int, total: int) -> None:
-        node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
+        node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid) or self.manifest.sources.get(uid)
         info = self._info(node, index, total)
         self.sink.node_finished(NodeFinished(info, "skipped", None, 0.0))
         self.state.results[uid] = NodeResult(uid, "skipped", None, None, 0.0, threading.current_thread().name, {},

@@ -63,3 +63,9 @@ def primary_key(columns: Iterable[Any], constraints: Iterable[Mapping[str, Any]]
         if any(isinstance(c, Mapping) and c.get("type") == "primary_key" for c in col.constraints):
             return [col.name]
     return []
+
+
+def source_contracted(src: Any) -> bool:
+    """Whether a source table's config enforces a contract (a Mason addition: checked before its readers)."""
+    contract = src.config.get("contract")
+    return isinstance(contract, dict) and bool(contract.get("enforced"))
