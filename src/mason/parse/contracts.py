@@ -66,7 +66,8 @@ def check_contract(node: Node) -> tuple[list[ParseError], list[str]]:
         if any(c.get("type") not in CONSTRAINT_TYPES for c in model_constraints + column_constraints):
             errors.append(ParseError(f"Invalid constraint type on model {node.name}: Type must be one of "
                                      f"{list(CONSTRAINT_TYPES)}", yml()))
-        if any(c.get("warn_unsupported", True) for c in model_constraints + column_constraints) and \
+        # dbt looks at the columns' constraints only (the model-level ones are not read yet when it warns)
+        if any(c.get("warn_unsupported", True) for c in column_constraints) and \
                 node.materialized not in ENFORCING_MATERIALIZATIONS:
             warnings.append(f"{yml()}: {node.unique_id}: Constraint types are not supported for {node.materialized} "
                             "materializations and will be ignored. Set 'warn_unsupported: false' on this constraint "
