@@ -136,6 +136,9 @@ class Contract:
 
     def columns_ddl(self, adapter: Any) -> str:
         """`(col type constraint..., ..., model-level constraints)` for `create table`."""
+        return "(\n    " + ",\n    ".join(self.ddl_lines(adapter)) + "\n)"
+
+    def ddl_lines(self, adapter: Any, model_level: bool = True) -> list[str]:
         lines = []
         for col, name in zip(self.columns, self.names(adapter.quote)):
             parts = [name, col.data_type]
@@ -144,11 +147,11 @@ class Contract:
                 if rendered:
                     parts.append(rendered)
             lines.append(" ".join(parts))
-        for c in self.constraints:
+        for c in self.constraints if model_level else ():
             rendered = self._model_sql(adapter, c) if self._allowed(adapter, c, "model") else None
             if rendered:
                 lines.append(rendered)
-        return "(\n    " + ",\n    ".join(lines) + "\n)"
+        return lines
 
     def unenforced(self, adapter: Any) -> None:
         """Warn about each constraint the warehouse does not enforce (for builds that write none)."""
