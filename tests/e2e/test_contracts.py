@@ -563,3 +563,42 @@ def test_mason_source_check(sourced: Path) -> None:
     res = run_mason(sourced, "source", "check", "-s", "source:raw.customers")
     assert res.code == 0 and list(results(sourced)) == ["source.p.raw.customers"]
     assert query(sourced, "select count(*) from information_schema.tables where table_name = 'orders'") == [(0,)]
+
+
+def test_rebuilding_a_table_other_tables_reference(tmp_path: Path) -> None:
+    """DuckDB cannot replace a table a foreign key references: the referencing tables are set aside and put
+    back (rows and constraints) in the same transaction; a key they still need fails the rebuild."""
+    yml = """
+        version: 2
+        models:
+          - name: parent
+            config:
+              contract: {enforced: true}
+            columns:
+              - name: id
+                data_type: integer
+                constraints: [{type: primary_key}]
+          - name: child
+            config:
+              contract: {enforced: true}
+            columns:
+              - name: parent_id
+                data_type: integer
+                constraints:
+                  - type: foreign_key
+                    to: ref('parent')
+                    to_columns: [id]
+        """
+    root = make_project(tmp_path / "p", {"models/parent.sql": "select unnest([1, 2]) as id",
+                                         "models/child.sql": "select 1 as parent_id",
+                                         "models/schema.yml": yml},
+                        "models:\n  p:\n    +materialized: table\n")
+    assert run_mason(root, "run").code == 0
+    assert run_mason(root, "run").code == 0  # both rebuilt
+    assert run_mason(root, "run", "-s", "parent").code == 0  # the child kept aside and put back
+    assert query(root, "select * from child") == [(1,)]
+    assert ("child", "FOREIGN KEY") in query(root, "select table_name, constraint_type from duckdb_constraints()")
+    write(root, {"models/parent.sql": "select 2 as id"})
+    assert run_mason(root, "run", "-s", "parent").code == 1  # the child's row needs id 1
+    assert query(root, "select id from parent order by id") == [(1,), (2,)]
+    assert query(root, "select * from child") == [(1,)]

@@ -52,6 +52,7 @@ class Runner:
         self.full_refresh = bool(session.flags.full_refresh)
         self.state = RunState()
         self._lock = threading.Lock()
+        self._fk_targets: frozenset[str] | None = None
 
     def _jinja_log(self, message: str, info: bool) -> None:
         if info:
@@ -218,9 +219,30 @@ class Runner:
             adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
             full_refresh=self._full_refresh(node),
             run_hooks=lambda which, inside: self._run_hooks(node, which, inside, runtime, record),
-            record_sql=record, contract=contract,
+            record_sql=record, contract=contract, referenced=node.unique_id in self._referenced(),
         )
         return builder(ctx)
+
+    def _referenced(self) -> frozenset[str]:
+        """The models other models' foreign keys point at (computed once per run)."""
+        if self._fk_targets is None:
+            from mason.nodes.constraints import foreign_key_targets
+            from mason.nodes.nodes import RefCall
+            from mason.parse.static import extract
+
+            found: set[str] = set()
+            refable = getattr(self.manifest.nodes, "refable", None)
+            for other in refable() if refable is not None else self.manifest.nodes.values():
+                if other.resource_type != "model":
+                    continue
+                for raw in foreign_key_targets(other.columns.values(), other.constraints):
+                    calls = extract("{{ " + raw + " }}")
+                    for ref in calls.refs if calls is not None else ():
+                        uid = self.compiler.resolver.resolve(RefCall(*ref), other.package_name)
+                        if uid is not None:
+                            found.add(uid)
+            self._fk_targets = frozenset(found)
+        return self._fk_targets
 
     def _contract(self, node: Node, runtime: Any, sql: str) -> Any:
         """An enforced contract: checked against the model's query before any DDL; the table builds get it
