@@ -1,6 +1,6 @@
-"""Model contracts in the adapter layer: constraints as dbt's manifest writes them, the contract checksum,
-what each warehouse enforces, the DDL of a contracted table, and the comparison of a query's columns with
-the contract's.
+"""Model contracts in the adapter layer: what each warehouse enforces, the DDL of a contracted table, and
+the comparison of a query's columns with the contract's (constraints as the manifest writes them and the
+contract checksum are in nodes/constraints.py).
 
 What differs per warehouse comes from `Capabilities`: which constraint types it enforces
 (`constraints_enforced`), accepts without enforcing (`constraints_unenforced`; any other type is not
@@ -54,7 +54,6 @@ class ContractColumn:
     data_type: str  # as the DDL spells it (alias_types applied)
     quote: bool = False
     constraints: list[dict[str, Any]] = field(default_factory=list)
-    line: int | None = None  # where the column is declared in its YAML file (for errors)
 
 
 @dataclass

@@ -48,18 +48,17 @@ def model_contract(node: Node, adapter: Any, render_target: Callable[[str], str]
                    warn: Callable[[str], None]) -> Contract:
     """The node's enforced contract, with `data_type`s as its DDL spells them (`alias_types`) and foreign
     key targets rendered; a contract without columns or with an untyped column is an error (as in dbt)."""
-    span, _ = yaml_place(node, [])
-    where = span or Span(node.original_file_path)
     if not node.columns:
         raise CompileError(f"{node.unique_id}: this model has an enforced contract, and its 'columns' "
-                           "specification is missing", where,
+                           "specification is missing", yaml_place(node, [])[0] or Span(node.original_file_path),
                            "declare its columns with a name and data_type each in the model's properties YAML")
     untyped = [c.name for c in node.columns.values() if not c.data_type]
     if untyped:
-        _, lines = yaml_place(node, untyped)
+        span, lines = yaml_place(node, untyped)
         raise CompileError(
             f"{node.unique_id}: contracted models require data_type to be defined for each column; "
-            f"missing for {untyped} ({', '.join(lines.get(n, '?') for n in untyped)})", where,
+            f"missing for {untyped} ({', '.join(lines.get(n, '?') for n in untyped)})",
+            span or Span(node.original_file_path),
             "add data_type to each of these columns")
     aliases = (node.config.get("contract") or {}).get("alias_types", True)
     caps = adapter.capabilities
