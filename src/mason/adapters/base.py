@@ -34,6 +34,13 @@ class Capabilities:
     # DBT_INTERNAL_DEST and insert the table's columns.
     delete_insert_join: bool = False
     merge_insert_by_name: bool = False
+    # Model contracts (adapters/contracts.py): the constraint types the warehouse enforces, those it accepts
+    # in DDL without enforcing (any other is left out, with a warning), whether a foreign key may name the
+    # target's database, and the generic type names `alias_types` translates. Defaults are dbt's base adapter's.
+    constraints_enforced: tuple[str, ...] = ("not_null", "foreign_key")
+    constraints_unenforced: tuple[str, ...] = ("unique", "primary_key")
+    foreign_key_catalog: bool = True
+    contract_type_aliases: tuple[tuple[str, str], ...] = (("string", "text"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +160,9 @@ class Adapter(Protocol):
     `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`),
     `materializations` (kind -> builder, replacing the shared view/table/incremental builders), `load_seed(...)`
     (seeds loaded the warehouse's own way), `catalog_rows(database, schema)` (docs generate without SQL) and
-    `diff_dialect()` (the table diff's spellings, adapters/diff_sql.py)."""
+    `diff_dialect()` (the table diff's spellings, adapters/diff_sql.py), `contract_columns(sql)` (a query's
+    columns with types spelt as contracts compare them; default `get_columns_in_query`) and `clone_sql(target,
+    source, config)` (`mason clone`'s zero-copy clone, where the warehouse has one)."""
 
     type: str
     capabilities: Capabilities

@@ -34,6 +34,8 @@ class BuildContext:
     full_refresh: bool
     run_hooks: Callable[[str, bool], None]  # (which: 'pre'|'post', inside_transaction)
     record_sql: Callable[[str], None]
+    contract: Any = None  # an enforced contract (adapters/contracts.Contract) for table builds, checked already
+    referenced: bool = False  # another model's foreign key points at this one
 
     def execute(self, sql: str, fetch: bool = False) -> tuple[AdapterResponse, Any]:
         self.record_sql(sql)

@@ -54,8 +54,23 @@ def create_as(adapter: Any, node: Node, kind: str, relation: Relation, sql: str,
     return f"{prefix} {ddl_kind(kind)} {relation.render()} as (\n{sql}\n)"
 
 
+def create_statements(adapter: Any, node: Node, kind: str, relation: Relation, sql: str, *, replace: bool = False,
+                      contract: Any = None) -> list[str]:
+    """The statements creating `relation` from `sql`: one `create ... as`, or for a table with an enforced
+    contract (adapters/contracts.py) a `create table` with the contract's column types and constraints and an
+    `insert` of the query's columns in the contract's order (the last statement's response is the build's)."""
+    if contract is None or kind != "table":
+        return [create_as(adapter, node, kind, relation, sql, replace=replace)]
+    prefix = "create or replace" if replace else "create"
+    if adapter.capabilities.unlogged_tables and node.config.get("unlogged"):
+        prefix += " unlogged"
+    rendered = relation.render()
+    return [f"{prefix} table {rendered} {contract.columns_ddl(adapter)}",
+            f"insert into {rendered} ({', '.join(contract.names(adapter.quote))})\n{contract.select(adapter.quote, sql)}"]
+
+
 def swap_in(adapter: Any, execute: Any, node: Node, target: Relation, old: Relation | None, kind: str,
-            sql: str) -> Any:
+            sql: str, contract: Any = None) -> Any:
     """Build `target` under a temporary name and swap it in by renames (inside the caller's transaction)."""
     limit = adapter.capabilities.max_identifier_length
     ident = target.identifier or ""
@@ -69,7 +84,8 @@ def swap_in(adapter: Any, execute: Any, node: Node, target: Relation, old: Relat
     def name(identifier: str) -> str:  # as the relation's quoting config renders it
         return adapter.quote(identifier) if target.quote_policy.identifier else identifier
 
-    response, _ = execute(create_as(adapter, node, kind, tmp, sql))
+    for statement in create_statements(adapter, node, kind, tmp, sql, contract=contract):
+        response, _ = execute(statement)
     if old is not None:
         execute(f"alter {ddl_kind(old.type)} {old.render()} rename to {name(backup_name)}")
     execute(f"alter {ddl_kind(kind)} {tmp.render()} rename to {name(ident)}")

@@ -16,7 +16,7 @@ from mason.artifacts.run_results import NodeResult, write_run_results
 from mason.artifacts.writer import flush_writes, register_secrets, scrub
 from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, DatabaseError, UsageError
-from mason.execute.plan import COMMAND_TYPES, build_plan
+from mason.execute.plan import COMMAND_TYPES, SOURCE_CHECKS, build_plan
 from mason.execute.runner import Runner
 from mason.observe.events import ConsoleSink, JsonSink
 
@@ -70,7 +70,7 @@ def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any
         sink.error(f"Completed with {len(errors)} error{'s' if len(errors) != 1 else ''} and "
                    f"{len(warns)} warning{'s' if len(warns) != 1 else ''}:")
         for r in errors:
-            node = manifest.nodes.get(r.unique_id)
+            node = manifest.nodes.get(r.unique_id) or manifest.sources.get(r.unique_id)
             where = f" ({node.original_file_path})" if node is not None else ""
             label = "Failure in" if r.status == "fail" else "Error in"
             sink.error("")
@@ -119,7 +119,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     extra_noops: list[str] = []
     if which == "build" and only is None:
         extra_noops = sorted(selected(parsed, session, opts, ("exposure", "saved_query")))
-    plan = build_plan(parsed.manifest, ids, build_mode=which in ("build", "retry"))
+    plan = build_plan(parsed.manifest, ids, build_mode=which in ("build", "retry"),
+                      source_checks=which in SOURCE_CHECKS)
     target = parsed.loaded.target
     counts = _count_resources(parsed)
     sink.info(f"Running with mason={_version()}")

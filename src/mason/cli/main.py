@@ -235,7 +235,21 @@ def docs_generate_cmd(**opts: Any) -> None:
 
 @cli.group("source")
 def source_group() -> None:
-    """Sources: freshness."""
+    """Sources: freshness, contracts."""
+
+
+@source_group.command("check")
+@_global_options
+@_selection_options
+def source_check_cmd(**opts: Any) -> None:
+    """Check the contracted sources against their live tables (exit code 1 when one fails)."""
+
+    def body(session: Any) -> int:
+        from mason.api import commands
+
+        return commands.execute(session, opts, "source_check")
+
+    _invoke("check", opts, body)
 
 
 @source_group.command("freshness")

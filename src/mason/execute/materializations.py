@@ -38,12 +38,19 @@ def _build(ctx: BuildContext, old: Relation | None, kind: str) -> AdapterRespons
     target = ctx.relation.incorporate(type=kind)
     sql = clean_sql(ctx.sql)
     in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
+    contract = ctx.contract if kind == "table" else None
+    # tables whose foreign keys reference this one, set aside while it is replaced (DuckDB)
+    detach = getattr(adapter, "detach_referencing", None) if ctx.referenced and old is not None else None
+    restore = detach(target.incorporate(type=old.type), _execute(ctx)) if detach and old is not None else None
     if in_place:
         if old is not None and old.type != kind:
             ctx.execute(f"drop {ops.ddl_kind(old.type)} if exists {target.render()} cascade")
-        response, _ = ctx.execute(ops.create_as(adapter, ctx.node, kind, target, sql, replace=True))
+        for statement in ops.create_statements(adapter, ctx.node, kind, target, sql, replace=True, contract=contract):
+            response, _ = ctx.execute(statement)
     else:
-        response = ops.swap_in(adapter, _execute(ctx), ctx.node, target, old, kind, sql)
+        response = ops.swap_in(adapter, _execute(ctx), ctx.node, target, old, kind, sql, contract)
+    if restore is not None:
+        restore()
     ops.after_build(adapter, _execute(ctx), ctx.node, target, kind, created=True, replaced=True)
     return response
 
@@ -53,7 +60,8 @@ def _single(ctx: BuildContext, old: Relation | None, kind: str) -> bool:
     caps = ctx.adapter.capabilities
     in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
     extras = caps.grants and ctx.node.config.get("grants") or caps.indexes and ctx.node.config.get("indexes")
-    return bool(in_place and not extras and (old is None or old.type == kind))
+    return bool(in_place and not extras and (old is None or old.type == kind) and ctx.contract is None
+                and not ctx.referenced)
 
 
 def _adapter_builder(ctx: BuildContext, kind: str) -> Callable[[BuildContext], NodeOutcome] | None:

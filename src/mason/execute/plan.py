@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mason.nodes.constraints import source_contracted
 from mason.nodes.manifest import Manifest
 
 COMMAND_TYPES = {
@@ -14,7 +15,10 @@ COMMAND_TYPES = {
     "test": ("test", "unit_test"),
     "build": ("model", "seed", "snapshot", "test", "unit_test"),
     "retry": ("model", "seed", "snapshot", "test", "unit_test"),
+    "source_check": ("source",),  # mason source check: the source contracts alone
 }
+# commands whose plan checks the contracts of the sources it reads (source_contracts.py)
+SOURCE_CHECKS = frozenset({"run", "build", "retry", "source_check"})
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,15 @@ class Plan:
         return out
 
 
-def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = False) -> Plan:
-    """Restrict the DAG to `selected`, keeping order through unselected nodes (as dbt's subset graph does)."""
+def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = False,
+               source_checks: bool = False) -> Plan:
+    """Restrict the DAG to `selected`, keeping order through unselected nodes (as dbt's subset graph does).
+    With `source_checks`, a source with an enforced contract is a node of the plan (its check) when it is
+    selected or a selected node reads it; what reads it waits for it."""
+    selected = set(selected)
     chosen = {uid for uid in selected if uid in manifest.nodes or uid in manifest.unit_tests}
+    if source_checks:
+        chosen |= _contracted_sources(manifest, selected, chosen)
     parents_of: dict[str, tuple[str, ...]] = {}
     for uid in chosen:
         node = manifest.nodes.get(uid) or manifest.unit_tests.get(uid)
@@ -81,7 +91,10 @@ def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = F
     deps: dict[str, set[str]] = {}
     for uid in chosen:
         waits: set[str] = set()
-        for parent in manifest.parent_map.get(uid, parents_of[uid]):
+        if uid in manifest.sources:  # a source check waits for a node of the run that builds its relation
+            deps[uid] = {p for p in selected_ancestors(uid) if p != uid}
+            continue
+        for parent in manifest.parent_map.get(uid, parents_of.get(uid, ())):
             if parent in chosen:
                 waits.add(parent)
             else:
@@ -101,6 +114,17 @@ def build_plan(manifest: Manifest, selected: Iterable[str], build_mode: bool = F
     return Plan(tuple(order), {k: frozenset(v) for k, v in deps.items()},
                 {k: frozenset(v) for k, v in dependents.items()}, depth,
                 {k: frozenset(v) for k, v in tested.items()})
+
+
+def _contracted_sources(manifest: Manifest, selected: set[str], chosen: set[str]) -> set[str]:
+    out = {uid for uid in selected if uid in manifest.sources and source_contracted(manifest.sources[uid])}
+    for uid in chosen:
+        node = manifest.nodes.get(uid)
+        for parent in node.depends_on_nodes if node is not None else ():
+            src = manifest.sources.get(parent)
+            if src is not None and parent not in out and source_contracted(src):
+                out.add(parent)
+    return out
 
 
 def _is_test(manifest: Manifest, uid: str) -> bool:

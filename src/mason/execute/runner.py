@@ -18,7 +18,7 @@ from mason.artifacts.run_results import NodeResult
 from mason.artifacts.writer import scrub, write_text_soon
 from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, MasonError, Span
-from mason.execute import data_tests
+from mason.execute import contracts, data_tests
 from mason.execute.materializations import MATERIALIZATIONS, BuildContext
 from mason.execute.plan import Plan
 from mason.nodes.nodes import Node
@@ -52,6 +52,7 @@ class Runner:
         self.full_refresh = bool(session.flags.full_refresh)
         self.state = RunState()
         self._lock = threading.Lock()
+        self._fk_targets: frozenset[str] | None = None
 
     def _jinja_log(self, message: str, info: bool) -> None:
         if info:
@@ -67,6 +68,9 @@ class Runner:
         relation = ""
         if isinstance(node, Node) and node.resource_type in ("model", "seed", "snapshot"):
             relation = f"{node.schema}.{node.alias}"
+        elif node.resource_type == "source":  # a source contract's check
+            return NodeInfo(node.unique_id, "source", f"{node.source_name}.{node.name}", "source",
+                            f"{node.schema}.{node.identifier}", node.original_file_path, index, total)
         materialized = node.config.get("materialized", "") if isinstance(node, Node) else node.resource_type
         return NodeInfo(node.unique_id, node.resource_type, node.name, str(materialized), relation,
                         node.original_file_path, index, total)
@@ -94,6 +98,9 @@ class Runner:
         statements: list[str] = []
         record = statements.append
         if node is None:
+            if uid in self.manifest.sources:
+                t0 = time.perf_counter()
+                return self._check_source(uid, record), 0.0, time.perf_counter() - t0, statements, None
             if uid in self.manifest.unit_tests:
                 from mason.execute.unit_tests import run_unit_test
 
@@ -140,6 +147,28 @@ class Runner:
                             compiled.relation_name, outcome.extra), t1 - t0, time.perf_counter() - t1, statements,
                 compiled.compiled_path)
 
+    def _check_source(self, uid: str, record: Callable[[str], None]) -> NodeOutcome:
+        from mason.execute.source_contracts import check_source
+
+        src = self.manifest.sources[uid]
+        root = next((p.root for p in self.parsed.loaded.packages if p.name == src.package_name), None)
+
+        def target(raw: str) -> str:  # a foreign key's `to: ref(...) | source(...)`, rendered
+            from mason.nodes.nodes import RefCall
+            from mason.parse.static import extract
+
+            found = extract("{{ " + raw + " }}")
+            if found is not None and found.sources:
+                return self.compiler._source_relation(None, *found.sources[0]).render()
+            ref = found.refs[0] if found is not None and found.refs else None
+            parent = self.compiler.resolver.resolve(RefCall(*ref), src.package_name) if ref else None
+            if parent is None:
+                raise CompileError(f"{uid}: the foreign key target {raw} was not found", Span(src.original_file_path))
+            return self.compiler.relation(self.manifest.nodes[parent]).render()
+
+        return check_source(self.adapter, src, self.compiler._source_relation(None, src.source_name, src.name),
+                            root, target, record)
+
     def _set_query_comment(self, node: Any) -> None:
         """dbt's query-comment: JSON about the run by default, a Jinja string, a dict, or null to disable."""
         if not hasattr(self.adapter, "set_query_comment"):
@@ -185,13 +214,48 @@ class Runner:
         runtime = self.compiler.runtime_for(node, [])
         if node.materialized == "incremental" and node.config.get("incremental_strategy") == "microbatch":
             return self._microbatch(node, runtime, record)
+        contract = self._contract(node, runtime, sql) if contracts.enforced(node) else None
         ctx = BuildContext(
             adapter=self.adapter, node=node, sql=sql, relation=self.compiler.relation(node),
             full_refresh=self._full_refresh(node),
             run_hooks=lambda which, inside: self._run_hooks(node, which, inside, runtime, record),
-            record_sql=record,
+            record_sql=record, contract=contract, referenced=node.unique_id in self._referenced(),
         )
         return builder(ctx)
+
+    def _referenced(self) -> frozenset[str]:
+        """The models other models' foreign keys point at (computed once per run)."""
+        if self._fk_targets is None:
+            from mason.nodes.constraints import foreign_key_targets
+            from mason.nodes.nodes import RefCall
+            from mason.parse.static import extract
+
+            found: set[str] = set()
+            refable = getattr(self.manifest.nodes, "refable", None)
+            for other in refable() if refable is not None else self.manifest.nodes.values():
+                if other.resource_type != "model":
+                    continue
+                for raw in foreign_key_targets(other.columns.values(), other.constraints):
+                    calls = extract("{{ " + raw + " }}")
+                    for ref in calls.refs if calls is not None else ():
+                        uid = self.compiler.resolver.resolve(RefCall(*ref), other.package_name)
+                        if uid is not None:
+                            found.add(uid)
+            self._fk_targets = frozenset(found)
+        return self._fk_targets
+
+    def _contract(self, node: Node, runtime: Any, sql: str) -> Any:
+        """An enforced contract: checked against the model's query before any DDL; the table builds get it
+        (its column types and constraints go into their DDL), views only the check."""
+        if node.materialized not in contracts.CHECKED:
+            return None
+
+        def target(raw: str) -> str:
+            return str(runtime.render("{{ " + raw + " }}", f"{node.unique_id}:constraint", node.package_name)).strip()
+
+        contract = contracts.model_contract(node, self.adapter, target, lambda m: self.sink.warn(scrub(m)))
+        contracts.check_columns(self.adapter, node, contract, sql)
+        return None if node.materialized == "view" else contract
 
     def _microbatch(self, node: Node, runtime: Any, record: Callable[[str], None]) -> NodeOutcome:
         from mason.execute import microbatch as mb
@@ -290,7 +354,7 @@ class Runner:
         stop = False
 
         def node_of(uid: str) -> Any:
-            return self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
+            return self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid) or self.manifest.sources.get(uid)
 
         def finish(uid: str, outcome: NodeOutcome, compile_s: float, exec_s: float, sql: list[str],
                    start_iso: str, mid_iso: str, thread: str) -> None:
@@ -413,7 +477,7 @@ class Runner:
                 heapq.heappush(ready, (plan.depth[child], index_of[child], child))
 
     def _skip(self, uid: str, cause: str, index: int, total: int) -> None:
-        node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid)
+        node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid) or self.manifest.sources.get(uid)
         info = self._info(node, index, total)
         self.sink.node_finished(NodeFinished(info, "skipped", None, 0.0))
         self.state.results[uid] = NodeResult(uid, "skipped", None, None, 0.0, threading.current_thread().name, {},

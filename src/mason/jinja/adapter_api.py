@@ -240,25 +240,21 @@ class JinjaAdapter:
             out.setdefault(str(privilege).lower(), []).append(str(grantee))
         return out
 
+    def _raw_contract(self, raw_columns: Mapping[str, Any] | None, raw_constraints: Any) -> Any:
+        from mason.adapters.contracts import Contract, ContractColumn, normalized
+
+        columns = [ContractColumn(str(col.get("name") or name), str(col.get("data_type") or ""), bool(col.get("quote")),
+                                  [normalized(c) for c in col.get("constraints") or [] if isinstance(c, Mapping)])
+                   for name, col in (raw_columns or {}).items()]
+        constraints = [normalized(c, True) for c in raw_constraints or [] if isinstance(c, Mapping)]
+        return Contract("", columns, constraints)
+
     def render_raw_columns_constraints(self, raw_columns: Mapping[str, Any]) -> list[str]:
-        out = []
-        for name, col in (raw_columns or {}).items():
-            quote = bool(col.get("quote"))
-            rendered = self.quote(name) if quote else name
-            parts = [rendered, str(col.get("data_type") or "")]
-            for constraint in col.get("constraints") or []:
-                kind = constraint.get("type")
-                if kind == "not_null":
-                    parts.append("not null")
-                elif kind in ("unique", "primary_key"):
-                    parts.append("primary key" if kind == "primary_key" else "unique")
-                elif kind == "check" and constraint.get("expression"):
-                    parts.append(f"check ({constraint['expression']})")
-            out.append(" ".join(p for p in parts if p))
-        return out
+        """`name type constraint ...` per column, the constraints the warehouse supports (adapters/contracts.py)."""
+        return list(self._raw_contract(raw_columns, []).ddl_lines(self._need(), model_level=False))
 
     def render_raw_model_constraints(self, raw_constraints: Any) -> list[str]:
-        return []
+        return list(self._raw_contract({}, raw_constraints).ddl_lines(self._need()))
 
     def verify_database(self, database: str) -> str:
         return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mason.nodes.constraints import contract_checksum, normalized, primary_key
 from mason.nodes.nodes import Column, Exposure, GenericNode, Macro, Node, SourceDefinition
 
 
@@ -15,7 +16,7 @@ def _column(col: Column) -> dict[str, Any]:
         "description": col.description,
         "meta": col.meta,
         "data_type": col.data_type,
-        "constraints": col.constraints,
+        "constraints": [normalized(c) for c in col.constraints] if col.constraints else col.constraints,
         "quote": col.quote,
         "config": {"meta": col.meta, "tags": col.tags},
         "tags": col.tags,
@@ -70,16 +71,18 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         out["raw_code"] = ""
         out["doc_blocks"] = []
     if node.resource_type == "model":
+        contract = node.config.get("contract") or {}
+        enforced = bool(contract.get("enforced"))
         out.update(
-            contract={"enforced": bool((node.config.get("contract") or {}).get("enforced")),
-                      "alias_types": bool((node.config.get("contract") or {}).get("alias_types", True)),
-                      "checksum": None},
+            contract={"enforced": enforced, "alias_types": bool(contract.get("alias_types", True)),
+                      "checksum": contract_checksum(node.columns.values(), node.constraints, node.materialized)
+                      if enforced else None},
             access=node.access or "protected",
-            constraints=node.constraints,
+            constraints=[normalized(c, True) for c in node.constraints],
             version=_version_value(node.version),
             latest_version=_version_value(node.latest_version),
             deprecation_date=node.deprecation_date,
-            primary_key=[],
+            primary_key=primary_key(node.columns.values(), node.constraints) if node.constraints or enforced else [],
             time_spine=node.time_spine,
         )
     if node.resource_type in ("test",) and node.test_metadata is not None:

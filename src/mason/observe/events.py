@@ -77,7 +77,14 @@ def describe(info: NodeInfo) -> str:
         return f"snapshot {info.relation}"
     if info.resource_type == "operation":
         return f"hook: {info.name}"
+    if info.resource_type == "source":
+        return f"source contract {info.name}"
     return f"{_DESCRIBE.get(info.materialized, 'sql ' + info.materialized + ' model')} {info.relation}"
+
+
+def _label(info: NodeInfo) -> str:
+    """A test's name; a source contract's check says what it checked."""
+    return describe(info) if info.resource_type == "source" else info.name
 
 
 class ConsoleSink:
@@ -138,11 +145,11 @@ class ConsoleSink:
             msg = event.message or "OK"
             body, tag = f"OK {verb} {describe(info)}", self._c(f"[{msg} {secs}]", "32")
         elif status == "pass":
-            body, tag = f"PASS {info.name}", self._c(f"[PASS {secs}]", "32")
+            body, tag = f"PASS {_label(info)}", self._c(f"[PASS {secs}]", "32")
         elif status == "warn":
             body, tag = f"WARN {event.failures} {info.name}", self._c(f"[WARN {event.failures} {secs}]", "33")
         elif status == "fail":
-            body, tag = f"FAIL {event.failures} {info.name}", self._c(f"[FAIL {event.failures} {secs}]", "31")
+            body, tag = f"FAIL {event.failures} {_label(info)}", self._c(f"[FAIL {event.failures} {secs}]", "31")
         elif status == "skipped":
             body, tag = f"SKIP relation {info.relation or info.name}", self._c("[SKIP]", "33")
         elif status == "no-op":

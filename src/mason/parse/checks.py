@@ -15,6 +15,7 @@ from mason.nodes.nodes import (
     GenericNode,
     Node,
 )
+from mason.parse.contracts import check_contract
 from mason.parse.parser_base import ParserBase
 from mason.parse.properties import Properties
 from mason.parse.yaml_fields import _find_line
@@ -44,6 +45,9 @@ class ProjectChecks(ParserBase):
                     problems.append(f"materialized {mat!r} is not a materialization here ("
                                     + (f"{close} " if close else "") + f"use one of: {', '.join(names)}; "
                                     f"or define it with {{% materialization {mat}, default %}})")
+            contract_errors, contract_warnings = check_contract(node)
+            self.errors.extend(contract_errors)
+            self.warnings.extend(contract_warnings)
             if problems:
                 line = _find_line(node.raw_code, "materialized") or _find_line(node.raw_code, "config(")
                 self.errors.append(ParseError(

@@ -27,6 +27,7 @@ from mason.nodes.nodes import (
     RefCall,
 )
 from mason.parse import static
+from mason.parse.contracts import foreign_key_calls
 from mason.parse.files import SourceFile, read_files
 from mason.parse.generic_tests import (
     evaluate_kwargs,
@@ -272,6 +273,11 @@ class ParserBase:
             config["materialized"] = "view"
         tags = self._node_tags(resource_type, file.package, kind, fqn, yaml_config, call_dict)
         node_path = path or file.relative_path
+        refs, sources = list(rec.refs), list(rec.sources)
+        if resource_type == "model" and patch is not None:  # foreign keys' `to:` are dependencies too
+            fk_refs, fk_sources = foreign_key_calls(name, patch_data, Span(patch.file.original_file_path))
+            refs += [r for r in fk_refs if r not in refs]
+            sources += [s for s in fk_sources if s not in sources]
         database, schema, alias = self._names(resource_type, name, unique_id, file.package, fqn, config,
                                               node_path, file.original_file_path, version, tags)
         return Node(
@@ -289,8 +295,8 @@ class ParserBase:
             schema=schema,
             alias=alias,
             language="sql",
-            refs=tuple(RefCall(n, p, v) for n, p, v in rec.refs),
-            sources=tuple(rec.sources),
+            refs=tuple(RefCall(n, p, v) for n, p, v in refs),
+            sources=tuple(sources),
             depends_on_macros=tuple(dict.fromkeys(rec.macros)),
             description=str(patch_data.get("description") or ""),
             columns=_columns(patch_data.get("columns")),

@@ -95,6 +95,45 @@ def line_where(path: Path, matches: Callable[[str], bool]) -> int | None:
     return next((number for number, line in enumerate(lines, 1) if matches(line)), None)
 
 
+_ENTRY = re.compile(r"""^(\s*)-\s+name:\s*['"]?(.*?)['"]?\s*(?:#.*)?$""")
+
+
+def entry_lines(path: Path, section: str, chain: list[str],
+                children: tuple[str, ...] | list[str] = ()) -> tuple[int | None, dict[str, int]]:
+    """Where a properties entry is declared (errors only: this reads the file again): the line of the last
+    `- name:` of `chain` under the top-level `section` (each nested in the one before, as a source's table
+    in its source), and the lines of the `- name:` entries in it named in `children` (its columns)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None, {}
+    start = next((i + 1 for i, line in enumerate(lines) if line.startswith(f"{section}:")), None)
+    if start is None:
+        return None, {}
+    end = next((i for i in range(start, len(lines)) if lines[i][:1].strip() and not lines[i].startswith("#")),
+               len(lines))
+    found: int | None = None
+    for name in chain:
+        hit = None
+        for i in range(start, end):
+            m = _ENTRY.match(lines[i])
+            if m and m.group(2) == name:
+                hit, indent = i, len(m.group(1))
+                break
+        if hit is None:
+            return found, {}
+        found, start = hit + 1, hit + 1
+        end = next((i for i in range(start, end) if lines[i].strip() and not lines[i].lstrip().startswith("#")
+                    and len(lines[i]) - len(lines[i].lstrip()) <= indent), end)
+    out: dict[str, int] = {}
+    wanted = set(children)
+    for i in range(start, end):
+        m = _ENTRY.match(lines[i])
+        if m and m.group(2) in wanted and m.group(2) not in out:
+            out[m.group(2)] = i + 1
+    return found, out
+
+
 def load_yaml_file(path: Path, display: str | None = None) -> Any:
     try:
         text = path.read_text(encoding="utf-8")

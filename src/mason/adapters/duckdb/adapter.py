@@ -30,6 +30,8 @@ class DuckDBAdapter(QueryComments, CachedRelations):
         incremental_strategies=("append", "delete+insert", "merge", "microbatch"),
         default_incremental_strategy="delete+insert",
         delete_insert_join=True, merge_insert_by_name=True,
+        constraints_enforced=("check", "not_null", "unique", "primary_key", "foreign_key"),
+        constraints_unenforced=(), foreign_key_catalog=False,
     )
 
     def __init__(self, target: Target, project_root: Path | None = None, quoting: dict[str, Any] | None = None) -> None:
@@ -191,6 +193,38 @@ class DuckDBAdapter(QueryComments, CachedRelations):
         kind = "view" if from_relation.type == "view" else "table"
         self.execute(f"alter {kind} {from_relation.render()} rename to {self.quote(to_identifier)}")
         self.cache.rename(from_relation, to_identifier)
+
+    def detach_referencing(self, relation: Relation, execute: Any, depth: int = 0) -> Any:
+        """DuckDB refuses to drop or replace a table that another table's foreign key references. Inside the
+        caller's transaction, each such table (always in the same schema) is copied aside and dropped; the
+        returned function recreates it with its columns, constraints and rows after the rebuild (a row whose
+        key the rebuilt table lost fails the build, which then rolls back)."""
+        db, schema = relation.database or self.database, relation.schema or ""
+        _, table = self.execute(
+            "select distinct t.table_name, t.sql from duckdb_constraints() c join duckdb_tables() t "
+            "on t.database_name = c.database_name and t.schema_name = c.schema_name and t.table_name = c.table_name "
+            f"where c.constraint_type = 'FOREIGN KEY' and lower(c.database_name) = lower({_literal(db)}) "
+            f"and lower(c.schema_name) = lower({_literal(schema)}) "
+            f"and lower(c.referenced_table) = lower({_literal(relation.identifier)}) "
+            f"and lower(c.table_name) <> lower({_literal(relation.identifier)})", fetch=True)
+        restores = []
+        for name, sql in table.rows if table and depth < 20 else ():
+            dependent = self._make(db, schema, name, "table")
+            inner = self.detach_referencing(dependent, execute, depth + 1)
+            keep = self.quote(f"__mason_fk_{name}_{threading.get_ident()}")
+            execute(f"create temporary table {keep} as select * from {dependent.render()}")
+            execute(f"drop table {dependent.render()}")
+            restores.append((dependent, str(sql), keep, inner))
+
+        def restore() -> None:
+            for dependent, sql, keep, inner in reversed(restores):
+                body = sql.strip().rstrip(";")
+                execute(f"create table {dependent.render()} {body[body.index('('):]}")
+                execute(f"insert into {dependent.render()} select * from {keep}")
+                execute(f"drop table {keep}")
+                inner()
+
+        return restore
 
     def seed_sql(self) -> Any:
         from mason.adapters.seed_sql import SeedSQL

@@ -35,6 +35,7 @@ _CAPABILITIES = Capabilities(
     default_incremental_strategy="delete+insert",
     max_identifier_length=MAX_IDENTIFIER_LENGTH,
     indexes=True, grants=True, materialized_views=True, unlogged_tables=True,
+    constraints_enforced=("check", "not_null", "unique", "primary_key", "foreign_key"), constraints_unenforced=(),
 )
 
 
@@ -106,6 +107,17 @@ class PostgresAdapter(QueryComments, CachedRelations):
             return response, Table(names, rows, types)
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
+
+    def contract_columns(self, sql: str) -> list[ColumnInfo]:
+        """A query's columns, typed as dbt-postgres compares contracts (adapters/postgres/contract_types.py)."""
+        from mason.adapters.postgres.contract_types import contract_type
+
+        try:
+            cur = self.connection.execute(self._with_comment(
+                f"select * from (\n{sql}\n) as __dbt_sbq where false limit 0"))
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return [ColumnInfo(d.name, contract_type(d.type_code)) for d in cur.description or ()]
 
     @staticmethod
     def _type_name(conn: Any, oid: int) -> str:

@@ -34,6 +34,10 @@ CAPABILITIES = Capabilities(
     schemas_have_databases=False,
     incremental_strategies=("append", "insert_overwrite", "merge", "delete+insert", "microbatch"),
     default_incremental_strategy="append",
+    # Spark keeps no constraints (delta's check and not null are added after the build: materialize.py)
+    constraints_enforced=(),
+    constraints_unenforced=("check", "not_null", "unique", "primary_key", "foreign_key"),
+    contract_type_aliases=(),
 )
 
 

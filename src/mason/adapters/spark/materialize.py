@@ -228,12 +228,44 @@ def materialize_view(ctx: BuildContext) -> NodeOutcome:
 
 
 # ------------------------------------------------------------------------------------------------ table
+def _model_select(ctx: BuildContext) -> str:
+    """The model's query; with an enforced contract (checked already), its columns in the contract's order."""
+    sql = clean_sql(ctx.sql)
+    return ctx.contract.select(ctx.adapter.quote, sql) if ctx.contract is not None else sql
+
+
+def persist_constraints(ctx: BuildContext, cfg: TableConfig, target: Relation) -> None:
+    """Spark keeps no constraints: each is reported as not enforced (as dbt-spark does). Delta tables get
+    their `not_null` and `check` constraints after the build, which delta enforces on later writes."""
+    contract = ctx.contract
+    if contract is None:
+        return
+    contract.unenforced(ctx.adapter)
+    if cfg.file_format != "delta":
+        return
+    q, t = ctx.adapter.quote, target.render()
+    checks = [c for c in contract.constraints if c["type"] == "check" and c["expression"]]
+    for col in contract.columns:
+        for c in col.constraints:
+            if c["type"] == "not_null":
+                ctx.execute(f"alter table {t} change column {q(col.name)} set not null")
+            elif c["type"] == "check" and c["expression"]:
+                checks.append({**c, "name": c["name"] or f"{col.name}_check"})
+    for i, c in enumerate(checks):
+        ctx.execute(f"alter table {t} add constraint {c['name'] or f'check_{i + 1}'} check ({c['expression']})")
+
+
 def materialize_table(ctx: BuildContext) -> NodeOutcome:
     base.ensure_schema(ctx)
     cfg = table_config(ctx)
     old = base.existing(ctx)
-    response = base.in_transaction(ctx, lambda: build_table(ctx, old, clean_sql(ctx.sql), cfg))
-    return _outcome(ctx, "table", response)
+
+    def body() -> AdapterResponse:
+        response = build_table(ctx, old, _model_select(ctx), cfg)
+        persist_constraints(ctx, cfg, ctx.relation.incorporate(type="table"))
+        return response
+
+    return _outcome(ctx, "table", base.in_transaction(ctx, body))
 
 
 # ------------------------------------------------------------------------------------------ incremental
@@ -242,8 +274,12 @@ def materialize_incremental(ctx: BuildContext) -> NodeOutcome:
     cfg = table_config(ctx)
     old = base.existing(ctx)
     if old is None or old.type != "table" or ctx.full_refresh:
-        response = base.in_transaction(ctx, lambda: build_table(ctx, old, clean_sql(ctx.sql), cfg))
-        return _outcome(ctx, "table", response)
+        def build() -> AdapterResponse:
+            response = build_table(ctx, old, _model_select(ctx), cfg)
+            persist_constraints(ctx, cfg, ctx.relation.incorporate(type="table"))
+            return response
+
+        return _outcome(ctx, "table", base.in_transaction(ctx, build))
     strategy = base.strategy_of(ctx)
     target = ctx.relation.incorporate(type="table")
     adapter = ctx.adapter
