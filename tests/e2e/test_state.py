@@ -138,3 +138,60 @@ sources:
         con.execute("insert into main.events values (2, timestamp '2024-06-01 00:00:00')")
     assert run_mason(project, "source", "freshness", "--profiles-dir", ".").code in (0, 1)
     assert run_mason(project, *ls, "source_status:fresher+").lines == ["rs.events_daily", "source:rs.raw.events"]
+
+
+def test_contract_changes(tmp_path: Path) -> None:
+    """state:modified.contract, and a breaking change (a column removed, a type changed, an enforced
+    constraint dropped) to an enforced contract: a warning for an unversioned model, an error for a
+    versioned one, as in dbt-core 1.11."""
+    project = tmp_path / "p"
+    schema = """models:
+  - name: m
+    config: {contract: {enforced: true}, materialized: table}
+    columns:
+      - {name: id, data_type: integer, constraints: [{type: not_null}]}
+      - {name: name, data_type: text}
+  - name: v
+    latest_version: 1
+    config: {contract: {enforced: true}, materialized: table}
+    columns:
+      - {name: id, data_type: integer}
+      - {name: name, data_type: text}
+    versions:
+      - v: 1
+"""
+    _write(project, {"dbt_project.yml": "name: ct\nversion: '1.0'\nconfig-version: 2\nprofile: ct\n",
+                     "profiles.yml": "ct:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ct.duckdb}\n",
+                     "models/m.sql": "select 1 as id, 'a' as name\n", "models/v_v1.sql": "select 1 as id, 'a' as name\n",
+                     "models/s.yml": schema})
+    assert run_mason(project, "parse", "--profiles-dir", ".").code == 0
+    state = tmp_path / "state"
+    state.mkdir()
+    shutil.copy(project / "target" / "manifest.json", state)
+    ls = ["ls", "--profiles-dir", ".", "--state", str(state), "-s"]
+    # additive: a new column is a contract change, not a breaking one
+    _write(project, {"models/m.sql": "select 1 as id, 'a' as name, 2 as extra\n",
+                     "models/s.yml": schema.replace("      - {name: name, data_type: text}\n  - name: v",
+                                                    "      - {name: name, data_type: text}\n"
+                                                    "      - {name: extra, data_type: integer}\n  - name: v")})
+    added = run_mason(project, *ls, "state:modified.contract")
+    assert added.code == 0 and added.lines == ["ct.m"] and "breaking" not in added.stderr
+    # unversioned: the type of name changes and not_null goes: selected, with a warning
+    _write(project, {"models/m.sql": "select 1 as id, 1 as name\n",
+                     "models/s.yml": schema.replace("data_type: integer, constraints: [{type: not_null}]",
+                                                    "data_type: integer").replace(
+                         "      - {name: name, data_type: text}\n  - name: v",
+                         "      - {name: name, data_type: integer}\n  - name: v")})
+    warned = run_mason(project, *ls, "state:modified")
+    assert warned.code == 0 and warned.lines == ["ct.m"]
+    assert "breaking change to the enforced contract of unversioned model model.ct.m" in warned.stderr
+    assert "column types changed: name (text -> integer)" in warned.stderr
+    assert "enforced constraints were removed: id: not_null" in warned.stderr
+    # versioned: a removed column stops the command
+    _write(project, {"models/v_v1.sql": "select 1 as id\n",
+                     "models/s.yml": schema.replace("      - {name: name, data_type: text}\n    versions:",
+                                                    "    versions:")})
+    refused = run_mason(project, *ls, "state:modified")
+    assert refused.code == 2
+    assert "model.ct.v.v1 (models/v_v1.sql):\n    - columns were removed: name" in refused.stderr
+    assert "add a new version" in refused.stderr

@@ -210,7 +210,7 @@ def comparison(parsed: Parsed, state: Any) -> Any:
         macro = manifest.macros.get(uid)
         return tuple(macro.depends_on_macros) if macro is not None else ()
 
-    return Comparison(state, current, manifest.macros, macro_deps)
+    return Comparison(state, current, manifest.macros, macro_deps, manifest.nodes.get)
 
 
 def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
@@ -242,8 +242,39 @@ def select(parsed: Parsed, select: Iterable[str] | None = None, exclude: Iterabl
     else:
         spec = parse_cli(select, exclude)
     compared = comparison(parsed, state) if state is not None else None
-    return Selector(parsed.manifest, previous_state=compared, target_dir=parsed.loaded.target_dir).select(
+    ids = Selector(parsed.manifest, previous_state=compared, target_dir=parsed.loaded.target_dir).select(
         spec, indirect_selection, resource_types)
+    if compared is not None and compared.breaking_changes:
+        _breaking_changes(compared.breaking_changes)
+    return ids
+
+
+class BreakingChange(MasonError):
+    """A versioned model's enforced contract broken without a new version (dbt exits 2 on it too)."""
+
+    exit_code = 2
+
+
+def _breaking_changes(found: dict[str, tuple[list[str], bool, str]]) -> None:
+    """A versioned model's contract broken without a new version stops the command; an unversioned
+    model's is a warning (as dbt)."""
+    import sys
+
+    from mason.artifacts.writer import scrub
+
+    errors = []
+    for uid, (problems, versioned, path) in sorted(found.items()):
+        text = "\n".join(f"    - {p}" for p in problems)
+        if versioned:
+            errors.append(f"{uid} ({path}):\n{text}")
+        else:
+            sys.stderr.write(scrub(f"[WARNING]: breaking change to the enforced contract of unversioned model "
+                                   f"{uid} ({path}), compared with --state:\n{text}\n"))
+    if errors:
+        raise BreakingChange("breaking change to the enforced contract of a versioned model, compared with "
+                           "--state:\n  " + "\n  ".join(errors),
+                           hint="make the change additive (new columns, looser constraints), or add a new version "
+                                "of the model (versions: [{v: 2}]) and keep the old one as it was")
 
 
 def state_of(session: Any, opts: dict[str, Any], key: str = "state") -> Any:

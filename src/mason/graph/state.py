@@ -58,6 +58,8 @@ class _TestMetadata(msgspec.Struct):
 
 class _Column(msgspec.Struct):
     description: str | None = ""
+    data_type: str | None = None
+    constraints: list[dict[str, Any]] = []
 
 
 class _Config(msgspec.Struct):
@@ -81,6 +83,9 @@ class _StateNode(msgspec.Struct):
     columns: dict[str, _Column] = {}
     test_metadata: _TestMetadata | None = None
     contract: Any = None
+    version: Any = None
+    constraints: list[dict[str, Any]] = []
+    original_file_path: str = ""
 
 
 class _StateMacro(msgspec.Struct):
@@ -251,8 +256,12 @@ class Comparison:
     """The current project's resources (as manifest dicts, made on demand) against a State."""
 
     def __init__(self, state: State, current: Callable[[str], Mapping[str, Any] | None],
-                 macros: Mapping[str, Any], macro_deps: Callable[[str], tuple[str, ...]]) -> None:
+                 macros: Mapping[str, Any], macro_deps: Callable[[str], tuple[str, ...]],
+                 node_of: Callable[[str], Any] = lambda uid: None) -> None:
         self.state = state
+        self.node_of = node_of  # unique id -> the current Node (contract checks read its columns)
+        # models whose enforced contract a change breaks: unique id -> (problems, versioned, file)
+        self.breaking_changes: dict[str, tuple[list[str], bool, str]] = {}
         self.current = current  # unique id -> the resource's manifest dict now
         self.macros = macros  # unique id -> the current Macro (macro_sql, package_name)
         self.macro_deps = macro_deps  # a node's or macro's direct macro dependencies
@@ -287,6 +296,34 @@ class Comparison:
                     todo.append(caller)
         return frozenset(dirty)
 
+    def breaking(self, uid: str, node: Any) -> list[str]:
+        """What breaks the enforced contract a model had in the state (columns removed or retyped, enforced
+        constraints removed, the contract no longer enforced), for the current `node` (a Node)."""
+        old = self.state.manifest.nodes.get(uid)
+        if old is None or old.resource_type != "model" or not (old.config.contract or {}).get("enforced"):
+            return []
+        problems: list[str] = []
+        if not (node.config.get("contract") or {}).get("enforced"):
+            return ["the contract is no longer enforced"]
+        removed = [name for name in old.columns if name not in node.columns]
+        if removed:
+            problems.append("columns were removed: " + ", ".join(removed))
+        retyped = [f"{name} ({col.data_type} -> {node.columns[name].data_type})" for name, col in old.columns.items()
+                   if name in node.columns and (col.data_type or "").lower()
+                   != (node.columns[name].data_type or "").lower()]
+        if retyped:
+            problems.append("column types changed: " + ", ".join(retyped))
+        kinds = {"not_null", "unique", "primary_key", "foreign_key", "check"}
+        lost = [f"{name}: {c.get('type')}" for name, col in old.columns.items() for c in col.constraints
+                if c.get("type") in kinds and name in node.columns and c.get("type") not in
+                {x.get("type") for x in node.columns[name].constraints}]
+        lost += [f"model: {c.get('type')} {c.get('columns') or ''}".rstrip() for c in old.constraints
+                 if c.get("type") in kinds and not any(x.get("type") == c.get("type") and list(x.get("columns") or [])
+                                                       == list(c.get("columns") or []) for x in node.constraints)]
+        if lost:
+            problems.append("enforced constraints were removed: " + "; ".join(lost))
+        return problems
+
     def is_new(self, uid: str) -> bool:
         return uid not in self.state.nodes
 
@@ -303,6 +340,9 @@ class Comparison:
         if now is None:
             return False
         parts = (part,) if part else SUBSELECTORS
+        if part in (None, "contract") and (old.get("contract") or {}).get("enforced") and \
+                _contract(now) != _contract(old):
+            self._check_contract(uid)  # whatever else changed, a broken contract is reported
         for name in parts:
             if name == "macros":
                 dirty = self._dirty_macros
@@ -311,6 +351,14 @@ class Comparison:
             elif _FACETS[name](now) != _FACETS[name](old):
                 return True
         return False
+
+    def _check_contract(self, uid: str) -> None:
+        node = self.node_of(uid)
+        if node is None or uid in self.breaking_changes:
+            return
+        problems = self.breaking(uid, node)
+        if problems:
+            self.breaking_changes[uid] = (problems, node.version is not None, node.original_file_path)
 
 
 def state_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | None:
