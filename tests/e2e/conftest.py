@@ -12,6 +12,16 @@ from pathlib import Path
 import pytest
 
 PROJECTS = Path(__file__).parent / "projects"
+# a DuckDB profile named `p` for small test projects: PROFILE.format(db=path of the database file)
+PROFILE = """p:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{db}"
+      schema: main
+      threads: 2
+"""
 
 
 @dataclass

@@ -19,17 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from tests.e2e.gen_dbt_expectations import DEFAULT_VENV, ensure_venv, versions  # noqa: E402
-from tests.e2e.state_scenarios import BASE, SCENARIOS, SELECTORS  # noqa: E402
-
-
-def write(root: Path, files: dict[str, str | None]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        if text is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+from tests.e2e.state_scenarios import BASE, SCENARIOS, SELECTORS, write_files  # noqa: E402
 
 
 def ls(dbt: Path, project: Path, target: str, selector: str, state: Path, extra: tuple[str, ...]) -> list[str]:
@@ -47,11 +37,11 @@ def main() -> None:
     for name, (target, edits, extra) in SCENARIOS.items():
         with tempfile.TemporaryDirectory() as tmp:
             project, state = Path(tmp) / "st", Path(tmp) / "state"
-            write(project, dict(BASE))
+            write_files(project, dict(BASE))
             subprocess.run([str(dbt), "parse", "--profiles-dir", ".", "-q"], cwd=project, check=True)
             state.mkdir()
             shutil.copy(project / "target" / "manifest.json", state / "manifest.json")
-            write(project, edits)
+            write_files(project, edits)
             results[name] = {sel: ls(dbt, project, target, sel, state, extra) for sel in SELECTORS}
             print(name, results[name]["state:modified"], file=sys.stderr)
     out = {"versions": versions(args.venv), "results": results}

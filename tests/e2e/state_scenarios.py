@@ -6,6 +6,19 @@ applies its edits to the project, then lists each selector with the scenario's t
 
 from __future__ import annotations
 
+from pathlib import Path
+
+
+def write_files(root: Path, files: dict[str, str | None]) -> None:
+    """Write each file (None: delete it) under root."""
+    for rel, text in files.items():
+        path = root / rel
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
 BASE = {
     "dbt_project.yml": "name: st\nversion: '1.0'\nconfig-version: 2\nprofile: st\n"
                        "models:\n  st:\n    +materialized: view\n    +tags: [\"{{ var('t', 'x') }}\"]\n",

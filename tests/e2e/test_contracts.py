@@ -12,17 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import Result, run_mason
-
-PROFILE = """p:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{db}"
-      schema: main
-      threads: 2
-"""
+from .conftest import PROFILE, Result, run_mason
 
 SCHEMA = """
 version: 2

@@ -7,17 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from .conftest import run_mason
-
-PROFILE = """p:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{db}"
-      schema: main
-      threads: 2
-"""
+from .conftest import PROFILE, run_mason
 
 
 def make_project(root: Path, files: dict[str, str]) -> Path:

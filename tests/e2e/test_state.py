@@ -13,19 +13,10 @@ import pytest
 
 from .conftest import run_mason
 from .state_scenarios import BASE, KNOWN_DIFFERENCES, SCENARIOS, SELECTORS
+from .state_scenarios import write_files as _write
 
 EXPECTED = json.loads((Path(__file__).parent / "expected" / "state.json").read_text())["results"]
 SOURCE = "source:st.raw.t1"
-
-
-def _write(root: Path, files: dict[str, str | None]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        if text is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
 
 
 def _selector_string(node: object) -> str:

@@ -130,12 +130,16 @@ class ParserBase:
         return runtime.namespace(self.root.name)
 
     # ---------------------------------------------------------------- configs
-    def _project_layers(self, package: str, kind: str, fqn: tuple[str, ...]) -> list[dict[str, Any]]:
+    def _project_layers(self, package: str, kind: str, fqn: tuple[str, ...],
+                        trees: Mapping[tuple[str, str], ConfigTree] | None = None) -> list[dict[str, Any]]:
+        """The project trees' config layers for a node (`trees`: the rendered ones unless given): its own
+        package's, then the root project's."""
+        trees = self.trees if trees is None else trees
         layers: list[dict[str, Any]] = []
-        own = self.trees.get((package, kind))
+        own = trees.get((package, kind))
         if own is not None and package != self.root.name:
             layers.extend(own.layers(fqn))
-        root_tree = self.trees.get((self.root.name, kind))
+        root_tree = trees.get((self.root.name, kind))
         if root_tree is not None:
             layers.extend(root_tree.layers(fqn))
         return layers
@@ -156,13 +160,7 @@ class ParserBase:
                     call_dict: Mapping[str, Any]) -> dict[str, Any]:
         """The configs set for a node as written, as dbt's unrendered_config: the project trees' (Jinja kept),
         then the properties YAML's, then config() in the file."""
-        layers: list[dict[str, Any]] = []
-        own = self.raw_trees.get((package, kind))
-        if own is not None and package != self.root.name:
-            layers.extend(own.layers(fqn))
-        root_tree = self.raw_trees.get((self.root.name, kind))
-        if root_tree is not None:
-            layers.extend(root_tree.layers(fqn))
+        layers = self._project_layers(package, kind, fqn, self.raw_trees)
         key = tuple(map(id, layers))
         base = self._unrendered_cache.get(key)
         if base is None:
