@@ -99,12 +99,18 @@ def _args_dict(session: Any, opts: dict[str, Any], which: str) -> dict[str, Any]
     return args
 
 
-def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] | None = None) -> int:
+def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] | None = None,
+                parsed: api.Parsed | None = None, staged: bool = False,
+                outcome: list[NodeResult] | None = None) -> int:
+    """Run `which` over the selection (or `only`). `parsed`: a project already parsed (a deploy's, with its
+    nodes renamed into the environment's schemas); `staged`: that build is not production's, so neither
+    target/manifest.json nor the rebuilt-relations ledger hear of it; `outcome` receives the results."""
     from mason.api import selected, write_artifacts
     from mason.memory import pause_collector
 
     start = time.perf_counter()
-    parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
+    if parsed is None:
+        parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
     register_secrets(parsed.loaded.target.secrets)
     log_file = _open_log(session, parsed)
     sink = make_sink(session, log_file)
@@ -128,7 +134,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     sink.info("")
     if not plan.order:
         sink.warn("Nothing to do. Try checking your model configs and model specification args")
-        write_artifacts(session, parsed)
+        if not staged:
+            write_artifacts(session, parsed)
         return 0
     sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
     sink.info("")
@@ -170,14 +177,19 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         elapsed = time.perf_counter() - start
         write_run_results(parsed.loaded.target_dir / "run_results.json", results, elapsed, session.invocation_id,
                           session.started_at, dict(session.env), _args_dict(session, opts, which))
-        rebuilt.record(parsed.loaded.target_dir, session.invocation_id, ((r.unique_id, r.status) for r in results))
+        if outcome is not None:
+            outcome.extend(results)
+        if not staged:
+            rebuilt.record(parsed.loaded.target_dir, session.invocation_id,
+                           ((r.unique_id, r.status) for r in results))
         compiled = {uid: {"compiled": True, "compiled_code": r.compiled_code, "extra_ctes_injected": True,
                           "extra_ctes": []}
                     for uid, r in runner.state.results.items() if r.compiled_code is not None}
         t_art = time.perf_counter()
         pause_collector()
         flush_writes()
-        write_artifacts(session, parsed, compiled)
+        if not staged:
+            write_artifacts(session, parsed, compiled)
         sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
         t_close = time.perf_counter()
         runner.close()

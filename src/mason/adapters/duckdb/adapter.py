@@ -231,6 +231,11 @@ class DuckDBAdapter(QueryComments, CachedRelations):
 
         return SeedSQL(self)
 
+    def deploy_dialect(self) -> Any:
+        from mason.adapters.deploy_ops import DeployDialect
+
+        return DeployDialect(self)
+
     def diff_dialect(self) -> Any:
         from mason.adapters.duckdb.diff import DuckDBDiffDialect
 

@@ -295,6 +295,11 @@ class PostgresAdapter(QueryComments, CachedRelations):
 
         return PostgresSeedSQL(self)
 
+    def deploy_dialect(self) -> Any:
+        from mason.adapters.postgres.deploy import PostgresDeployDialect
+
+        return PostgresDeployDialect(self)
+
     def diff_dialect(self) -> Any:
         from mason.adapters.postgres.diff import PostgresDiffDialect
 

@@ -208,6 +208,11 @@ class SparkAdapter(QueryComments, CachedRelations):
         self.execute(f"alter {kind} {from_relation.render()} rename to {new.render()}")
         self.cache.rename(from_relation, to_identifier)
 
+    def deploy_dialect(self) -> Any:
+        from mason.adapters.spark.deploy import SparkDeployDialect
+
+        return SparkDeployDialect(self)
+
     def diff_dialect(self) -> Any:
         from mason.adapters.spark.diff import SparkDiffDialect
 
