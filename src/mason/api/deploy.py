@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,7 @@ def deploy(session: Any, opts: dict[str, Any]) -> int:
             run_opts = {**opts, "select": (), "exclude": (), "selector": None}
             run_command(session, run_opts, "build", only=build | _tests_of(ctx.parsed, build), parsed=staged,
                         staged=True, outcome=results)
+            _pause(session, "build")
             problems = _gate(results, str(opts.get("gate") or "errors"))
             if not problems:
                 problems = _sql_gates(ctx, staged, tuple(opts.get("gate_sql") or ()))
@@ -189,10 +191,12 @@ def deploy(session: Any, opts: dict[str, Any]) -> int:
             statements += ctx.store.save_sql(promoted)
             if current is not None:
                 statements += ctx.store.save_sql(current.with_status(rec.RETIRED))
-            execute(ctx.adapter, ctx.dialect, statements)
+            started = time.perf_counter()
+            execute(ctx.adapter, ctx.dialect, statements, before_commit=lambda: _pause(session, "promote"))
+            took = time.perf_counter() - started
             rebuilt.record(ctx.parsed.loaded.target_dir, session.invocation_id, ((u, "success") for u in build))
-            print(f"Promoted environment {env_id}: production now reads {len(build)} new relation(s)"
-                  + (f"; `mason rollback` restores {current.env_id}" if current else ""))
+            print(f"Promoted environment {env_id} in {took:.3f} s: production now reads {len(build)} new "
+                  "relation(s)" + (f"; `mason rollback` restores {current.env_id}" if current else ""))
             _retire(ctx, keep)
             return 0
     finally:
@@ -201,6 +205,17 @@ def deploy(session: Any, opts: dict[str, Any]) -> int:
 
 def _parts(node: Any) -> rec.Parts:
     return node.database, node.schema, str(node.alias)
+
+
+def _pause(session: Any, where: str) -> None:
+    """Fault injection for the reliability tests: MASON_DEPLOY_TEST_PAUSE=build|promote stops here a while
+    (after the environment is built; inside the promotion's transaction, before its commit)."""
+    if session.env.get("MASON_DEPLOY_TEST_PAUSE") == where:
+        import sys
+
+        print(f"paused at {where}", flush=True)
+        sys.stdout.flush()
+        time.sleep(float(session.env.get("MASON_DEPLOY_TEST_PAUSE_SECONDS") or 60))
 
 
 def _kind(parsed: Any, uid: str) -> str:

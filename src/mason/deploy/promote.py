@@ -104,7 +104,8 @@ def rollback(dialect: Any, adapter: Any, env: Environment) -> list[str]:
     return statements
 
 
-def execute(adapter: Any, dialect: Any, statements: list[str], deadline: float = 120.0) -> None:
+def execute(adapter: Any, dialect: Any, statements: list[str], deadline: float = 120.0,
+            before_commit: Callable[[], None] | None = None) -> None:
     """Run the statements in one transaction (where the warehouse has them), again after a pause when a
     reader held a lock past the dialect's lock timeout (nothing is half-done in between)."""
     start = time.monotonic()
@@ -114,6 +115,8 @@ def execute(adapter: Any, dialect: Any, statements: list[str], deadline: float =
                 adapter.begin()
             for sql in statements:
                 adapter.execute(sql)
+            if before_commit is not None:
+                before_commit()
             if dialect.transactional:
                 adapter.commit()
             adapter.cache.clear()
