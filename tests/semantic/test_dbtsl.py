@@ -21,9 +21,9 @@ import httpx
 import pyarrow as pa
 import pytest
 
+from .serving import serving
 from .test_query import _by_hand, _mason
 from .test_query import project as project  # noqa: F401 (the built project fixture)
-from .test_server import _free_port
 
 dbtsl = pytest.importorskip("dbtsl")
 
@@ -51,35 +51,10 @@ def tokens(project: Path) -> dict[str, str]:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def host(project: Path, tokens: dict[str, str], tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
-         ) -> Iterator[str]:
-    """`mason serve` on a free port: its host:port, as dbt-sl-sdk takes it (its log in a file: a pipe nobody
-    reads would fill up and stop the server)."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "MASON_"))}
-    env["MASON_SL_PAGE_ROWS"] = str(PAGE_ROWS)
-    log = tmp_path_factory.mktemp("serve") / "stderr.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "mason", "serve", "--port", str(port), "--max-rows", "100"],
-                                cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            pytest.fail("the server did not start: " + log.read_text())
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def host(project: Path, tokens: dict[str, str]) -> Iterator[str]:  # noqa: F811
+    """`mason serve` on a free port: its host:port, as dbt-sl-sdk takes it."""
+    with serving(project, "--max-rows", "100", env={"MASON_SL_PAGE_ROWS": str(PAGE_ROWS)}) as url:
+        yield url.removeprefix("http://")
 
 
 @pytest.fixture()

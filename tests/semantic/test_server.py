@@ -4,11 +4,6 @@ hand), caching until a rebuild, and filters that try to smuggle SQL."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +11,9 @@ import duckdb
 import httpx
 import pytest
 
+from .serving import serving
 from .test_query import _by_hand, _mason
 from .test_query import project as project  # noqa: F401 (the built project fixture)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -36,29 +26,8 @@ def tokens(project: Path) -> dict[str, str]:  # noqa: F811
 
 @pytest.fixture(scope="module")
 def server(project: Path, tokens: dict[str, str]) -> Iterator[str]:  # noqa: F811
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "MASON_"))}
-    proc = subprocess.Popen([sys.executable, "-m", "mason", "serve", "--port", str(port), "--max-rows", "3"],
-                            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            pytest.fail("the server did not start: " + (proc.stderr.read() if proc.stderr else ""))
+    with serving(project, "--max-rows", "3") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _auth(token: str) -> dict[str, str]:

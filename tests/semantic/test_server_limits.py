@@ -3,9 +3,6 @@ server keeps answering), and a token scoped to a group sees and queries only tha
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .serving import serving
 from .test_query import _mason
-from .test_server import _auth, _free_port
+from .test_server import _auth
 
 PROJECT = {
     "dbt_project.yml": "name: lim\nversion: '1.0'\nconfig-version: 2\nprofile: lim\n",
@@ -63,30 +61,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(project: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "MASON_"))}
-    proc = subprocess.Popen([sys.executable, "-m", "mason", "serve", "--port", str(port), "--statement-timeout",
-                             "1.5"], cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            pytest.fail("the server did not start: " + (proc.stderr.read() if proc.stderr else ""))
+    with serving(project, "--statement-timeout", "1.5") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_a_query_past_the_statement_timeout_is_cancelled(project: Path, server: str) -> None:
