@@ -16,7 +16,13 @@ FILES = {
     "models/doubled.sql": "{{ config(materialized='view') }}\nselect id, amount * 2 as doubled from {{ ref('base') }}",
     "models/total.sql": "{{ config(materialized='table') }}\nselect sum(doubled) as total from {{ ref('doubled') }}",
     "models/other.sql": "{{ config(materialized='table') }}\nselect 1 as one",
+    # a seed read as a source (as examples/jaffle_shop does): the environment reads its own seed
+    "models/from_source.sql": "{{ config(materialized='table') }}\nselect count(*) as n from {{ source('landing', 'raw') }}",
     "models/schema.yml": """
+        sources:
+          - name: landing
+            schema: "{{ target.schema }}"
+            tables: [{name: raw}]
         models:
           - name: total
             columns:
@@ -39,8 +45,8 @@ def _built(project: Project) -> list[str]:
 def test_deploy_change_fail_and_rollback(project: Project) -> None:
     first = project.run("deploy")
     assert "Promoted environment" in first.stdout
-    assert _built(project) == ["base", "doubled", "other", "raw", "total"]
-    assert project.rows("total") == [(120,)]
+    assert _built(project) == ["base", "doubled", "from_source", "other", "raw", "total"]
+    assert project.rows("total") == [(120,)] and project.rows("from_source") == [(3,)]
     assert project.rows("doubled") == [(1, 20), (2, 40), (3, 60)]
 
     again = project.run("deploy")

@@ -87,12 +87,22 @@ def _changed(ctx: _Context, current: rec.Environment | None, chosen: set[str], f
 
 
 def _staged(parsed: Any, build: set[str], env_id: str) -> Any:
-    """The project with each relation to build renamed into the environment's schema."""
+    """The project with each relation to build renamed into the environment's schema, and so is each source
+    that reads one of them (a seed loaded then read as a source), so the environment reads itself."""
     nodes = dict(parsed.manifest.nodes)
+    moved: dict[tuple[str, str, str], str] = {}
     for uid in build:
         node = nodes[uid]
-        nodes[uid] = replace(node, schema=rec.env_schema(str(node.schema), env_id))
-    return replace(parsed, manifest=replace(parsed.manifest, nodes=nodes), unchanged=False, patched=None)
+        schema = rec.env_schema(str(node.schema), env_id)
+        moved[(str(node.database or "").lower(), str(node.schema or "").lower(), str(node.alias or "").lower())] = schema
+        nodes[uid] = replace(node, schema=schema)
+    sources = dict(parsed.manifest.sources)
+    for uid, src in sources.items():
+        key = (str(src.database or "").lower(), str(src.schema or "").lower(), str(src.identifier or "").lower())
+        if key in moved:
+            sources[uid] = replace(src, schema=moved[key])
+    manifest = replace(parsed.manifest, nodes=nodes, sources=sources)
+    return replace(parsed, manifest=manifest, unchanged=False, patched=None)
 
 
 def _tests_of(parsed: Any, build: set[str]) -> set[str]:
@@ -163,8 +173,8 @@ def deploy(session: Any, opts: dict[str, Any]) -> int:
                                   replaced=current.env_id if current else "", schemas=tuple(schemas),
                                   manifest=rec.pack_manifest(manifest))
             ctx.store.save(env, with_manifest=True)
-            print(f"Deploying {len(build)} relation(s) into environment {env_id} "
-                  f"(reusing {sum(1 for u in nodes if nodes[u].resource_type in RELATION_TYPES) - len(build)})")
+            relations = sum(1 for n in nodes.values() if n.resource_type in RELATION_TYPES and not n.is_ephemeral)
+            print(f"Deploying {len(build)} relation(s) into environment {env_id} (reusing {relations - len(build)})")
             staged = _staged(ctx.parsed, build, env_id)
             results: list[NodeResult] = []
             run_opts = {**opts, "select": (), "exclude": (), "selector": None}
