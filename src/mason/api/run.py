@@ -169,6 +169,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
             "on-run-end", [r for r in hook_results if r.status == "error"] + node_results)
         results = hook_results + node_results + noop + end_results
         code = _summary(sink, results, time.perf_counter() - start, parsed.manifest)
+        if getattr(session.flags, "debug", False):
+            _cost_summary(sink, results)
     except KeyboardInterrupt:
         sink.error("Interrupted: running statements were cancelled and rolled back; finished nodes are kept.")
         results = list(runner.state.results.values())
@@ -196,6 +198,31 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")
         log_file.close()
     return code
+
+
+def _cost_summary(sink: Any, results: list[NodeResult], most: int = 20) -> None:
+    """With --debug: the nodes that cost the most, with their compile and execute times and rows."""
+    from datetime import datetime
+
+    def ms(timing: list[dict[str, Any]], name: str) -> float:
+        for t in timing:
+            if t.get("name") == name and t.get("started_at") and t.get("completed_at"):
+                a = datetime.fromisoformat(str(t["started_at"]).replace("Z", "+00:00"))
+                b = datetime.fromisoformat(str(t["completed_at"]).replace("Z", "+00:00"))
+                return (b - a).total_seconds() * 1000
+        return 0.0
+
+    costly = sorted((r for r in results if r.timing), key=lambda r: -r.execution_time)[:most]
+    if not costly:
+        return
+    total = sum(r.execution_time for r in results)
+    sink.debug("")
+    sink.debug(f"Costliest nodes ({len(costly)} of {len(results)}; {total:.2f} s of node time in all):")
+    sink.debug(f"  {'node':<60} {'compile ms':>10} {'execute ms':>10} {'rows':>10}")
+    for r in costly:
+        rows = (r.adapter_response or {}).get("rows_affected")
+        sink.debug(f"  {r.unique_id[:60]:<60} {ms(r.timing, 'compile'):>10.1f} {ms(r.timing, 'execute'):>10.1f} "
+                   f"{rows if rows not in (None, -1) else '':>10}")
 
 
 def _version() -> str:
