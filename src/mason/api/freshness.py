@@ -48,6 +48,13 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
                 code = 1
                 if "error" in result:
                     print(scrub(f"  {result['error']}"))
+        from mason.api.monitor import after_run
+
+        args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()
+                if v not in (None, (), False) and k != "vars_"}
+        after_run(session, parsed, adapter, "source freshness", {**args, "which": "source freshness"}, [], code,
+                  lambda m: print(scrub(f"Warning: {m}")),
+                  lambda m: print(scrub(m)) if session.flags.debug else None, freshness=results)
     finally:
         adapter.close()
     target = Path(opts["output"]) if opts.get("output") else parsed.loaded.target_dir / "sources.json"

@@ -139,7 +139,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     runner.compiler.factory.selected_resources = selected_resources
     runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
     results: list[NodeResult] = []
-    code = 0
+    code = 1  # until the run gets to its summary (or is interrupted)
     try:
         runner.create_schemas(plan)
         hook_results = runner.run_project_hooks("on-run-start", [])
@@ -179,6 +179,10 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         flush_writes()
         write_artifacts(session, parsed, compiled)
         sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
+        from mason.api.monitor import after_run
+
+        after_run(session, parsed, runner.adapter, which, _args_dict(session, opts, which), results, code,
+                  sink.warn, sink.debug)
         t_close = time.perf_counter()
         runner.close()
         sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")

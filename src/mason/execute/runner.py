@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -391,7 +391,8 @@ class Runner:
 
                     traceback.print_exc()
                 outcome, c, e, sql = NodeOutcome("error", f"{type(exc).__name__}: {exc}"), 0.0, 0.0, []
-            mid = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            # the execute phase is the last `e` seconds of the node's work; the compile phase what came before
+            mid = (datetime.now(UTC) - timedelta(seconds=e)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             return outcome, c, e, sql, start_iso, mid, threading.current_thread().name
 
         # build: a model's unit tests run before it, one at a time; one that errors (not one that fails)

@@ -49,7 +49,7 @@ mason_before as (
     cross join mason_anchor
     where {{ ts }} < {{ mason.mason_window_start(s) }}
 ),
-{{ mason.mason_bucket_spine(s.buckets) }},
+{{ mason.mason_bucket_spine(s.buckets, trim=false) }},
 mason_seen as (
     select
         b.bucket_index,
@@ -295,8 +295,9 @@ mason_rows as (
 {%- endmacro %}
 
 
-{#- Bucket numbers 0 .. n-1, from digits (no generate_series: the same SQL on every warehouse). -#}
-{% macro mason_bucket_spine(n) -%}
+{#- Bucket numbers 0 .. n-1, from digits (no generate_series: the same SQL on every warehouse); with `trim`,
+    none older than the oldest bucket holding rows (before the data began is not a bucket of zero rows). -#}
+{% macro mason_bucket_spine(n, trim=true) -%}
     {%- set width = ((n - 1) | string) | length -%}
 mason_digits as (
     {% for d in range(10) -%}
@@ -314,6 +315,9 @@ mason_buckets as (
         {%- endfor %}
     ) mason_numbers
     where bucket_index < {{ n }}
+    {%- if trim %}
+      and bucket_index <= (select max(bucket_index) from mason_rows)
+    {%- endif %}
 )
 {%- endmacro %}
 
