@@ -49,13 +49,19 @@ class Destination:
     on: frozenset[str] = DEFAULT_KINDS
 
     def secrets(self) -> list[str]:
-        """What must never be printed: the URL (its path and query hold the token) and header values."""
+        """What must never be printed: the URL, its path when long enough to hold a token (Slack's
+        /services/T../B../..), its query values and password, and header values."""
+        from urllib.parse import parse_qsl, urlsplit
+
         out = [v for v in self.headers.values() if v]
         if self.url:
             out.append(self.url)
-            rest = self.url.split("://", 1)[-1]
-            if "/" in rest:
-                out.append(rest.split("/", 1)[1])
+            parts = urlsplit(self.url)
+            if len(parts.path.strip("/")) >= 12:
+                out.append(parts.path.strip("/"))
+            out.extend(v for _, v in parse_qsl(parts.query) if len(v) >= 6)
+            if parts.password:
+                out.append(parts.password)
         return out
 
     def shown(self) -> str:
@@ -142,7 +148,7 @@ def _destination(raw: Any, index: int) -> Destination:
     if kind not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
     name = str(raw.get("name") or f"{kind}-{index}")
-    on = raw.get("on")
+    on = next((raw[k] for k in ("on", True, "kinds") if k in raw), None)  # YAML 1.1 reads a bare `on:` as true
     kinds = DEFAULT_KINDS
     if on is not None:
         listed = [on] if isinstance(on, str) else list(on)
