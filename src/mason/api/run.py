@@ -179,10 +179,12 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         flush_writes()
         write_artifacts(session, parsed, compiled)
         sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
+        t_monitor = time.perf_counter()
         from mason.api.monitor import after_run
 
         after_run(session, parsed, runner.adapter, which, _args_dict(session, opts, which), results, code,
                   sink.warn, sink.debug)
+        sink.debug(f"monitoring (history, alerts) took {(time.perf_counter() - t_monitor) * 1000:.0f} ms")
         t_close = time.perf_counter()
         runner.close()
         sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")
