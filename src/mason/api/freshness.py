@@ -21,6 +21,9 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
 
     start = time.perf_counter()
     parsed = parse_and_write(session)
+    from mason.api.monitor import mask_alert_secrets
+
+    mask_alert_secrets(parsed)
     ids = sorted(selected(parsed, session, opts, ("source",)))
     sources = [parsed.manifest.sources[i] for i in ids if i in parsed.manifest.sources]
     checked = [s for s in sources if s.freshness and (s.loaded_at_field or s.loaded_at_query)

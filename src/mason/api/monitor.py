@@ -15,6 +15,19 @@ from mason.observe import masking
 from mason.observe.masking import scrub
 
 
+def mask_alert_secrets(parsed: Any) -> None:
+    """Register the alert destinations' URLs and headers as secrets, before anything could print them."""
+    try:
+        from mason.monitor.config import alert_settings
+
+        loaded = parsed.loaded
+        settings = alert_settings(loaded.project.alerts, loaded.target.credentials.get("alerts"), {}, lambda m: None)
+        for dest in settings.destinations:
+            masking.register(dest.secrets())
+    except Exception:
+        pass  # after_run reports configuration problems
+
+
 def after_run(session: Any, parsed: Any, adapter: Any, command: str, args: dict[str, Any], results: Sequence[Any],
               exit_code: int, warn: Callable[[str], None], debug: Callable[[str], None],
               freshness: Sequence[dict[str, Any]] = ()) -> None:

@@ -106,6 +106,10 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     start = time.perf_counter()
     parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
     register_secrets(parsed.loaded.target.secrets)
+    if parsed.loaded.project.alerts or parsed.loaded.target.credentials.get("alerts"):
+        from mason.api.monitor import mask_alert_secrets
+
+        mask_alert_secrets(parsed)
     log_file = _open_log(session, parsed)
     sink = make_sink(session, log_file)
     sink.debug(f"parsed the project in {(time.perf_counter() - start) * 1000:.0f} ms")
