@@ -61,7 +61,8 @@ def _after_run(session: Any, parsed: Any, adapter: Any, command: str, args: dict
         started_at=session.started_at, finished_at=datetime.now(UTC), exit_code=exit_code, git_sha=sha,
         git_branch=branch, results=list(results), freshness=list(freshness))
     rows = max(history.failing_rows if history.enabled else 0, alerting.include_rows if alerting.destinations else 0)
-    record.samples = collect_samples(adapter, parsed.manifest, record.results, rows, history.sampled_tests)
+    threads = int(session.flags.threads or loaded.target.threads or 1)
+    record.samples = collect_samples(adapter, parsed.manifest, record.results, rows, history.sampled_tests, threads)
     if history.enabled:
         database = history.database or getattr(adapter, "database", None)
         try:

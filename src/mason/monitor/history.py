@@ -80,30 +80,36 @@ def is_anomaly_test(node: Any) -> bool:
     return meta is not None and meta.name in ANOMALY_TESTS
 
 
-def collect_samples(adapter: Any, manifest: Any, results: Sequence[Any], rows: int, tests: int) -> \
-        dict[str, list[dict[str, Any]]]:
+def collect_samples(adapter: Any, manifest: Any, results: Sequence[Any], rows: int, tests: int,
+                    threads: int = 4) -> dict[str, list[dict[str, Any]]]:
     """A few failing rows of each failing (or warning) data test, read again with the test's compiled SQL:
-    one small query per test, for at most `tests` tests. A query that fails leaves its test without rows."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    one small query per test, for at most `tests` tests, `threads` at a time. A query that fails leaves its
+    test without rows."""
     if rows <= 0:
-        return out
-    for r in results:
-        if len(out) >= tests:
-            break
-        if r.status not in ("fail", "warn") or not r.compiled_code or not r.unique_id.startswith("test."):
-            continue
-        node = manifest.nodes.get(r.unique_id)
+        return {}
+    failing = [r for r in results if r.status in ("fail", "warn") and r.compiled_code
+               and r.unique_id.startswith("test.")][:tests]
+
+    def sample(r: Any) -> list[dict[str, Any]] | None:
         sql = r.compiled_code.strip().rstrip(";").rstrip()
-        order = " order by bucket_start" if is_anomaly_test(node) else ""
+        order = " order by bucket_start" if is_anomaly_test(manifest.nodes.get(r.unique_id)) else ""
         try:
             _, table = adapter.execute(f"select * from (\n{sql}\n) mason_failing_rows{order}", fetch=True,
                                        limit=rows)
         except Exception:
-            continue
+            return None
         if table is None:
-            continue
-        out[r.unique_id] = [{str(k): _plain(v) for k, v in zip(table.column_names, row)} for row in table.rows[:rows]]
-    return out
+            return None
+        return [{str(k): _plain(v) for k, v in zip(table.column_names, row)} for row in table.rows[:rows]]
+
+    if len(failing) <= 1 or threads <= 1:
+        found = [sample(r) for r in failing]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(threads, len(failing)), thread_name_prefix="mason-sample") as pool:
+            found = list(pool.map(sample, failing))
+    return {r.unique_id: rows_ for r, rows_ in zip(failing, found) if rows_ is not None}
 
 
 def _plain(value: Any) -> Any:
@@ -248,7 +254,8 @@ def write_history(adapter: Any, database: str | None, schema: str, record: RunRe
             if not rows:
                 continue
             relation = adapter.make_relation(database, schema, name, "table")
-            bulk.create_table(relation, TABLES[name])
+            if adapter.get_relation(database, schema, name) is None:
+                bulk.create_table(relation, TABLES[name])
             written += bulk.insert(relation, TABLES[name], rows)
         adapter.commit()
     except BaseException:
