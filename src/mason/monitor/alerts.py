@@ -18,10 +18,9 @@ from typing import Any
 
 from mason.monitor.config import AlertSettings, Destination
 from mason.monitor.history import RunRecord, is_anomaly_test, node_of
-from mason.observe.masking import scrub
+from mason.observe.masking import scrub, scrub_json
 
 STATE_FILE = "mason_alerts.json"
-_BUILT = ("model", "seed", "snapshot", "operation", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +188,7 @@ def payload(message: Message, alerts: Sequence[Alert], record: RunRecord) -> dic
         "destination": message.destination.name, "channel": message.channel, "summary": summary(alerts, record),
         "alerts": [a.to_dict() for a in alerts],
     }
-    return json.loads(scrub(json.dumps(data, default=str)))
+    return json.loads(scrub_json(json.dumps(data, default=str)))
 
 
 def summary(alerts: Sequence[Alert], record: RunRecord) -> str:
@@ -220,7 +219,7 @@ def slack_payload(message: Message, alerts: Sequence[Alert], record: RunRecord) 
     data: dict[str, Any] = {"text": summary(alerts, record), "blocks": blocks}
     if message.channel:
         data["channel"] = message.channel
-    return json.loads(scrub(json.dumps(data, default=str)))
+    return json.loads(scrub_json(json.dumps(data, default=str)))
 
 
 def _mention(owner: str) -> str:
