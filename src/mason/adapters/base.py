@@ -160,7 +160,8 @@ class Adapter(Protocol):
     `catalog_query(database, schema)` (docs generate), `describe()` (connection fields for `mason debug`),
     `materializations` (kind -> builder, replacing the shared view/table/incremental builders), `load_seed(...)`
     (seeds loaded the warehouse's own way), `catalog_rows(database, schema)` (docs generate without SQL) and
-    `diff_dialect()` (the table diff's spellings, adapters/diff_sql.py), `contract_columns(sql)` (a query's
+    `diff_dialect()` (the table diff's spellings, adapters/diff_sql.py), `bulk_sql()` (rows written from Python
+    into Mason's own tables, adapters/bulk.py), `contract_columns(sql)` (a query's
     columns with types spelt as contracts compare them; default `get_columns_in_query`) and `clone_sql(target,
     source, config)` (`mason clone`'s zero-copy clone, where the warehouse has one)."""
 

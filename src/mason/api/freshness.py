@@ -21,6 +21,9 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
 
     start = time.perf_counter()
     parsed = parse_and_write(session)
+    from mason.api.monitor import mask_alert_secrets
+
+    mask_alert_secrets(parsed)
     ids = sorted(selected(parsed, session, opts, ("source",)))
     sources = [parsed.manifest.sources[i] for i in ids if i in parsed.manifest.sources]
     checked = [s for s in sources if s.freshness and (s.loaded_at_field or s.loaded_at_query)
@@ -48,6 +51,13 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
                 code = 1
                 if "error" in result:
                     print(scrub(f"  {result['error']}"))
+        from mason.api.monitor import after_run
+
+        args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()
+                if v not in (None, (), False) and k != "vars_"}
+        after_run(session, parsed, adapter, "source freshness", {**args, "which": "source freshness"}, [], code,
+                  lambda m: print(scrub(f"Warning: {m}")),
+                  lambda m: print(scrub(m)) if session.flags.debug else None, freshness=results)
     finally:
         adapter.close()
     target = Path(opts["output"]) if opts.get("output") else parsed.loaded.target_dir / "sources.json"

@@ -112,6 +112,10 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     if parsed is None:
         parsed = api.parse(session)  # manifest.json is written once, at the end, with compiled code
     register_secrets(parsed.loaded.target.secrets)
+    if parsed.loaded.project.alerts or parsed.loaded.target.credentials.get("alerts"):
+        from mason.api.monitor import mask_alert_secrets
+
+        mask_alert_secrets(parsed)
     log_file = _open_log(session, parsed)
     sink = make_sink(session, log_file)
     sink.debug(f"parsed the project in {(time.perf_counter() - start) * 1000:.0f} ms")
@@ -146,7 +150,7 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     runner.compiler.factory.selected_resources = selected_resources
     runner.compiler.factory.invocation_args = _args_dict(session, opts, which)
     results: list[NodeResult] = []
-    code = 0
+    code = 1  # until the run gets to its summary (or is interrupted)
     try:
         runner.create_schemas(plan)
         hook_results = runner.run_project_hooks("on-run-start", [])
@@ -193,6 +197,12 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         if not staged:
             write_artifacts(session, parsed, compiled)
         sink.debug(f"wrote artifacts in {(time.perf_counter() - t_art) * 1000:.0f} ms")
+        t_monitor = time.perf_counter()
+        from mason.api.monitor import after_run
+
+        after_run(session, parsed, runner.adapter, which, _args_dict(session, opts, which), results, code,
+                  sink.warn, sink.debug)
+        sink.debug(f"monitoring (history, alerts) took {(time.perf_counter() - t_monitor) * 1000:.0f} ms")
         t_close = time.perf_counter()
         runner.close()
         sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")

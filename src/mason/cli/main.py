@@ -300,12 +300,14 @@ def clone_cmd(**opts: Any) -> None:
 def _register() -> None:
     from mason.cli.deploy import deploy_cmd, environments_cmd, rollback_cmd
     from mason.cli.diff import diff_cmd
+    from mason.cli.monitor import history_cmd
     from mason.cli.semantic import sl_group
     from mason.cli.serve import serve_group
 
     for command in (deploy_cmd, rollback_cmd, environments_cmd):
         cli.add_command(command)
     cli.add_command(diff_cmd)
+    cli.add_command(history_cmd)
     cli.add_command(sl_group)
     cli.add_command(serve_group)
 

@@ -80,6 +80,7 @@ class Compiler:
         self.deferred: dict[str, Relation] = {}
         self.purity = Purity(self.index)
         self._pure_outputs: dict[tuple[str, str, str], str] = {}
+        self._semantic_graph: Any = None
 
     # -- relations
     def relation(self, node: Node) -> Relation:
@@ -243,13 +244,27 @@ class Compiler:
             and not self.index.masked_builtins(node.package_name)
         sql = self._render_static(node, ctes) if static else None
         if sql is None:
-            runtime = self.runtime_for(node, ctes)
+            extra = None
+            if node.test_metadata is not None and node.test_metadata.name == "metric_anomalies":
+                extra = {"mason_metric_sql": self._metric_sql}
+            runtime = self.runtime_for(node, ctes, extra)
             sql = self._render(node, runtime)
         compiled = CompiledNode(node, inject_ctes(sql, ctes) if ctes else sql, tuple(ctes),
                                 self.relation_name(node), self.compiled_path(node))
         with self._lock:
             self._cache[node.unique_id] = compiled
         return compiled
+
+    def _metric_sql(self, metric: str, grain: str) -> str:
+        """`metric_anomalies`' series: the metric by metric_time at `grain` (mason/monitor/metric_series.py)."""
+        from mason.adapters.target import SQL_DIALECTS
+        from mason.monitor.metric_series import metric_series_sql, semantic_graph
+
+        with self._lock:
+            if self._semantic_graph is None:
+                roots = {p.name: p.root for p in self.parsed.loaded.packages}
+                self._semantic_graph = semantic_graph(self.manifest, lambda n: self.relation(n).render(), roots)
+        return metric_series_sql(self._semantic_graph, metric, grain, SQL_DIALECTS.get(self.manifest.adapter_type))
 
     def compiled_path(self, node: Node) -> str:
         base = f"{self.parsed.loaded.project.target_path}/compiled/{node.package_name}"

@@ -30,7 +30,7 @@ from mason.errors import UsageError
 SUBSELECTORS = ("body", "configs", "relation", "persisted_descriptions", "macros", "contract")
 _RELATION_KEYS = frozenset({"database", "schema", "alias"})
 _TARGET_MADE = frozenset({"database", "schema", "node_relation"})
-_INTERNAL_PACKAGES = frozenset({"dbt", "dbt_duckdb", "dbt_postgres", "dbt_spark"})
+_INTERNAL_PACKAGES = frozenset({"dbt", "dbt_duckdb", "dbt_postgres", "dbt_spark", "mason"})
 _VOLATILE = frozenset({"created_at", "unique_id", "original_file_path", "path", "root_path", "relation_name",
                        "compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected",
                        "build_path", "patch_path", "deferred", "defer_relation", "unrendered_config",

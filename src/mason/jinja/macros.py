@@ -20,6 +20,9 @@ from mason.jinja.environment import (
 from mason.nodes.nodes import Macro
 
 INTERNAL_PACKAGE = "dbt"
+# Mason's own macro library (generic tests such as `volume_anomalies`, src/mason/monitor/macros): found after
+# the project's and dbt's macros when unqualified, and as `mason.<name>`.
+MASON_PACKAGE = "mason"
 MASKABLE_BUILTINS = ("ref", "source")
 
 
@@ -56,7 +59,11 @@ class MacroIndex:
         found = self.by_package.get(self.root_package, {}).get(name)
         if found is not None:
             return found
-        return self.by_package.get(INTERNAL_PACKAGE, {}).get(name)
+        found = self.by_package.get(INTERNAL_PACKAGE, {}).get(name)
+        if found is not None:
+            return found
+        own = self.by_package.get(MASON_PACKAGE)
+        return own.get(name) if own is not None else None
 
     def find_in(self, package: str, name: str) -> Macro | None:
         return self.by_package.get(package, {}).get(name)

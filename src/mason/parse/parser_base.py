@@ -16,7 +16,7 @@ from mason.adapters.relation import relation_factory
 from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
 from mason.jinja.environment import MacroException, template_line
 from mason.jinja.flags import JinjaFlags
-from mason.jinja.macros import INTERNAL_PACKAGE, MacroFile, MacroIndex
+from mason.jinja.macros import INTERNAL_PACKAGE, MASON_PACKAGE, MacroFile, MacroIndex
 from mason.jinja.parse_context import Recorder, parse_context
 from mason.jinja.relations import JinjaRelation
 from mason.nodes.fast import evolve
@@ -47,6 +47,7 @@ from mason.project.project import RESOURCE_TREES
 from mason.session import Session
 
 BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
+MASON_MACROS = Path(__file__).resolve().parent.parent / "monitor" / "macros"  # package `mason`
 
 
 class ParserBase:
@@ -88,6 +89,8 @@ class ParserBase:
         sources: list[SourceFile] = []
         builtin = read_files(INTERNAL_PACKAGE, BUILTIN_MACROS, (".",), (".sql",))
         sources.extend(builtin)
+        if MASON_PACKAGE not in {p.name for p in self.packages}:
+            sources.extend(read_files(MASON_PACKAGE, MASON_MACROS, (".",), (".sql",)))
         for pkg in self.packages:
             cfg = pkg.config
             sources.extend(read_files(pkg.name, pkg.root, cfg.macro_paths, (".sql",)))

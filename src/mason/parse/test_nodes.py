@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from mason.errors import MasonError, ParseError, Span, did_you_mean
-from mason.jinja.macros import INTERNAL_PACKAGE
+from mason.jinja.macros import INTERNAL_PACKAGE, MASON_PACKAGE
 from mason.jinja.native import has_jinja, render_native
 from mason.nodes.nodes import (
     Macro,
@@ -122,7 +122,7 @@ class GenericTestNodes(ParserBase):
         # to do as they do under dbt (some are written to run without an argument).
         missing = [a for a in self._purity().required_arguments(macro)
                    if a not in spec.args and not (a == "column_name" and column)
-                   ] if macro.package_name == INTERNAL_PACKAGE else []
+                   ] if macro.package_name in (INTERNAL_PACKAGE, MASON_PACKAGE) else []
         if missing:
             raise ParseError(f"test {spec.name!r} needs the argument{'s' if len(missing) > 1 else ''} "
                              f"{', '.join(repr(a) for a in missing)}",

@@ -62,6 +62,9 @@ class ProjectConfig:
     query_comment: Any
     trees: dict[str, dict[str, Any]]  # models/seeds/... config trees, keys as in RESOURCE_TREES values
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    # Mason's own blocks (docs/monitoring.md), rendered: the run history and alert destinations
+    monitoring: dict[str, Any] = field(repr=False, default_factory=dict)
+    alerts: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def all_resource_paths(self) -> tuple[str, ...]:
         return (*self.model_paths, *self.seed_paths, *self.test_paths, *self.macro_paths,
@@ -175,4 +178,6 @@ def load_project(root: Path, cli_vars: dict[str, Any], env: dict[str, str], targ
         query_comment=rendered.get("query-comment"),
         trees=trees,
         raw=raw,
+        monitoring=dict(rendered.get("monitoring") or {}) if isinstance(rendered.get("monitoring"), dict) else {},
+        alerts=dict(rendered.get("alerts") or {}) if isinstance(rendered.get("alerts"), dict) else {},
     )

@@ -174,6 +174,12 @@ class DuckDBAdapter(QueryComments, CachedRelations):
         )
         return [ColumnInfo(r[0], r[1], r[2], r[3], r[4]) for r in (table.rows if table else ())]
 
+    def bulk_sql(self) -> Any:
+        """Rows written from Python (the run history): one read_json insert (adapters/duckdb/bulk.py)."""
+        from mason.adapters.duckdb.bulk import DuckDBBulkSQL
+
+        return DuckDBBulkSQL(self)
+
     def create_schema(self, database: str | None, schema: str) -> None:
         rel = self._make(database or self.database, schema, None)
         with self._schema_lock:  # concurrent CREATE SCHEMA in two transactions conflicts in DuckDB

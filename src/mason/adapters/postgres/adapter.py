@@ -141,6 +141,12 @@ class PostgresAdapter(QueryComments, CachedRelations):
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 
+    def bulk_sql(self) -> Any:
+        """Rows written from Python (the run history): one COPY (adapters/postgres/bulk.py)."""
+        from mason.adapters.postgres.bulk import PostgresBulkSQL
+
+        return PostgresBulkSQL(self)
+
     def begin(self) -> None:
         if not getattr(self._local, "in_txn", False):
             self.execute("begin")

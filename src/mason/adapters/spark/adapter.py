@@ -218,6 +218,12 @@ class SparkAdapter(QueryComments, CachedRelations):
 
         return SparkDiffDialect(self)
 
+    def bulk_sql(self) -> Any:
+        """Rows written from Python (the run history): a DataFrame inserted by one statement."""
+        from mason.adapters.spark.bulk import SparkBulkSQL
+
+        return SparkBulkSQL(self)
+
     def snapshot_dialect(self) -> Any:
         from mason.adapters.spark.snapshots import dialect
 
