@@ -73,7 +73,7 @@ def files(wh: Warehouse) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def project(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Project:
-    p = Project(tmp_path_factory.mktemp("monitoring"), warehouse, files(warehouse))
+    p = Project(tmp_path_factory.mktemp("monitoring"), warehouse, files(warehouse), history=True)
     p.run("build", expect=1)
     p.second = p.run("test", "-s", "volume", expect=1)  # type: ignore[attr-defined]
     return p

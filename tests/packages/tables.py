@@ -34,7 +34,9 @@ def dump_tables(database: Path) -> dict[str, Any]:
     with duckdb.connect(str(database), read_only=True) as con:
         relations = con.execute(
             "select table_schema, table_name, table_type from information_schema.tables "
-            "where table_schema not in ('information_schema', 'pg_catalog') order by 1, 2").fetchall()
+            # Mason's own run history (docs/monitoring.md) is not the project's
+            "where table_schema not in ('information_schema', 'pg_catalog', 'mason_monitoring') order by 1, 2"
+        ).fetchall()
         for schema, name, kind in relations:
             cursor = con.execute(f'select * from "{schema}"."{name}"')
             columns = [[d[0], str(d[1])] for d in cursor.description or []]
