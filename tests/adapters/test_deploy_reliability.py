@@ -41,6 +41,7 @@ def _session(project: Project, version: int) -> Any:
     from mason.session import Flags, Session
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "MASON_"))}
+    env["MASON_HISTORY"] = "0"
     return Session(project_dir=project.root, profiles_dir=project.root, cli_vars={"v": version}, env=env,
                    flags=Flags(quiet=True))
 
@@ -110,7 +111,7 @@ def test_readers_never_see_a_gap_or_a_mix(project: Project) -> None:
 
 def _start(project: Project, pause: str, version: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "MASON_"))}
-    env.update(MASON_DEPLOY_TEST_PAUSE=pause, MASON_DEPLOY_TEST_PAUSE_SECONDS="60")
+    env.update(MASON_DEPLOY_TEST_PAUSE=pause, MASON_DEPLOY_TEST_PAUSE_SECONDS="60", MASON_HISTORY="0")
     return subprocess.Popen([sys.executable, "-m", "mason", "deploy", "--full", "--vars", f"{{v: {version}}}"],
                             cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
