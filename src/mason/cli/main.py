@@ -315,6 +315,7 @@ def clone_cmd(**opts: Any) -> None:
 
 
 def _register() -> None:
+    from mason.cli.advise import advise_cmd
     from mason.cli.deploy import deploy_cmd, environments_cmd, rollback_cmd
     from mason.cli.diff import diff_cmd
     from mason.cli.monitor import history_cmd
@@ -325,6 +326,7 @@ def _register() -> None:
         cli.add_command(command)
     cli.add_command(diff_cmd)
     cli.add_command(history_cmd)
+    cli.add_command(advise_cmd)
     cli.add_command(sl_group)
     cli.add_command(serve_group)
 
