@@ -5,7 +5,11 @@
 (function () {
   "use strict";
 
-  var D = JSON.parse(document.getElementById("mason-data").textContent);
+  var T0 = performance.now();
+  var dataEl = document.getElementById("mason-data");
+  var D = JSON.parse(dataEl.textContent);
+  dataEl.parentNode.removeChild(dataEl); // the text is parsed: let the browser free it
+  var T1 = performance.now();
   var N = D.nodes || [];
   var DASH = D.dash || {};
   var byId = Object.create(null);
@@ -140,7 +144,7 @@
     paint();
   }
   function paint() {
-    var top = listEl.scrollTop, height = listEl.clientHeight || 600;
+    var top = listEl.scrollTop, height = Math.min(listEl.clientHeight || 600, 4000);
     var first = Math.max(0, Math.floor(top / ROW) - 10);
     var last = Math.min(filtered.length, Math.ceil((top + height) / ROW) + 10);
     var html = [];
@@ -568,4 +572,5 @@
   filter();
   route();
   window.__masonReady = performance.now();
+  window.__masonTimings = { script: T0, parsed: T1, ready: window.__masonReady };
 })();
