@@ -127,7 +127,7 @@ def test_the_data_embedded_in_the_page(documented: Project) -> None:
 
 def test_pages_load_search_lineage_and_dashboard(documented: Project, browser: Browser) -> None:
     folder = shots(documented)
-    page = browser.page()
+    page = browser.page(height=2400)  # tall: the page scrolls inside <main>, screenshots show the viewport
     page.goto((documented.root / "target" / "index.html").as_uri())
     page.wait_for_function("window.__masonReady !== undefined")
     assert page.inner_text("main h1") == "m"
