@@ -17,7 +17,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python examples/run_demo.py
 
+# The docs site's tests drive headless Chromium (Debian's package): installed here when missing and apt-get
+# can; where it cannot, those tests are skipped and say why.
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+		{ echo "make test: installing chromium for the docs site's browser tests"; \
+		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		  echo "make test: could not install chromium: the browser tests will be skipped"; }
 	$(BIN)/pytest tests
 
 lint: $(STAMP)

@@ -214,7 +214,7 @@ def init_cmd(project_name: str | None, skip_profile_setup: bool, profiles_dir: s
 
 @cli.group("docs")
 def docs_group() -> None:
-    """Documentation: catalog.json."""
+    """Documentation: catalog.json and the site (index.html)."""
 
 
 @docs_group.command("generate")
@@ -222,8 +222,9 @@ def docs_group() -> None:
 @_selection_options
 @click.option("--no-compile", is_flag=True, default=False)
 @click.option("--empty-catalog", is_flag=True, default=False)
+@click.option("--no-site", is_flag=True, default=False, help="Only catalog.json, not the site (index.html).")
 def docs_generate_cmd(**opts: Any) -> None:
-    """Write target/catalog.json from the warehouse's metadata."""
+    """Write target/catalog.json and the documentation site target/index.html."""
 
     def body(session: Any) -> int:
         from mason.api import commands
@@ -231,6 +232,22 @@ def docs_generate_cmd(**opts: Any) -> None:
         return commands.docs_generate(session, opts)
 
     _invoke("generate", opts, body)
+
+
+@docs_group.command("serve")
+@_global_options
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--browser/--no-browser", default=True, help="Open the site in a web browser.")
+def docs_serve_cmd(**opts: Any) -> None:
+    """Serve the site `mason docs generate` wrote (target/index.html) over HTTP."""
+
+    def body(session: Any) -> int:
+        from mason.api.docs import serve
+
+        return serve(session, opts, click.echo)
+
+    _invoke("serve", opts, body)
 
 
 @cli.group("source")
@@ -298,6 +315,7 @@ def clone_cmd(**opts: Any) -> None:
 
 
 def _register() -> None:
+    from mason.cli.advise import advise_cmd
     from mason.cli.deploy import deploy_cmd, environments_cmd, rollback_cmd
     from mason.cli.diff import diff_cmd
     from mason.cli.monitor import history_cmd
@@ -308,6 +326,7 @@ def _register() -> None:
         cli.add_command(command)
     cli.add_command(diff_cmd)
     cli.add_command(history_cmd)
+    cli.add_command(advise_cmd)
     cli.add_command(sl_group)
     cli.add_command(serve_group)
 

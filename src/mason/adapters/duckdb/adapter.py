@@ -266,6 +266,12 @@ class DuckDBAdapter(QueryComments, CachedRelations):
             except Exception:
                 pass
 
+    def relation_stats(self, database: str | None, schema: str) -> dict[str, dict[str, Any]]:
+        """`mason advise`: identifier (lower case) -> {rows, bytes} for the tables of a schema."""
+        from mason.adapters.duckdb.stats import relation_stats
+
+        return relation_stats(self, database, schema)
+
     def close(self) -> None:
         try:
             self._conn.close()

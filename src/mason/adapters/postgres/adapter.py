@@ -341,6 +341,22 @@ class PostgresAdapter(QueryComments, CachedRelations):
             except Exception:
                 pass
 
+    def relation_stats(self, database: str | None, schema: str) -> dict[str, dict[str, Any]]:
+        """`mason advise`: identifier (lower case) -> {rows, bytes} for the tables of a schema."""
+        from mason.adapters.postgres.stats import relation_stats
+
+        return relation_stats(self, database, schema)
+
+    def column_stats(self, database: str | None, schema: str, table: str) -> dict[str, float]:
+        from mason.adapters.postgres.stats import column_stats
+
+        return column_stats(self, database, schema, table)
+
+    def explain(self, sql: str) -> str:
+        from mason.adapters.postgres.stats import explain
+
+        return explain(self, sql)
+
     def close(self) -> None:
         with self._conn_lock:
             conns, self._connections = self._connections, []

@@ -275,6 +275,19 @@ class SparkAdapter(QueryComments, CachedRelations):
         except Exception:
             pass
 
+    def relation_stats(self, database: str | None, schema: str) -> dict[str, dict[str, Any]]:
+        """`mason advise`: identifier (lower case) -> {rows, bytes} for the tables of a schema."""
+        from mason.adapters.spark.stats import relation_stats
+
+        return relation_stats(self, database, schema)
+
+    @property
+    def layout_configs(self) -> tuple[str, ...]:
+        """The configs that lay a table out (`mason advise` suggests one for large tables without any)."""
+        from mason.adapters.spark.stats import LAYOUT_CONFIGS
+
+        return LAYOUT_CONFIGS
+
     def close(self) -> None:
         spark, self.spark = self.spark, None
         if spark is None:
