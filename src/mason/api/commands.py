@@ -151,6 +151,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
             _echo(sql)
             return 0
         ids = api.selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+        ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_external)}
         if not opts.get("select") and not opts.get("selector"):
             ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
         compiler.factory.selected_resources = sorted(ids)
