@@ -216,7 +216,7 @@ def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError],
             problem = _access_error(node, ref, target, resolver)
             if problem is not None:
                 errors.append(problem)
-        if target.deprecation_date is not None and warnings is not None:
+        if target.deprecation_date is not None and warnings is not None and node.resource_type != "test":
             warnings.append(_deprecation_warning(node, ref, target))
         deps.append(target.unique_id)
     return tuple(dict.fromkeys(deps))
