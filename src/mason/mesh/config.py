@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mason.deps.spec import DEPENDENCIES_FILE, PACKAGES_FILE, Renderer
+from mason.deps.spec import DEPENDENCIES_FILE, Renderer, read_projects
 from mason.errors import ProjectError, Span
-from mason.project.yamlio import load_yaml_file, load_yaml_text
+from mason.project.yamlio import load_yaml_file
 
 MESH_FILE = "mason_mesh.yml"
 POLICIES = ("warn", "error", "off")
@@ -61,49 +61,10 @@ class MeshConfig:
         return bool(self.upstream) or self.has_file
 
 
-def declared_projects(root: Path) -> list[tuple[str, Span]]:
-    """The `projects:` of dependencies.yml: (name, where). packages.yml may not hold them (as in dbt)."""
-    pkg = root / PACKAGES_FILE
-    if pkg.is_file():
-        raw = load_yaml_file(pkg, PACKAGES_FILE)
-        if isinstance(raw, dict) and raw.get("projects") is not None:
-            raise ProjectError(f"`projects:` is not allowed in {PACKAGES_FILE}", Span(PACKAGES_FILE),
-                               f"move project dependencies to {DEPENDENCIES_FILE} (docs/mesh.md)")
-    path = root / DEPENDENCIES_FILE
-    if not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
-    raw = load_yaml_text(text, DEPENDENCIES_FILE)
-    entries = raw.get("projects") if isinstance(raw, dict) else None
-    if entries is None:
-        return []
-    example = "projects:\n    - name: core_data"
-    if not isinstance(entries, list):
-        raise ProjectError("`projects:` must be a list of entries with a name", Span(DEPENDENCIES_FILE), example)
-    from mason.deps.spec import _entry_lines
-
-    lines = _entry_lines(text, "projects")
-    out: list[tuple[str, Span]] = []
-    for i, entry in enumerate(entries):
-        span = Span(DEPENDENCIES_FILE, lines[i] if i < len(lines) else None)
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ProjectError(f"a project entry needs a `name:` (a project name), not {entry!r}", span, example)
-        unknown = sorted(set(entry) - {"name"})
-        if unknown:
-            raise ProjectError(f"unknown key(s) {', '.join(unknown)} in the project entry {name!r}", span,
-                               f"an entry has only `name:`; say where {name}'s manifest is in {MESH_FILE} "
-                               "(docs/mesh.md)")
-        if name in (n for n, _ in out):
-            raise ProjectError(f"project {name!r} is listed twice", span)
-        out.append((name, span))
-    return out
-
-
 def read_config(root: Path, project_name: str, cli_vars: Mapping[str, Any], env: Mapping[str, str],
                 profiles_dir: Path | None, profile: str | None, project_profile: str | None) -> MeshConfig:
     """The mesh settings of the project in `root` (nothing read but two stats when it takes no part)."""
-    declared = declared_projects(root)
+    declared = read_projects(root)
     path = root / MESH_FILE
     if not declared and not path.is_file():
         return MeshConfig(root)

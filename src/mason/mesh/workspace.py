@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mason.deps.spec import read_projects
 from mason.errors import ProjectError, UsageError
-from mason.mesh.config import declared_projects
 from mason.project.project import PROJECT_FILE
 from mason.project.yamlio import load_yaml_file
 
@@ -70,7 +70,7 @@ def discover(folder: Path) -> list[WorkspaceProject]:
             raise ProjectError(f"two projects of the workspace are named {name!r}: {projects[name].root} and {path}")
         target = raw.get("target-path") if isinstance(raw, dict) else None
         target_path = target if isinstance(target, str) and "{" not in target else "target"
-        upstream = tuple(n for n, _ in declared_projects(path))
+        upstream = tuple(n for n, _ in read_projects(path))
         projects[name] = WorkspaceProject(name, path, upstream, target_path)
     return _ordered(projects)
 

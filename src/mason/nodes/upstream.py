@@ -5,7 +5,6 @@ with both files named (protected and private ones)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +40,3 @@ class UpstreamProject:
     def describe(self, model: UpstreamModel) -> str:
         return f"{self.name}: {model.file}" if model.file else self.name
 
-
-def as_dict(project: UpstreamProject) -> dict[str, Any]:
-    return {"name": project.name, "location": project.location, "identity": project.identity}

@@ -90,21 +90,24 @@ class ProjectChecks(ParserBase):
         for node in nodes.values():
             if node.attached_node is not None or not node.original_file_path:
                 continue  # a generic test takes its model's group; upstream models are checked upstream
-            where = (node.patch_path or "").split("://")[-1] or node.original_file_path
-            if node.resource_type == "model" and node.access not in (None, "private", "protected", "public"):
-                self.errors.append(ParseError(
-                    f"{node.unique_id}: access must be private, protected or public, not {node.access!r}",
-                    Span(where), "set access: in the model's properties YAML, config() or dbt_project.yml (+access)"))
-            if node.group is not None and node.group not in known:
-                self.errors.append(ParseError(
-                    f"{node.unique_id} is in group {node.group!r}, which is not defined"
-                    + (f" (groups: {', '.join(sorted(known))})" if known else ""), Span(where),
-                    did_you_mean(str(node.group), known) or
-                    f"define it under groups: in a properties file, with an owner: - name: {node.group}"))
+            bad_access = node.resource_type == "model" and node.access not in (None, "private", "protected", "public")
+            if bad_access or (node.group is not None and node.group not in known):
+                where = (node.patch_path or "").split("://")[-1] or node.original_file_path
+                if bad_access:
+                    self.errors.append(ParseError(
+                        f"{node.unique_id}: access must be private, protected or public, not {node.access!r}",
+                        Span(where), "set access: in the model's properties YAML, config() or dbt_project.yml "
+                                     "(+access)"))
+                if node.group is not None and node.group not in known:
+                    self.errors.append(ParseError(
+                        f"{node.unique_id} is in group {node.group!r}, which is not defined"
+                        + (f" (groups: {', '.join(sorted(known))})" if known else ""), Span(where),
+                        did_you_mean(str(node.group), known) or
+                        f"define it under groups: in a properties file, with an owner: - name: {node.group}"))
             if node.deprecation_date is not None and deprecation_passed(node.deprecation_date):
                 self.warnings.append(f"{node.original_file_path}: model {node.search_name} ({node.unique_id}) "
-                                         f"passed its deprecation date of {node.deprecation_date}: it should be "
-                                         "disabled or removed")
+                                     f"passed its deprecation date of {node.deprecation_date}: it should be "
+                                     "disabled or removed")
 
     # ---------------------------------------------------------------- other resources
     def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:
