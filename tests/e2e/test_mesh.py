@@ -386,3 +386,17 @@ def test_an_upstream_change_reparses_and_an_unchanged_one_does_not(mesh: Mesh) -
     node = mesh.manifest("finance_analytics")["nodes"]["model.core_data.fct_orders"]
     assert node["description"] == "One row per order."
 
+
+
+def test_a_failing_project_stops_the_workspace_before_its_consumers(mesh: Mesh) -> None:
+    mesh.edit("finance_analytics", "models/finance_summary.sql", "sum(revenue)", "sum(no_such_column)")
+    result = mesh.workspace("build", "--exclude", "resource_type:test", expect=1)
+    assert "== core_data" in result.stdout and "== finance_analytics" in result.stdout
+    assert "== marketing_analytics" not in result.stdout
+    assert "finance_analytics failed (exit 1); not run: marketing_analytics" in result.stderr
+
+
+def test_deps_knows_projects_are_not_packages(mesh: Mesh) -> None:
+    out = mesh.run("marketing_analytics", "deps").stdout
+    assert "No packages to install; the projects of dependencies.yml (core_data, finance_analytics) are read " \
+           "from their manifests" in out
