@@ -46,3 +46,6 @@ class Session:
     log_path: str | None = None
     invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # a workspace build (docs/mesh.md): each sibling project's own manifest, by project name, read in place
+    # of the location mason_mesh.yml gives
+    upstream_manifests: Mapping[str, Path] = field(default_factory=dict)

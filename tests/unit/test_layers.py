@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "mason"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "server"),  # the front ends
     ("api",),
-    ("execute", "compile", "deps", "semantic", "deploy", "monitor", "diff", "docsite", "advise"),
+    ("execute", "compile", "deps", "semantic", "deploy", "monitor", "diff", "docsite", "advise", "mesh"),
     ("parse", "graph", "artifacts"),
     ("project", "jinja"),
     ("adapters",),

@@ -27,7 +27,7 @@ def parse(session: Session, light: bool = False, prepared: Prepared | None = Non
     With `light`, a partial re-parse works from the cache's slim index (mason.nodes.slim): the result's
     unchanged nodes are SlimNodes, which is enough to write the artifacts (`mason parse`), not to run.
     """
-    loaded, key, states = prepared or prepare(session)
+    loaded, key, states, mesh = prepared or prepare(session)
     defer = light  # `parse` starts no threads: its cache write can fork at exit (see cache.save)
     cache_path = loaded.target_dir / cache_mod.CACHE_FILE
     if key is not None and states is not None:
@@ -40,7 +40,7 @@ def parse(session: Session, light: bool = False, prepared: Prepared | None = Non
             if changed == []:
                 return Parsed(loaded, cache.manifest, unchanged=True)
             if changed:
-                patched = _reparse(session, loaded, cache, changed)
+                patched = _reparse(session, loaded, cache, changed, states, mesh)
                 if patched is not None:
                     ids = frozenset(cache.file_nodes[path] for path in changed)
                     cache.manifest, cache.files = patched, states
@@ -55,16 +55,27 @@ def parse(session: Session, light: bool = False, prepared: Prepared | None = Non
     parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
     parsed = parser.parse()
     errors = list(parser.errors)
+    warnings = list(parser.warnings)
+    if mesh is not None and mesh.fetched:
+        from mason.mesh import inject
+
+        parsed = inject(parsed, mesh)
     try:
-        manifest = bind(parsed)
+        manifest = bind(parsed, warnings)
     except ParseErrors as exc:
         errors.extend(exc.errors)
     except MasonError as exc:
         errors.append(exc)
+    if mesh is not None and mesh.active and not errors:
+        from mason.mesh import contract_findings
+
+        found, said = contract_findings(manifest, mesh.config.contracts)
+        errors.extend(found)
+        warnings.extend(said)
     if errors:
         raise errors[0] if len(errors) == 1 else ParseErrors(errors)
     manifest = replace(manifest, selectors=loaded.selectors)
-    _warn(parser.warnings)
+    _warn(warnings)
     if session.flags.partial_parse and key is not None and states is not None:
         file_nodes = {str(Path(n.root_path) / n.original_file_path): uid for uid, n in manifest.nodes.items()
                       if n.resource_type == "model" and n.root_path}
@@ -103,8 +114,8 @@ def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[
     if default_selector(loaded.selectors) is not None or not (loaded.target_dir / "manifest.json").is_file():
         return None
     path = loaded.target_dir / cache_mod.CACHE_FILE
-    if not cache_mod.is_current(path, cache_mod.project_key(loaded, session), cache_mod.file_states(loaded),
-                                session.env):
+    key = _cache_key(loaded, session, mesh_setup(session, loaded))
+    if not cache_mod.is_current(path, key, cache_mod.file_states(loaded), session.env):
         return None
     manifest = cache_mod.load_index(path)
     return Parsed(loaded, manifest, unchanged=True) if isinstance(manifest, Manifest) else None
@@ -112,23 +123,44 @@ def parse_from_index(session: Session, select: Iterable[str], exclude: Iterable[
 
 def prepare(session: Session) -> Prepared:
     loaded = load(session)
+    mesh = mesh_setup(session, loaded)
     if not session.flags.partial_parse:
-        return Prepared(loaded, None, None)
-    return Prepared(loaded, cache_mod.project_key(loaded, session), cache_mod.file_states(loaded))
+        return Prepared(loaded, None, None, mesh)
+    return Prepared(loaded, _cache_key(loaded, session, mesh), cache_mod.file_states(loaded), mesh)
+
+
+def mesh_setup(session: Session, loaded: LoadedProject) -> Any:
+    """The upstream projects of dependencies.yml, their manifests fetched or revalidated (mason.mesh)."""
+    from mason.mesh import setup
+
+    project = loaded.project
+    return setup(project.root, project.name, loaded.target_dir, session.cli_vars, session.env, session.profiles_dir,
+                 session.profile, project.profile, session.upstream_manifests, lambda text: _warn([text]),
+                 tuple(p.name for p in loaded.packages if not p.is_root))
+
+
+def _cache_key(loaded: LoadedProject, session: Session, mesh: Any) -> str:
+    key = cache_mod.project_key(loaded, session)
+    identity = mesh.identity if mesh is not None else ""
+    if not identity:
+        return key
+    import hashlib
+
+    return hashlib.sha256(f"{key}\n{identity}".encode()).hexdigest()
 
 
 def parse_is_current(session: Session, prepared: Prepared | None = None) -> bool:
     """True when partial parsing can tell, cheaply, that the last parse (and its manifest.json) still holds."""
     if not session.flags.partial_parse:
         return False
-    loaded, key, states = prepared or prepare(session)
+    loaded, key, states, _ = prepared or prepare(session)
     if key is None or states is None or not (loaded.target_dir / "manifest.json").is_file():
         return False
     return cache_mod.is_current(loaded.target_dir / cache_mod.CACHE_FILE, key, states, session.env)
 
 
 def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCache,
-             changed: list[str]) -> Manifest | None:
+             changed: list[str], states: dict[str, tuple[int, int]], mesh: Any = None) -> Manifest | None:
     """Re-parse edited model files and re-bind just those nodes; None means do a full parse instead."""
     from mason.graph.dag import rebind
     from mason.parse.files import SourceFile
@@ -147,20 +179,44 @@ def _reparse(session: Session, loaded: LoadedProject, cache: cache_mod.ParseCach
         resource_path, _, inner = rel.partition("/")
         files.append(SourceFile(pkg.name, pkg.root, resource_path, inner, Path(path).read_text(encoding="utf-8")))
     parser = ProjectParser(session, loaded.packages, loaded.target.context(), loaded.target.type)
-    fresh = parser.reparse_models(files, cache.properties)
+    fresh = parser.reparse_models(files, cache.properties, _model_stems(loaded, cache.properties, states))
     if parser.errors:
         raise parser.errors[0] if len(parser.errors) == 1 else ParseErrors(parser.errors)
     replaced = {}
     for node in fresh:
         old = manifest.nodes.get(node.unique_id)
         # a changed group/enabled/name ripples into tests and other nodes: re-parse everything
-        if old is None or old.group != node.group or not node.config.get("enabled", True):
+        if old is None or old.group != node.group or old.access != node.access or not node.config.get("enabled", True):
             return None
         replaced[node.unique_id] = node
     if len(replaced) != len(changed):
         return None
     cache.env_used.update(parser.env_used)
-    return rebind(manifest, replaced)
+    warnings = list(parser.warnings)
+    bound = rebind(manifest, replaced, warnings)
+    if mesh is not None and mesh.active:
+        from mason.mesh import contract_findings
+
+        found, said = contract_findings(bound, mesh.config.contracts, list(replaced))
+        if found:
+            raise found[0] if len(found) == 1 else ParseErrors(found)
+        warnings.extend(said)
+    _warn(warnings)
+    return bound
+
+
+def _model_stems(loaded: LoadedProject, props: Any, states: dict[str, tuple[int, int]]) -> dict[str, set[str]]:
+    """Each package's model file stems (from the files' states), where it has versioned models: which file
+    is a version's (`<name>.sql` is the latest when `<name>_v<latest>.sql` does not exist)."""
+    versioned = {package for (kind, package, _), patch in props.patches.items()
+                 if kind == "models" and patch.data.get("versions")}
+    out: dict[str, set[str]] = {}
+    for pkg in loaded.packages:
+        if pkg.name not in versioned:
+            continue
+        prefixes = tuple(str(pkg.root / mp).rstrip("/") + "/" for mp in pkg.config.model_paths)
+        out[pkg.name] = {Path(p).stem for p in states if p.endswith(".sql") and p.startswith(prefixes)}
+    return out
 
 
 def comparison(parsed: Parsed, state: Any) -> Any:

@@ -41,7 +41,7 @@ def clone(session: Any, opts: dict[str, Any]) -> int:
     ids = api.selected(parsed, session, opts, CLONE_TYPES)
     nodes = parsed.manifest.nodes
     todo = sorted(uid for uid in ids if uid in nodes and nodes[uid].resource_type in CLONE_TYPES
-                  and not nodes[uid].is_ephemeral)
+                  and not nodes[uid].is_ephemeral and not nodes[uid].is_external)
     target = parsed.loaded.target
     threads = max(1, int(session.flags.threads or target.threads or 1))
     sink.info(f"Concurrency: {threads} threads (target='{target.target_name}')")

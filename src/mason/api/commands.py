@@ -109,6 +109,17 @@ def ls(session: Any, opts: dict[str, Any]) -> int:
     if parsed is None:
         parsed = api.parse_and_write(session)
     ids = api.selected(parsed, session, opts, DEFAULT_LS_TYPES)
+    lines = ls_lines(parsed, ids, opts)
+    if lines:
+        _echo("\n".join(lines))
+    elif not session.flags.quiet:
+        click.echo("No nodes selected!", err=True)
+    return 0
+
+
+def ls_lines(parsed: Any, ids: set[str], opts: dict[str, Any]) -> list[str]:
+    """`ls` output for the selected ids: selectors, names, paths or JSON."""
+    output = opts.get("output") or "selector"
     lines = []
     names: dict[str, str | None] | None = None
     for uid in sorted(ids):
@@ -123,16 +134,13 @@ def ls(session: Any, opts: dict[str, Any]) -> int:
             else:
                 lines.append(node.search_name if hasattr(node, "search_name") else node.name)  # type: ignore[union-attr]
         elif output == "path":
-            lines.append(node.original_file_path)
+            if node.original_file_path:  # an upstream project's model has no file here
+                lines.append(node.original_file_path)
         else:
             if names is None:
                 names = api.relation_names(parsed)
             lines.append(_ls_json(node, tuple(opts.get("output_keys") or ()), names))
-    if lines:
-        _echo("\n".join(lines))
-    elif not session.flags.quiet:
-        click.echo("No nodes selected!", err=True)
-    return 0
+    return lines
 
 
 def compile_(session: Any, opts: dict[str, Any]) -> int:
@@ -151,6 +159,7 @@ def compile_(session: Any, opts: dict[str, Any]) -> int:
             _echo(sql)
             return 0
         ids = api.selected(parsed, session, opts, ("model", "seed", "snapshot", "test", "analysis"))
+        ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_external)}
         if not opts.get("select") and not opts.get("selector"):
             ids |= {uid for uid, n in parsed.manifest.nodes.items() if n.resource_type == "operation"}
         compiler.factory.selected_resources = sorted(ids)

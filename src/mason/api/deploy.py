@@ -69,7 +69,7 @@ def _changed(ctx: _Context, current: rec.Environment | None, chosen: set[str], f
     nodes = manifest.nodes
     scope = set(chosen) | graph.ancestors(chosen)
     buildable = {uid for uid in scope if uid in nodes and nodes[uid].resource_type in RELATION_TYPES
-                 and not nodes[uid].is_ephemeral}
+                 and not nodes[uid].is_ephemeral and not nodes[uid].is_external}
     if current is None or full or not current.manifest:
         changed = set(buildable)
     else:
@@ -83,7 +83,7 @@ def _changed(ctx: _Context, current: rec.Environment | None, chosen: set[str], f
                 changed.add(uid)
     downstream = graph.descendants(changed) if changed else set()
     return {uid for uid in changed | downstream if uid in nodes and nodes[uid].resource_type in RELATION_TYPES
-            and not nodes[uid].is_ephemeral}
+            and not nodes[uid].is_ephemeral and not nodes[uid].is_external}
 
 
 def _staged(parsed: Any, build: set[str], env_id: str) -> Any:

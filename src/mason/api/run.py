@@ -125,7 +125,8 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
     else:
         ids = selected(parsed, session, opts, types)
     selected_resources = sorted(ids)
-    ids = {uid for uid in ids if not (uid in parsed.manifest.nodes and parsed.manifest.nodes[uid].is_ephemeral)}
+    nodes = parsed.manifest.nodes  # ephemeral models are compiled into others; upstream projects' never built
+    ids = {uid for uid in ids if not (uid in nodes and (nodes[uid].is_ephemeral or nodes[uid].is_external))}
     extra_noops: list[str] = []
     if which == "build" and only is None:
         extra_noops = sorted(selected(parsed, session, opts, ("exposure", "saved_query")))
@@ -246,6 +247,8 @@ def _count_resources(parsed: api.Parsed) -> str:
     kinds: dict[str, int] = {}
     for node in m.nodes.values():
         key = {"test": "data test", "operation": "operation"}.get(node.resource_type, node.resource_type)
+        if node.is_external:
+            key = "upstream model"
         kinds[key] = kinds.get(key, 0) + 1
     parts = [f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())]
     for label, table in (("source", m.sources), ("exposure", m.exposures), ("metric", m.metrics),

@@ -18,6 +18,7 @@ from mason.cli.options import (  # noqa: F401 (the exit codes and make_session, 
     _invoke,
     _run_options,
     _selection_options,
+    _workspace_option,
     make_session,
 )
 
@@ -30,6 +31,7 @@ def cli() -> None:
 
 @cli.command("parse")
 @_global_options
+@_workspace_option
 def parse_cmd(**opts: Any) -> None:
     """Parse the project and write target/manifest.json."""
 
@@ -43,6 +45,7 @@ def parse_cmd(**opts: Any) -> None:
 
 @cli.command("ls")
 @_global_options
+@_workspace_option
 @_selection_options
 @click.option("--output", "-o", type=click.Choice(["selector", "name", "path", "json"]), default="selector")
 @click.option("--output-keys", multiple=True, help="Keys to print with --output json.")
@@ -54,11 +57,17 @@ def ls_cmd(**opts: Any) -> None:
 
         return commands.ls(session, opts)
 
-    _invoke("list", opts, body)
+    def whole(folder: Any, make: Any) -> int:
+        from mason.api.mesh import ls_workspace
+
+        return ls_workspace(folder, make, opts)
+
+    _invoke("list", opts, body, workspace=whole)
 
 
 @cli.command("compile")
 @_global_options
+@_workspace_option
 @_selection_options
 @_run_options
 @click.option("--inline", default=None, help="Compile this SQL instead of project nodes.")
@@ -76,6 +85,7 @@ def compile_cmd(**opts: Any) -> None:
 
 def _build_command(name: str, help_text: str) -> None:
     @_global_options
+    @_workspace_option
     @_selection_options
     @_run_options
     def command(**opts: Any) -> None:
@@ -319,6 +329,7 @@ def _register() -> None:
     from mason.cli.deploy import deploy_cmd, environments_cmd, rollback_cmd
     from mason.cli.diff import diff_cmd
     from mason.cli.monitor import history_cmd
+    from mason.cli.mesh import mesh_group
     from mason.cli.semantic import sl_group
     from mason.cli.serve import serve_group
 
@@ -327,6 +338,7 @@ def _register() -> None:
     cli.add_command(diff_cmd)
     cli.add_command(history_cmd)
     cli.add_command(advise_cmd)
+    cli.add_command(mesh_group)
     cli.add_command(sl_group)
     cli.add_command(serve_group)
 
@@ -341,7 +353,7 @@ def _hoist_global_flags(argv: list[str]) -> list[str]:
             if i == 0:
                 return argv
             if arg in cli.commands or arg == "list":
-                return [arg, *argv[i + 1:i + 2], *argv[:i], *argv[i + 2:]] if arg in ("docs", "source", "sl") else [arg, *argv[:i], *argv[i + 1:]]
+                return [arg, *argv[i + 1:i + 2], *argv[:i], *argv[i + 2:]] if arg in ("docs", "source", "sl", "mesh") else [arg, *argv[:i], *argv[i + 1:]]
             return argv
     return argv
 
@@ -370,10 +382,27 @@ def _expand_multi_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _join_workspace(argv: list[str]) -> list[str]:
+    """`mason --workspace DIR build`: the workspace folder travels with its flag when flags are hoisted."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--workspace" and i + 1 < len(argv) and not argv[i + 1].startswith("-") \
+                and argv[i + 1] not in cli.commands and argv[i + 1] != "list":
+            out.append(f"--workspace={argv[i + 1]}")
+            i += 2
+            continue
+        if not argv[i].startswith("-"):
+            return out + argv[i:]
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main() -> None:
     argv = _expand_multi_values(sys.argv[1:])
     if argv and argv[0] not in ("--version", "-v", "--help", "-h"):
-        argv = _hoist_global_flags(argv)
+        argv = _hoist_global_flags(_join_workspace(argv))
     try:
         cli.main(args=argv, prog_name="mason")
     except SystemExit as exc:

@@ -50,6 +50,13 @@ def _global_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def _workspace_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--workspace", is_flag=False, flag_value=".", default=None, type=click.Path(file_okay=False),
+        help="Run in every project of this folder (a monorepo of projects), upstream projects first; without a "
+             "value, the folder holding the current project (docs/mesh.md).")(fn)
+
+
 def _selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("-s", "--select", "-m", "--models", "--model", "select", multiple=True,
@@ -154,14 +161,31 @@ def make_session(which: str, opts: dict[str, Any]) -> Any:
     )
 
 
-def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int]) -> None:
-    """Run a command body with Mason's error handling: one message, exit 1 (2 for misuse)."""
+def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int],
+            workspace: Callable[[Path, Callable[[Path], Any]], int] | None = None) -> None:
+    """Run a command body with Mason's error handling: one message, exit 1 (2 for misuse). With
+    `--workspace`, the body runs in each project of the workspace (or `workspace` runs over all of them)."""
     from mason.errors import MasonError
     from mason.memory import pause_collector
 
     debug = bool(opts.get("debug")) or os.environ.get("DBT_DEBUG", "").lower() in ("1", "true")
     pause_collector()  # resumed by the stages that render in a loop (see mason.memory)
     try:
+        folder = opts.pop("workspace", None)
+        if folder is not None:
+            from mason.api.mesh import run_workspace
+
+            if opts.get("project_dir"):
+                from mason.errors import UsageError
+
+                raise UsageError("--workspace and --project-dir do not go together",
+                                 hint="--workspace runs in every project of the folder it names")
+
+            def make(root: Path) -> Any:
+                return make_session(which, {**opts, "project_dir": str(root)})
+
+            code = workspace(Path(folder), make) if workspace is not None else run_workspace(Path(folder), make, body)
+            sys.exit(code)
         session = make_session(which, opts)
         code = body(session)
     except MasonError as exc:

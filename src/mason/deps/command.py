@@ -14,7 +14,15 @@ from mason.deps import fetch
 from mason.deps.lock import read_lock, write_lock
 from mason.deps.resolve import Pinned, Resolver
 from mason.deps.semver import Version, VersionError
-from mason.deps.spec import DEPENDENCIES_FILE, LOCK_FILE, PACKAGES_FILE, DepsError, Renderer, read_packages
+from mason.deps.spec import (
+    DEPENDENCIES_FILE,
+    LOCK_FILE,
+    PACKAGES_FILE,
+    DepsError,
+    Renderer,
+    read_packages,
+    read_projects,
+)
 from mason.errors import MasonError, Span, UsageError
 from mason.project.project import PROJECT_FILE, load_project
 
@@ -45,7 +53,12 @@ def run_deps(project_dir: Path, cli_vars: Mapping[str, Any], env: Mapping[str, s
         _add_package(root, options, hub, say)
     declared = read_packages(root, renderer)
     if not declared.specs:
-        say(f"Warning: No packages were found in {declared.display}")
+        projects = [name for name, _ in read_projects(root)]
+        if projects:
+            say(f"No packages to install; the projects of {DEPENDENCIES_FILE} ({', '.join(projects)}) are read from "
+                "their manifests, not installed (docs/mesh.md)")
+        else:
+            say(f"Warning: No packages were found in {declared.display}")
         return 0
     install = _install_path(root, project.packages_install_path)
     install.parent.mkdir(parents=True, exist_ok=True)

@@ -209,6 +209,43 @@ def find_packages_file(root: Path) -> tuple[Path | None, str]:
     return None, ""
 
 
+def read_projects(root: Path) -> list[tuple[str, Span]]:
+    """The `projects:` of dependencies.yml: (name, where). packages.yml may not hold them (as in dbt)."""
+    pkg = root / PACKAGES_FILE
+    if pkg.is_file():
+        raw = load_yaml_text(pkg.read_text(encoding="utf-8"), PACKAGES_FILE)
+        if isinstance(raw, dict) and raw.get("projects") is not None:
+            raise DepsError(f"`projects:` is not allowed in {PACKAGES_FILE}", Span(PACKAGES_FILE),
+                            f"move project dependencies to {DEPENDENCIES_FILE} (docs/mesh.md)")
+    path = root / DEPENDENCIES_FILE
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    raw = load_yaml_text(text, DEPENDENCIES_FILE)
+    entries = raw.get("projects") if isinstance(raw, dict) else None
+    if entries is None:
+        return []
+    example = "projects:\n    - name: core_data"
+    if not isinstance(entries, list):
+        raise DepsError("`projects:` must be a list of entries with a name", Span(DEPENDENCIES_FILE), example)
+    lines = _entry_lines(text, "projects")
+    out: list[tuple[str, Span]] = []
+    for i, entry in enumerate(entries):
+        span = Span(DEPENDENCIES_FILE, lines[i] if i < len(lines) else None)
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.isidentifier():
+            raise DepsError(f"a project entry needs a `name:` (a project name), not {entry!r}", span, example)
+        unknown = sorted(set(entry) - {"name"})
+        if unknown:
+            raise DepsError(f"unknown key(s) {', '.join(unknown)} in the project entry {name!r}", span,
+                            f"an entry has only `name:`; say where {name}'s manifest is in mason_mesh.yml "
+                            "(docs/mesh.md)")
+        if name in (n for n, _ in out):
+            raise DepsError(f"project {name!r} is listed twice", span)
+        out.append((name, span))
+    return out
+
+
 def read_packages(root: Path, renderer: Renderer, display_prefix: str = "",
                   requester: str | None = None) -> PackagesFile:
     """Read and render the package entries of the project in `root`."""

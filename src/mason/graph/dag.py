@@ -29,13 +29,21 @@ class RefResolver:
                     self.disabled[node.name] = node
         self.sources = {(s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
         self.source_pkgs = {(s.package_name, s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
+        self.restricted = manifest.restrict_access
+        self.packages = frozenset(manifest.project_packages)
+        self.upstream = manifest.upstream
 
     def resolve(self, ref: RefCall, calling_package: str) -> str | None:
+        node = self.find(ref, calling_package)
+        return node.unique_id if node is not None else None
+
+    def find(self, ref: RefCall, calling_package: str) -> Node | None:
+        """The node a ref() binds to (before access checks), or None."""
         candidates = self.by_name.get(ref.name, [])
         if len(candidates) == 1 and ref.package is None and ref.version is None:
             only = candidates[0]
             if only.version is None or str(only.version) == str(only.latest_version):
-                return only.unique_id
+                return only
             return None
         if ref.package is not None:
             candidates = [n for n in candidates if n.package_name == ref.package]
@@ -44,7 +52,7 @@ class RefResolver:
         if ref.version is not None:
             for n in candidates:
                 if n.version is not None and str(n.version) == str(ref.version).strip():
-                    return n.unique_id
+                    return n
             return None
         # unpinned: the unversioned node, or the latest version
         def rank(n: Node) -> tuple[int, int]:
@@ -56,7 +64,7 @@ class RefResolver:
         best = min(candidates, key=rank)
         if best.version is not None and str(best.version) != str(best.latest_version):
             return None
-        return best.unique_id
+        return best
 
     def resolve_source(self, source_name: str, table: str) -> str | None:
         return self.sources.get((source_name, table))
@@ -67,21 +75,124 @@ def _line_of(raw: str, needle: str) -> int | None:
     return raw.count("\n", 0, m.start()) + 1 if m else None
 
 
-def _ref_error(node: Node | Exposure | GenericNode, ref: RefCall, resolver: RefResolver) -> MasonError:
+def _ref_span(node: Any, ref: RefCall) -> Span:
     raw = getattr(node, "raw_code", "") or ""
     line = _line_of(raw, r"ref\(\s*['\"](?:\w+['\"]\s*,\s*['\"])?" + re.escape(ref.name))
-    span = Span(node.original_file_path, line)
+    return Span(node.original_file_path, line)
+
+
+def _ref_error(node: Node | Exposure | GenericNode, ref: RefCall, resolver: RefResolver) -> MasonError:
+    span = _ref_span(node, ref)
     if ref.name in resolver.disabled:
         return CompileError(f"{node.unique_id} depends on {ref.name!r}, which is disabled", span,
                             "enable that model or remove the ref")
     target = f"{ref.package}.{ref.name}" if ref.package else ref.name
     if ref.version is not None:
         target += f" (version {ref.version})"
+    if ref.package is not None and ref.package in resolver.upstream:
+        return upstream_ref_error(node, ref, resolver.upstream[ref.package], span)
+    if ref.package is not None and ref.package not in resolver.packages:
+        close = did_you_mean(ref.package, sorted({*resolver.packages, *resolver.upstream}))
+        return CompileError(
+            f"{node.unique_id} refers to {target!r}, but there is no package or project named {ref.package!r}",
+            span, (f"{close} " if close else "")
+            + "a package is installed from packages.yml (mason deps); another project is declared in "
+              f"dependencies.yml: `projects: [{{name: {ref.package}}}]` (docs/mesh.md)")
+    for project in resolver.upstream.values():  # an unqualified ref to another project's model
+        hidden = [m for m in project.named(ref.name) if m.access != "public"]
+        if hidden and ref.package is None and ref.name not in resolver.by_name:
+            return upstream_ref_error(node, ref, project, span)
     return CompileError(f"{node.unique_id} refers to {target!r}, which was not found", span,
                         did_you_mean(ref.name, resolver.by_name) or "check the name in ref()")
 
 
-def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError]) -> tuple[str, ...]:
+def upstream_ref_error(node: Any, ref: RefCall, project: Any, span: Span) -> MasonError:
+    """A ref into another project that found no public model: say why, naming both files."""
+    models = project.named(ref.name)
+    where = f"{project.name}.{ref.name}" + (f" (version {ref.version})" if ref.version is not None else "")
+    if not models:
+        known = sorted({m.name for m in project.models.values() if m.access == "public"})
+        return CompileError(f"{node.unique_id} refers to {where!r}, but project {project.name}'s manifest "
+                            f"({project.location}) has no model named {ref.name!r}", span,
+                            did_you_mean(ref.name, known) or
+                            f"its public models: {', '.join(known[:12]) or 'none'}")
+    if ref.version is not None:
+        wanted = [m for m in models if m.version is not None and str(m.version) == str(ref.version).strip()]
+        if not wanted:
+            versions = ", ".join(sorted(str(m.version) for m in models if m.version is not None)) or "none"
+            return CompileError(f"{node.unique_id} refers to {where!r}, which was not found: "
+                                f"{project.name}.{ref.name} has versions {versions}", span,
+                                "pin one of these versions, or leave v= out for the latest")
+        models = wanted
+    else:
+        latest = [m for m in models if m.version is None or str(m.version) == str(m.latest_version)]
+        models = latest or models
+    model = models[0]
+    if model.access == "public":  # public in the manifest but not bound here (e.g. ephemeral: no relation)
+        return CompileError(f"{node.unique_id} refers to {where!r} ({project.describe(model)}), which has no "
+                            f"relation to read (materialized: {model.materialized})", span,
+                            "only a public model built as a table, view or incremental can be read from another "
+                            "project")
+    owner = f" of group {model.group!r}" if model.access == "private" and model.group else ""
+    return CompileError(
+        f"{node.unique_id} refers to {model.unique_id}, which is {model.access}{owner} in project "
+        f"{project.name} (declared in {project.describe(model)}); only public models can be referenced from "
+        "another project", span,
+        f"ask {project.name}'s owners to make it `access: public` (with a contract), or use one of its public "
+        "models")
+
+
+def _declared(target: Any, root: str) -> str:
+    """Where a node is declared: its file (in its package, if not the project's), and the properties file
+    that set its access, if another."""
+    where = target.original_file_path or target.package_name
+    patch = (getattr(target, "patch_path", None) or "").split("://")[-1]
+    if patch and patch != where:
+        where += f", properties in {patch}"
+    return where if target.package_name == root else f"package {target.package_name}: {where}"
+
+
+def _access_error(node: Any, ref: RefCall, target: Any, resolver: RefResolver) -> MasonError | None:
+    """dbt's model access rules: a private model only from its own group, a protected one only from its own
+    package when that package says `restrict-access: true`."""
+    if node.resource_type == "unit_test":
+        return None
+    if target.access == "private":
+        group = getattr(node, "group", None)
+        if group is None and isinstance(getattr(node, "config", None), dict):
+            group = node.config.get("group")
+        if target.group and group == target.group:
+            return None
+        mine = f"group {group!r}" if group else "no group"
+        return CompileError(
+            f"{node.unique_id} refers to {target.unique_id} ({_declared(target, resolver.root)}), which is private to group "
+            f"{target.group or ''!r}; {node.unique_id} is in {mine}", _ref_span(node, ref),
+            f"only resources of group {target.group!r} may ref it: put this one in that group, or make the model "
+            "protected or public" if target.group else "give the private model a group (group: <name>)")
+    if target.package_name != node.package_name and target.package_name in resolver.restricted:
+        return CompileError(
+            f"{node.unique_id} refers to {target.unique_id} ({_declared(target, resolver.root)}), which is protected to package "
+            f"{target.package_name!r} (its dbt_project.yml has restrict-access: true)", _ref_span(node, ref),
+            "only that package's own resources may ref its protected models: ask for it to be made public")
+    return None
+
+
+def _deprecation_warning(node: Any, ref: RefCall, target: Any) -> str:
+    from mason.parse.yaml_fields import deprecation_passed
+
+    date = str(target.deprecation_date)
+    passed = deprecation_passed(date)
+    text = (f"{_ref_span(node, ref)}: {node.unique_id} refers to {target.search_name} ({target.unique_id}), "
+            + (f"which was deprecated on {date}" if passed else f"which is slated for deprecation on {date}"))
+    latest = target.latest_version
+    if target.version is not None and latest is not None and str(latest) != str(target.version):
+        text += (f"; a newer version of {target.name!r} is available, " + ("migrate now" if passed else "try it out")
+                 + f": {{{{ ref('{target.package_name}', '{target.name}', v='{latest}') }}}}")
+    return text
+
+
+def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError],
+                  warnings: list[str] | None = None) -> tuple[str, ...]:
     deps: list[str] = []
     for source_name, table in getattr(node, "sources", ()):
         uid = resolver.resolve_source(source_name, table)
@@ -96,15 +207,22 @@ def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError]) ->
         else:
             deps.append(uid)
     for ref in node.refs:
-        uid = resolver.resolve(ref, node.package_name)
-        if uid is None:
+        target = resolver.find(ref, node.package_name)
+        if target is None:
             errors.append(_ref_error(node, ref, resolver))
-        else:
-            deps.append(uid)
+            continue
+        access = target.access
+        if access == "private" or (access == "protected" and resolver.restricted):
+            problem = _access_error(node, ref, target, resolver)
+            if problem is not None:
+                errors.append(problem)
+        if target.deprecation_date is not None and warnings is not None and node.resource_type != "test":
+            warnings.append(_deprecation_warning(node, ref, target))
+        deps.append(target.unique_id)
     return tuple(dict.fromkeys(deps))
 
 
-def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
+def rebind(manifest: Manifest, replaced: dict[str, Node], warnings: list[str] | None = None) -> Manifest:
     """Swap in re-parsed nodes and update only their edges (partial parsing)."""
     overlay = getattr(manifest.nodes, "overlay", None)  # LazyNodes (a light re-parse) keep the tests pickled
     nodes = overlay(replaced) if overlay is not None else {**manifest.nodes, **replaced}
@@ -114,7 +232,7 @@ def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
     parent_map = dict(manifest.parent_map)
     child_map = dict(manifest.child_map)
     for uid, node in replaced.items():
-        deps = _dependencies(node, resolver, errors)
+        deps = _dependencies(node, resolver, errors, warnings)
         nodes[uid] = evolve(node, depends_on_nodes=deps)
         for old_parent in parent_map.get(uid, ()):
             child_map[old_parent] = [c for c in child_map.get(old_parent, ()) if c != uid]
@@ -128,7 +246,7 @@ def rebind(manifest: Manifest, replaced: dict[str, Node]) -> Manifest:
     return bound
 
 
-def bind(manifest: Manifest) -> Manifest:
+def bind(manifest: Manifest, warnings: list[str] | None = None) -> Manifest:
     """Fill depends_on for every resource and compute the parent and child maps.
 
     The manifest must come straight from the parser: its nodes are completed in place (depends_on_nodes
@@ -141,7 +259,7 @@ def bind(manifest: Manifest) -> Manifest:
 
     def complete(table: dict[str, Any]) -> dict[str, Any]:
         for node in table.values():
-            set_field(node, "depends_on_nodes", _dependencies(node, resolver, errors))
+            set_field(node, "depends_on_nodes", _dependencies(node, resolver, errors, warnings))
         return table
 
     nodes = complete(dict(manifest.nodes))

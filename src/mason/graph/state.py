@@ -86,6 +86,9 @@ class _StateNode(msgspec.Struct):
     version: Any = None
     constraints: list[dict[str, Any]] = []
     original_file_path: str = ""
+    package_name: str = ""
+    access: str | None = None
+    latest_version: Any = None
 
 
 class _StateMacro(msgspec.Struct):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mason.nodes.nodes import DocBlock, Exposure, GenericNode, Group, Macro, Node, SourceDefinition
+from mason.nodes.upstream import UpstreamProject
 
 AnyNode = Node | SourceDefinition | Exposure | GenericNode
 
@@ -32,6 +33,9 @@ class Manifest:
     project_packages: tuple[str, ...] = ()  # root first
     quoting: dict[str, Any] = field(default_factory=dict)
     macro_files: dict[str, Any] = field(default_factory=dict)  # file id -> MacroFile (source text, for rendering)
+    # packages whose dbt_project.yml says `restrict-access: true` (their protected models are theirs alone)
+    restrict_access: frozenset[str] = frozenset()
+    upstream: dict[str, UpstreamProject] = field(default_factory=dict)  # mesh: project name -> what it publishes
 
     def get(self, unique_id: str) -> AnyNode | None:
         for table in (self.nodes, self.sources, self.exposures, self.metrics, self.semantic_models,

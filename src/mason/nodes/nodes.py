@@ -104,6 +104,12 @@ class Node:
     def search_name(self) -> str:
         return self.name if self.version is None else f"{self.name}.v{self.version}"
 
+    @property
+    def is_external(self) -> bool:
+        """A public model of an upstream project (mason.mesh): referenced, listed and selected, never built.
+        Such nodes have no file here, as dbt's external nodes (path and original_file_path empty)."""
+        return not self.original_file_path and not self.path and self.resource_type == "model"
+
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 SLIM_FIELDS = ("unique_id", "resource_type", "package_name", "name", "path", "original_file_path", "fqn",
                "config", "tags", "version", "latest_version", "access", "group", "patch_path", "test_metadata",
-               "depends_on_nodes", "database", "schema", "alias")
+               "depends_on_nodes", "database", "schema", "alias", "deprecation_date")
 
 
 class SlimNode:
@@ -40,6 +40,7 @@ class SlimNode:
     database: str | None
     schema: str | None
     alias: str | None
+    deprecation_date: Any
 
     @classmethod
     def of(cls, node: Node) -> SlimNode:
@@ -59,6 +60,10 @@ class SlimNode:
     @property
     def is_ephemeral(self) -> bool:
         return self.resource_type == "model" and self.config.get("materialized") == "ephemeral"
+
+    @property
+    def is_external(self) -> bool:
+        return not self.original_file_path and not self.path and self.resource_type == "model"
 
 
 class LazyNodes(Mapping[str, Any]):

@@ -13,12 +13,13 @@ from typing import Any
 from mason.errors import ParseError, Span, did_you_mean
 from mason.nodes.nodes import (
     GenericNode,
+    Group,
     Node,
 )
 from mason.parse.contracts import check_contract
 from mason.parse.parser_base import ParserBase
 from mason.parse.properties import Properties
-from mason.parse.yaml_fields import _find_line
+from mason.parse.yaml_fields import _find_line, deprecation_passed
 
 
 class ProjectChecks(ParserBase):
@@ -75,6 +76,38 @@ class ProjectChecks(ParserBase):
                 raise ParseError(f"unit test {test.name}: fixture file {wanted} not found", Span(test.original_file_path),
                                  f"put it under {where}")
             entry["rows"] = found[0].read_text(encoding="utf-8")
+
+    def _check_governance(self, nodes: Mapping[str, Node], groups: list[Group]) -> None:
+        """As dbt: a model's access is private, protected or public; a group a node names is defined; a
+        group has an owner with a name or an email. A model past its deprecation_date is warned about."""
+        known = {g.name for g in groups}
+        for group in groups:
+            owner = group.owner
+            if not isinstance(owner, dict) or not (owner.get("name") or owner.get("email")):
+                self.errors.append(ParseError(
+                    f"group {group.name!r} needs an owner with a name or an email", Span(group.original_file_path),
+                    "e.g. owner: {name: Finance Analytics, email: finance@example.com}"))
+        for node in nodes.values():
+            if node.attached_node is not None or not node.original_file_path:
+                continue  # a generic test takes its model's group; upstream models are checked upstream
+            bad_access = node.resource_type == "model" and node.access not in (None, "private", "protected", "public")
+            if bad_access or (node.group is not None and node.group not in known):
+                where = (node.patch_path or "").split("://")[-1] or node.original_file_path
+                if bad_access:
+                    self.errors.append(ParseError(
+                        f"{node.unique_id}: access must be private, protected or public, not {node.access!r}",
+                        Span(where), "set access: in the model's properties YAML, config() or dbt_project.yml "
+                                     "(+access)"))
+                if node.group is not None and node.group not in known:
+                    self.errors.append(ParseError(
+                        f"{node.unique_id} is in group {node.group!r}, which is not defined"
+                        + (f" (groups: {', '.join(sorted(known))})" if known else ""), Span(where),
+                        did_you_mean(str(node.group), known) or
+                        f"define it under groups: in a properties file, with an owner: - name: {node.group}"))
+            if node.deprecation_date is not None and deprecation_passed(node.deprecation_date):
+                self.warnings.append(f"{node.original_file_path}: model {node.search_name} ({node.unique_id}) "
+                                     f"passed its deprecation date of {node.deprecation_date}: it should be "
+                                     "disabled or removed")
 
     # ---------------------------------------------------------------- other resources
     def _check_unused_patches(self, props: Properties, nodes: dict[str, Node], disabled: dict[str, Any]) -> None:

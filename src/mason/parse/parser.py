@@ -43,8 +43,10 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
     """The whole project: every package's files, properties and tests, into one Manifest."""
 
     # ---------------------------------------------------------------- the whole project
-    def reparse_models(self, files: list[SourceFile], props: Properties) -> list[Node]:
-        """Parse just these model files (partial parsing), with the properties YAML read last time."""
+    def reparse_models(self, files: list[SourceFile], props: Properties,
+                       stems: dict[str, set[str]] | None = None) -> list[Node]:
+        """Parse just these model files (partial parsing), with the properties YAML read last time;
+        `stems`: each package's model file stems (which files a versioned model's versions are)."""
         self._prepare()
         out: list[Node] = []
         for file in files:
@@ -53,7 +55,8 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 name: data for (kind, package, name), patch in props.patches.items()
                 if kind == "models" and package == pkg.name and (data := patch.data).get("versions")
             }
-            node = self._guard(self._model, file, props, versioned, _version_files(versioned))
+            node = self._guard(self._model, file, props, versioned,
+                               _version_files(versioned, (stems or {}).get(pkg.name, set())))
             if node is not None:
                 out.append(node)
         return out
@@ -103,6 +106,7 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             add(test)
         exposures = resources.exposures(props, self.now)
         groups = resources.groups(props)
+        self._check_governance(nodes, groups)
         semantic = resources.semantic_nodes(props, self.now)
         for unit in semantic.get("unit_test", {}).values():
             self._guard(self._read_fixtures, unit)
@@ -126,6 +130,7 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             project_packages=tuple(p.name for p in self.packages),
             macro_files=macro_files,
             quoting=dict(self.root.config.quoting),
+            restrict_access=frozenset(p.name for p in self.packages if p.config.raw.get("restrict-access") is True),
         )
 
     def _hook_nodes(self) -> list[Node]:
@@ -218,8 +223,9 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             name: data for (kind, package, name), patch in props.patches.items()
             if kind == "models" and package == pkg.name and (data := patch.data).get("versions")
         }
-        version_files = _version_files(versioned)
-        for file in read_files(pkg.name, pkg.root, cfg.model_paths, (".sql",)):
+        model_files = read_files(pkg.name, pkg.root, cfg.model_paths, (".sql",))
+        version_files = _version_files(versioned, {f.stem for f in model_files} if versioned else None)
+        for file in model_files:
             out.append(self._guard(self._model, file, props, versioned, version_files))
         for file in read_files(pkg.name, pkg.root, cfg.analysis_paths, (".sql",)):
             out.append(self._guard(self._simple, file, props, "analysis", "analyses"))
@@ -244,6 +250,13 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             uid = f"model.{file.package}.{base}.v{version}"
             return self._sql_node(file, "model", "models", base, fqn, file.text.strip(), patch, uid, version, latest, vdata)
         patch = props.patches.get(("models", file.package, stem))
+        if stem in versioned:
+            files = sorted(f"{s}.sql" for s, (name, _, _) in version_files.items() if name == stem)
+            raise ParseError(
+                f"versioned and unversioned models are both named {stem!r}: {file.original_file_path} and the "
+                f"versions of {stem} ({', '.join(files)})", Span(file.original_file_path),
+                f"rename {file.original_file_path}, or make it one of the versions in "
+                f"{patch.file.original_file_path if patch else 'the properties YAML'} (defined_in: {stem})")
         fqn = (file.package, *file.folders, stem)
         return self._sql_node(file, "model", "models", stem, fqn, file.text.strip(), patch, f"model.{file.package}.{stem}")
 

@@ -40,6 +40,7 @@ from mason.parse.yaml_fields import (
     _columns,
     _merge_version_patch,
     _yaml_config,
+    deprecation_date,
 )
 from mason.project.configs import ConfigTree, default_config, merge_into
 from mason.project.loader import Package
@@ -312,7 +313,8 @@ class ParserBase:
             version=version,
             latest_version=latest_version,
             constraints=tuple(patch_data.get("constraints") or ()),
-            deprecation_date=patch_data.get("deprecation_date"),
+            deprecation_date=deprecation_date((version_data or {}).get("deprecation_date") if version is not None
+                                              else patch_data.get("deprecation_date")),
             time_spine=_time_spine(patch_data.get("time_spine")) if resource_type == "model" else None,
             rendered_at_parse=rendered,
             root_path=str(file.root),

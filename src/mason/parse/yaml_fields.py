@@ -107,8 +107,12 @@ def _freshness_config(f: Mapping[str, Any] | None) -> dict[str, Any]:
             "filter": f.get("filter")}
 
 
-def _version_files(versioned: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, str, str]]:
-    """file stem -> (model name, version, latest version) for versioned models."""
+def _version_files(versioned: Mapping[str, Mapping[str, Any]],
+                   stems: set[str] | frozenset[str] | None = None) -> dict[str, tuple[str, str, str]]:
+    """file stem -> (model name, version, latest version) for versioned models.
+
+    A version's file is its `defined_in`, else `<name>_v<v>`; the latest version without either file
+    is `<name>.sql`, as in dbt 1.11 (`stems`: the package's model file stems, to tell)."""
     out: dict[str, tuple[str, str, str]] = {}
     for name, data in versioned.items():
         versions = [str(v.get("v")) for v in data.get("versions") or []]
@@ -116,8 +120,44 @@ def _version_files(versioned: Mapping[str, Mapping[str, Any]]) -> dict[str, tupl
         for v in data.get("versions") or []:
             version = str(v.get("v"))
             stem = str(v.get("defined_in") or f"{name}_v{version}")
+            if (version == latest and not v.get("defined_in") and stems is not None and stem not in stems
+                    and name in stems):
+                stem = name
             out[stem] = (name, version, latest)
     return out
+
+
+def deprecation_date(value: Any) -> str | None:
+    """A `deprecation_date:` as dbt writes it: an ISO timestamp with its offset (a bare date is midnight,
+    a time without an offset is local time)."""
+    import datetime as dt
+
+    if value is None or value == "":
+        return None
+    when: Any = value
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if isinstance(when, dt.date) and not isinstance(when, dt.datetime):
+        when = dt.datetime(when.year, when.month, when.day)
+    if isinstance(when, dt.datetime):
+        return (when if when.tzinfo else when.astimezone()).isoformat()
+    return str(value)
+
+
+def deprecation_passed(value: Any) -> bool:
+    """Whether a deprecation_date (as deprecation_date() writes it) is in the past."""
+    import datetime as dt
+
+    try:
+        when = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.astimezone()
+    return when <= dt.datetime.now(dt.UTC)
 
 
 def _version_literal(v: Any) -> Any:
@@ -142,6 +182,7 @@ def _version_key(v: str) -> tuple[int, ...] | tuple[str]:
 def _merge_version_patch(base: dict[str, Any], vdata: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     merged.pop("versions", None)
+    merged.pop("deprecation_date", None)  # dbt gives a version its own deprecation_date only
     for key, value in vdata.items():
         if key in ("v", "defined_in"):
             continue

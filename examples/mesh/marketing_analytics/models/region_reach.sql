@@ -1,0 +1,3 @@
+select region, count(*) as customers
+from {{ ref('core_data', 'dim_customers', v=2) }}
+group by 1
