@@ -328,8 +328,8 @@ def _register() -> None:
     from mason.cli.advise import advise_cmd
     from mason.cli.deploy import deploy_cmd, environments_cmd, rollback_cmd
     from mason.cli.diff import diff_cmd
-    from mason.cli.monitor import history_cmd
     from mason.cli.mesh import mesh_group
+    from mason.cli.monitor import history_cmd
     from mason.cli.semantic import sl_group
     from mason.cli.serve import serve_group
 
