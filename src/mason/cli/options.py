@@ -221,31 +221,46 @@ def make_session(which: str, opts: dict[str, Any]) -> Any:
 
 
 def _invoke(which: str, opts: dict[str, Any], body: Callable[[Any], int]) -> None:
-    """Run a command body with Mason's error handling: one message, exit 1 (2 for misuse)."""
+    """Run a command body with Mason's error handling: one message, exit 1 (2 for misuse). With --log-format json
+    stdout carries only JSON events (an error is dbt's MainEncounteredError event there)."""
     from mason.errors import MasonError
     from mason.memory import pause_collector
+    from mason.observe import output
 
     debug = bool(opts.get("debug"))
+    json_log = str(opts.get("log_format") or "").lower() == "json"
+    invocation_id = ""
     pause_collector()  # resumed by the stages that render in a loop (see mason.memory)
+
+    def fail(message: str, code: int) -> None:
+        text = _scrub(message)
+        if json_log:
+            from mason.observe.dbt_json import event_line, write_line
+
+            write_line(output.raw_stdout(), event_line("MainEncounteredError", "error", f"Encountered an error:\n{text}",
+                                                       {"exc": text}, invocation_id))
+        else:
+            click.echo(text, err=True)
+        sys.exit(code)
+
     try:
         session = make_session(which, opts)
+        json_log = session.flags.log_format == "json"
+        invocation_id = session.invocation_id
+        output.configure(session.flags.log_format, invocation_id, session.flags.print_output)
         code = body(session)
     except MasonError as exc:
         if debug:
             import traceback
 
             traceback.print_exc()
-        click.echo(_scrub(f"Error: {exc.render()}"), err=True)
-        sys.exit(exc.exit_code)
+        fail(f"Error: {exc.render()}", exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("Interrupted: nothing half-built was left behind.", err=True)
-        sys.exit(EXIT_FAIL)
+        fail("Interrupted: nothing half-built was left behind.", EXIT_FAIL)
     except Exception as exc:  # an internal error: still no traceback without --debug
         if debug:
             raise
-        click.echo(_scrub(f"Internal error: {type(exc).__name__}: {exc}\n  run again with --debug for the "
-                          "traceback"), err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"Internal error: {type(exc).__name__}: {exc}\n  run again with --debug for the traceback", EXIT_USAGE)
     sys.exit(code)
 
 
