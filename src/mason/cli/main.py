@@ -13,6 +13,7 @@ from mason.cli.options import (  # noqa: F401 (the exit codes and make_session, 
     EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
+    _bool,
     _global_options,
     _Group,
     _invoke,
@@ -46,6 +47,7 @@ def parse_cmd(**opts: Any) -> None:
 @_selection_options
 @click.option("--output", "-o", type=click.Choice(["selector", "name", "path", "json"]), default="selector")
 @click.option("--output-keys", multiple=True, help="Keys to print with --output json.")
+@_bool("include_saved_query")
 def ls_cmd(**opts: Any) -> None:
     """List resources (dbt ls / dbt list)."""
 
@@ -78,6 +80,7 @@ def _build_command(name: str, help_text: str) -> None:
     @_global_options
     @_selection_options
     @_run_options
+    @_bool("export_saved_queries", "Accepted for dbt's sake (saved-query exports run in dbt Cloud).")
     def command(**opts: Any) -> None:
         def body(session: Any) -> int:
             from mason.api import commands
@@ -161,6 +164,7 @@ def debug_cmd(**opts: Any) -> None:
 
 @cli.command("clean")
 @_global_options
+@_bool("clean_project_files_only", "Refuse to delete paths outside the project (the default).")
 def clean_cmd(**opts: Any) -> None:
     """Delete clean-targets (target/ by default)."""
 

@@ -132,6 +132,8 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--favor-state/--no-favor-state", "favor_state", default=None, envvar=_env("favor_state"),
                      help="With --defer: read unselected models from --state even where this target has them."),
         click.option("--sample", default=None, envvar=_env("sample"), hidden=True),
+        click.option("--sqlparse", default=None, envvar=_env("sqlparse"), hidden=True,
+                     help="dbt's sqlparse limits: accepted, Mason does not use sqlparse."),
     ]
     for opt in reversed(options):
         fn = opt(fn)
@@ -169,7 +171,7 @@ def make_session(which: str, opts: dict[str, Any]) -> Any:
     from mason.cli.envflags import project_flags, resolve
 
     values = resolve(opts, project_flags(root), env)
-    if values.get("sample"):
+    if which in ("run", "build") and values.get("sample"):
         raise UsageError("--sample (DBT_SAMPLE) is not supported by Mason yet",
                          hint="unset DBT_SAMPLE / MASON_SAMPLE, or build the full inputs")
     wopts = values["warn_error_options"]
