@@ -14,6 +14,7 @@ from mason.cli.options import (  # noqa: F401 (the exit codes and make_session, 
     EXIT_OK,
     EXIT_USAGE,
     _bool,
+    _env,
     _global_options,
     _Group,
     _invoke,
@@ -273,8 +274,8 @@ def freshness_cmd(**opts: Any) -> None:
 
 @cli.command("retry")
 @_global_options
-@click.option("--state", default=None, type=click.Path())
-@click.option("-f", "--full-refresh", is_flag=True, default=False)
+@click.option("--state", default=None, type=click.Path(), envvar=_env("state"))
+@click.option("-f", "--full-refresh", "full_refresh", is_flag=True, default=None, envvar=_env("full_refresh"))
 def retry_cmd(**opts: Any) -> None:
     """Re-run the nodes that errored, failed or were skipped last time."""
 
@@ -289,7 +290,8 @@ def retry_cmd(**opts: Any) -> None:
 @cli.command("clone")
 @_global_options
 @_selection_options
-@click.option("-f", "--full-refresh", is_flag=True, default=False, help="Replace relations this target has.")
+@click.option("-f", "--full-refresh", "full_refresh", is_flag=True, default=None, envvar=_env("full_refresh"),
+              help="Replace relations this target has.")
 def clone_cmd(**opts: Any) -> None:
     """Point this target's relations at --state's (zero-copy clones where the warehouse can, else views)."""
 
