@@ -31,6 +31,15 @@ class Flags:
     use_colors: bool = True
     printer_width: int = 80
     no_version_check: bool = False
+    log_level: str = "info"  # the console's: debug, info, warn, error, none
+    log_format_file: str = "debug"  # logs/dbt.log's: text, debug or json
+    log_level_file: str = "debug"
+    use_colors_file: bool = True
+    log_file_max_bytes: int = 10 * 1024 * 1024
+    print_output: bool = True  # Jinja print()
+    write_json: bool = True
+    # every flag as resolved (command line > environment > dbt_project.yml flags: > default), by dbt's name
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

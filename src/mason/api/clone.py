@@ -113,5 +113,6 @@ def clone(session: Any, opts: dict[str, Any]) -> int:
         rebuilt.record(parsed.loaded.target_dir, session.invocation_id, ((r.unique_id, r.status) for r in results
                                                                          if r.message != "No-op"))
         api.write_artifacts(session, parsed)
-        log_file.close()
+        if log_file is not None:
+            log_file.close()
     return code

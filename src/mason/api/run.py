@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,33 +19,61 @@ from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, DatabaseError, UsageError
 from mason.execute.plan import COMMAND_TYPES, SOURCE_CHECKS, build_plan
 from mason.execute.runner import Runner
-from mason.observe.events import ConsoleSink, JsonSink
+from mason.observe.dbt_json import JsonSink
+from mason.observe.events import ConsoleSink, Tee
+from mason.observe.output import raw_stdout
 
 
 def make_sink(session: Any, log_file: Any = None) -> Any:
-    if session.flags.log_format == "json":
-        return JsonSink(session.invocation_id, log_file=log_file)
-    if sys.stdout.isatty() and not session.flags.quiet and session.env.get("MASON_NO_PROGRESS") is None:
+    """The console's sink (text, a live progress bar on terminals, or JSON events) and logs/dbt.log's, each with
+    its own format and level (--log-format / --log-level and their -file twins)."""
+    flags = session.flags
+    console: Any
+    if flags.log_format == "json":
+        level = "debug" if flags.debug and flags.log_level != "none" else "error" if flags.quiet and \
+            flags.log_level in ("debug", "info", "warn") else flags.log_level
+        console = JsonSink(session.invocation_id, raw_stdout(), level, flags.printer_width)
+    elif sys.stdout.isatty() and not flags.quiet and session.env.get("MASON_NO_PROGRESS") is None \
+            and flags.log_level in ("info", "debug"):
         from mason.observe.progress import ProgressSink
 
-        return ProgressSink(quiet=session.flags.quiet, debug=session.flags.debug,
-                            width=session.flags.printer_width,
-                            colors=None if session.flags.use_colors else False, log_file=log_file)
-    return ConsoleSink(quiet=session.flags.quiet, debug=session.flags.debug, width=session.flags.printer_width,
-                       colors=None if session.flags.use_colors else False, log_file=log_file)
+        console = ProgressSink(quiet=flags.quiet, debug=flags.debug, width=flags.printer_width,
+                               colors=None if flags.use_colors else False, level=flags.log_level)
+    else:
+        console = ConsoleSink(quiet=flags.quiet, debug=flags.debug, width=flags.printer_width,
+                              colors=None if flags.use_colors else False, level=flags.log_level,
+                              timestamps="debug" if flags.log_format == "debug" else "time")
+    if log_file is None:
+        return console
+    if flags.log_format_file == "json":
+        file_sink: Any = JsonSink(session.invocation_id, log_file, flags.log_level_file, flags.printer_width)
+    else:
+        file_sink = ConsoleSink(log_file, width=flags.printer_width, colors=False, level=flags.log_level_file,
+                                timestamps="debug" if flags.log_format_file == "debug" else "time",
+                                show_sql=flags.debug)
+    return Tee(console, file_sink)
 
 
 def _open_log(session: Any, parsed: api.Parsed) -> Any:
-    """logs/dbt.log (rolling at 10 MiB, like dbt)."""
+    """logs/dbt.log (rolling at --log-file-max-bytes, 10 MiB by default, like dbt); None with --log-level-file
+    none."""
+    if session.flags.log_level_file == "none":
+        return None
     folder = Path(session.log_path) if session.log_path else parsed.loaded.project.root / parsed.loaded.project.log_path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "dbt.log"
-    if path.exists() and path.stat().st_size > 10 * 1024 * 1024:
+    limit = session.flags.log_file_max_bytes
+    if limit and path.exists() and path.stat().st_size > limit:
         path.replace(folder / "dbt.log.1")
     return path.open("a", encoding="utf-8")
 
 
-def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any) -> int:
+def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any,
+             info_of: Callable[[str], Any] | None = None) -> int:
+    """The closing lines (dbt's FinishedRunningStats, EndOfRunSummary, RunResult*, StatsLine events); `info_of`
+    gives a result's NodeInfo for the events' node_info."""
+    from mason.observe.dbt_json import node_info
+
     counts = {"PASS": 0, "WARN": 0, "ERROR": 0, "SKIP": 0, "NO-OP": 0}
     errors: list[NodeResult] = []
     warns: list[NodeResult] = []
@@ -63,30 +92,56 @@ def _summary(sink: Any, results: list[NodeResult], elapsed: float, manifest: Any
             counts["NO-OP"] += 1
     total = sum(counts.values())
     mins, secs = divmod(elapsed, 60)
+
+    def about(r: NodeResult) -> tuple[Any, dict[str, Any]]:
+        node = manifest.nodes.get(r.unique_id) or manifest.sources.get(r.unique_id)
+        info = info_of(r.unique_id) if info_of is not None else None
+        return node, ({"node_info": node_info(info, r.status)} if info is not None else {})
+
     sink.info("")
-    sink.info(f"Finished running {total} node{'s' if total != 1 else ''} in 0h {int(mins)}m {secs:.2f}s.")
+    sink.event("FinishedRunningStats", "info",
+               f"Finished running {total} node{'s' if total != 1 else ''} in 0h {int(mins)}m {secs:.2f}s.",
+               {"execution": f" in 0 hours {int(mins)} minutes and {secs:.2f} seconds", "execution_time": elapsed,
+                "stat_line": f"{total} node{'s' if total != 1 else ''}"})
     sink.info("")
+    summary = {"keyboard_interrupt": False, "num_errors": len(errors), "num_partial_success":
+               sum(1 for r in errors if r.status == "partial success"), "num_warnings": len(warns)}
     if errors:
-        sink.error(f"Completed with {len(errors)} error{'s' if len(errors) != 1 else ''} and "
-                   f"{len(warns)} warning{'s' if len(warns) != 1 else ''}:")
+        sink.event("EndOfRunSummary", "info", f"Completed with {len(errors)} error{'s' if len(errors) != 1 else ''} "
+                   f"and {len(warns)} warning{'s' if len(warns) != 1 else ''}:", summary, text_level="error")
         for r in errors:
-            node = manifest.nodes.get(r.unique_id) or manifest.sources.get(r.unique_id)
+            node, data = about(r)
             where = f" ({node.original_file_path})" if node is not None else ""
             label = "Failure in" if r.status == "fail" else "Error in"
             sink.error("")
-            sink.error(f"  {label} {r.unique_id}{where}")
-            sink.error(f"    {r.message}")
+            sink.event("RunResultFailure", "error", f"  {label} {r.unique_id}{where}",
+                       {**data, "node_name": getattr(node, "name", r.unique_id),
+                        "path": getattr(node, "original_file_path", ""),
+                        "resource_type": getattr(node, "resource_type", "")})
+            sink.event("RunResultError", "error", f"    {r.message}", {**data, "msg": r.message or ""})
             if node is not None and r.compiled:
-                sink.error(f"    compiled code at target/compiled/{node.package_name}/{node.original_file_path}")
+                path = f"target/compiled/{node.package_name}/{node.original_file_path}"
+                sink.event("SQLCompiledPath", "info", f"    compiled code at {path}", {**data, "path": path},
+                           text_level="error")
     elif warns:
-        sink.warn(f"Completed with {len(warns)} warning{'s' if len(warns) != 1 else ''}:")
+        sink.event("EndOfRunSummary", "info", f"Completed with {len(warns)} warning{'s' if len(warns) != 1 else ''}:",
+                   summary, text_level="warn")
         for r in warns:
-            sink.warn(f"  Warning in {r.unique_id}: {r.message}")
+            node, data = about(r)
+            sink.event("RunResultWarning", "warn", f"  Warning in {r.unique_id}: {r.message}",
+                       {**data, "node_name": getattr(node, "name", r.unique_id),
+                        "path": getattr(node, "original_file_path", ""),
+                        "resource_type": getattr(node, "resource_type", "")})
+            sink.event("RunResultWarningMessage", "warn", r.message or "", {**data, "msg": r.message or ""},
+                       text_level="none")
     else:
-        sink.info("Completed successfully")
+        sink.event("EndOfRunSummary", "info", "Completed successfully", summary)
     sink.info("")
-    sink.info(f"Done. PASS={counts['PASS']} WARN={counts['WARN']} ERROR={counts['ERROR']} SKIP={counts['SKIP']} "
-              f"NO-OP={counts['NO-OP']} TOTAL={total}")
+    sink.event("StatsLine", "info",
+               f"Done. PASS={counts['PASS']} WARN={counts['WARN']} ERROR={counts['ERROR']} SKIP={counts['SKIP']} "
+               f"NO-OP={counts['NO-OP']} TOTAL={total}",
+               {"stats": {"error": counts["ERROR"], "noop": counts["NO-OP"], "pass": counts["PASS"],
+                          "skip": counts["SKIP"], "total": total, "warn": counts["WARN"]}})
     return 1 if errors else 0
 
 
@@ -134,17 +189,27 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
                       source_checks=which in SOURCE_CHECKS)
     target = parsed.loaded.target
     counts = _count_resources(parsed)
-    sink.info(f"Running with mason={_version()}")
-    sink.info(f"Found {counts}")
+    sink.event("MainReportVersion", "info", f"Running with mason={_version()}",
+               {"log_version": 3, "version": f"={_version()}"})
+    args = {**{k: str(v) for k, v in session.flags.settings.items()}, "which": which,
+            "invocation_command": "mason " + " ".join(sys.argv[1:])}
+    sink.event("MainReportArgs", "debug", f"running mason with arguments {args}", {"args": args})
+    sink.event("AdapterRegistered", "info", f"Registered adapter: {parsed.loaded.target.type}",
+               {"adapter_name": parsed.loaded.target.type, "adapter_version": f"={_version()}"}, text_level="none")
+    sink.event("FoundStats", "info", f"Found {counts}", {"stat_line": counts})
     sink.info("")
     if not plan.order:
-        sink.warn("Nothing to do. Try checking your model configs and model specification args")
+        sink.event("NothingToDo", "warn", "Nothing to do. Try checking your model configs and model specification "
+                   "args", {})
         if not staged:
             write_artifacts(session, parsed)
         return 0
-    sink.info(f"Concurrency: {session.flags.threads or target.threads} threads (target='{target.target_name}')")
+    threads = session.flags.threads or target.threads
+    sink.event("ConcurrencyLine", "info", f"Concurrency: {threads} threads (target='{target.target_name}')",
+               {"node_count": len(plan), "num_threads": threads, "target_name": target.target_name})
     sink.info("")
     runner = Runner(session, parsed, which, opts, sink)
+    runner.extra_total = len(extra_noops)
     runner.compiler.deferred = deferred_relations(session, parsed, opts, ids, runner.compiler, runner.adapter)
     if runner.compiler.deferred:
         sink.debug(f"deferring {len(runner.compiler.deferred)} relations to the state")
@@ -169,11 +234,11 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
             finally:
                 if hasattr(sink, "stop"):
                     sink.stop()
-        noop = [NodeResult(uid, "no-op", "NO-OP", 0, 0.0, "main", {}, [], None, None) for uid in extra_noops]
+        noop = runner.report_noops(extra_noops, len(plan) + 1, len(plan) + len(extra_noops))
         end_results = runner.run_project_hooks(
             "on-run-end", [r for r in hook_results if r.status == "error"] + node_results)
         results = hook_results + node_results + noop + end_results
-        code = _summary(sink, results, time.perf_counter() - start, parsed.manifest)
+        code = _summary(sink, results, time.perf_counter() - start, parsed.manifest, runner.info_of)
         if getattr(session.flags, "debug", False):
             _cost_summary(sink, results)
     except KeyboardInterrupt:
@@ -207,7 +272,13 @@ def run_command(session: Any, opts: dict[str, Any], which: str, only: set[str] |
         t_close = time.perf_counter()
         runner.close()
         sink.debug(f"closed the connection in {(time.perf_counter() - t_close) * 1000:.0f} ms")
-        log_file.close()
+        sink.event("CommandCompleted", "debug",
+                   f"Command `mason {which}` {'succeeded' if code == 0 else 'failed'} after "
+                   f"{time.perf_counter() - start:.2f} seconds",
+                   {"command": f"mason {which}", "completed_at": _ts(), "elapsed": time.perf_counter() - start,
+                    "success": code == 0})
+        if log_file is not None:
+            log_file.close()
     return code
 
 
@@ -234,6 +305,12 @@ def _cost_summary(sink: Any, results: list[NodeResult], most: int = 20) -> None:
         rows = (r.adapter_response or {}).get("rows_affected")
         sink.debug(f"  {r.unique_id[:60]:<60} {ms(r.timing, 'compile'):>10.1f} {ms(r.timing, 'execute'):>10.1f} "
                    f"{rows if rows not in (None, -1) else '':>10}")
+
+
+def _ts() -> str:
+    from mason.observe.dbt_json import now_ts
+
+    return now_ts()
 
 
 def _version() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mason.cli.options import _global_options, _invoke, _scrub
+from mason.cli.options import _env, _global_options, _invoke, _scrub
 
 
 @click.command("diff")
@@ -16,7 +16,7 @@ from mason.cli.options import _global_options, _invoke, _scrub
               help="Models to compare (dbt selection syntax, e.g. state:modified+).")
 @click.option("--exclude", multiple=True, help="Models to leave out.")
 @click.option("--selector", default=None, help="A named selector from selectors.yml.")
-@click.option("--state", default=None, envvar="DBT_STATE", type=click.Path(),
+@click.option("--state", default=None, envvar=_env("state"), type=click.Path(),
               help="Folder holding production's manifest.json (the relations compared against).")
 @click.option("--state-target", default=None,
               help="The profile output that built the state, when its database is not this target's "

@@ -13,6 +13,8 @@ from mason.cli.options import (  # noqa: F401 (the exit codes and make_session, 
     EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
+    _bool,
+    _env,
     _global_options,
     _Group,
     _invoke,
@@ -49,6 +51,7 @@ def parse_cmd(**opts: Any) -> None:
 @_selection_options
 @click.option("--output", "-o", type=click.Choice(["selector", "name", "path", "json"]), default="selector")
 @click.option("--output-keys", multiple=True, help="Keys to print with --output json.")
+@_bool("include_saved_query")
 def ls_cmd(**opts: Any) -> None:
     """List resources (dbt ls / dbt list)."""
 
@@ -88,6 +91,7 @@ def _build_command(name: str, help_text: str) -> None:
     @_workspace_option
     @_selection_options
     @_run_options
+    @_bool("export_saved_queries", "Accepted for dbt's sake (saved-query exports run in dbt Cloud).")
     def command(**opts: Any) -> None:
         def body(session: Any) -> int:
             from mason.api import commands
@@ -171,6 +175,7 @@ def debug_cmd(**opts: Any) -> None:
 
 @cli.command("clean")
 @_global_options
+@_bool("clean_project_files_only", "Refuse to delete paths outside the project (the default).")
 def clean_cmd(**opts: Any) -> None:
     """Delete clean-targets (target/ by default)."""
 
@@ -296,8 +301,8 @@ def freshness_cmd(**opts: Any) -> None:
 
 @cli.command("retry")
 @_global_options
-@click.option("--state", default=None, type=click.Path())
-@click.option("-f", "--full-refresh", is_flag=True, default=False)
+@click.option("--state", default=None, type=click.Path(), envvar=_env("state"))
+@click.option("-f", "--full-refresh", "full_refresh", is_flag=True, default=None, envvar=_env("full_refresh"))
 def retry_cmd(**opts: Any) -> None:
     """Re-run the nodes that errored, failed or were skipped last time."""
 
@@ -312,7 +317,8 @@ def retry_cmd(**opts: Any) -> None:
 @cli.command("clone")
 @_global_options
 @_selection_options
-@click.option("-f", "--full-refresh", is_flag=True, default=False, help="Replace relations this target has.")
+@click.option("-f", "--full-refresh", "full_refresh", is_flag=True, default=None, envvar=_env("full_refresh"),
+              help="Replace relations this target has.")
 def clone_cmd(**opts: Any) -> None:
     """Point this target's relations at --state's (zero-copy clones where the warehouse can, else views)."""
 

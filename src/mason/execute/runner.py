@@ -53,27 +53,63 @@ class Runner:
         self.state = RunState()
         self._lock = threading.Lock()
         self._fk_targets: frozenset[str] | None = None
+        self.extra_total = 0  # no-op nodes reported after the plan's (exposures, saved queries)
+        self._groups = {g.name: g for g in (getattr(self.manifest, "groups", None) or {}).values()}
 
     def _jinja_log(self, message: str, info: bool) -> None:
-        if info:
-            self.sink.info(scrub(message))
-        else:
-            self.sink.debug(scrub(message))
+        self.sink.jinja_log(scrub(message), info)
 
     def close(self) -> None:
         self.adapter.close()
 
     # ------------------------------------------------------------------ node helpers
-    def _info(self, node: Any, index: int, total: int) -> NodeInfo:
-        relation = ""
+    def _info(self, node: Any, index: int, total: int, label: str = "") -> NodeInfo:
+        """The node as events show it (dbt's node_info: its relation's parts, meta, checksum, group)."""
+        if node.resource_type == "source":  # a source contract's check
+            return NodeInfo(node.unique_id, "source", f"{node.source_name}.{node.name}", "source",
+                            f"{node.schema}.{node.identifier}", node.original_file_path, index, total,
+                            node_path=node.original_file_path, database=node.database or "",
+                            schema=node.schema or "", alias=node.identifier or "")
+        relation = relation_name = ""
         if isinstance(node, Node) and node.resource_type in ("model", "seed", "snapshot"):
             relation = f"{node.schema}.{node.alias}"
-        elif node.resource_type == "source":  # a source contract's check
-            return NodeInfo(node.unique_id, "source", f"{node.source_name}.{node.name}", "source",
-                            f"{node.schema}.{node.identifier}", node.original_file_path, index, total)
+            if not node.is_ephemeral:
+                relation_name = self.compiler.relation(node).render()
         materialized = node.config.get("materialized", "") if isinstance(node, Node) else node.resource_type
+        if node.resource_type == "unit_test":
+            materialized = "unit"
+            label = label or f"{getattr(node, 'data', {}).get('model', '')}::{node.name}"
+        group = None
+        if getattr(node, "group", None) and node.group in self._groups:
+            g = self._groups[node.group]
+            group = {"name": g.name, "owner": dict(g.owner), "package_name": g.package_name}
+        if node.resource_type in ("exposure", "saved_query"):
+            materialized = ""
         return NodeInfo(node.unique_id, node.resource_type, node.name, str(materialized), relation,
-                        node.original_file_path, index, total)
+                        node.original_file_path, index, total, node_path=getattr(node, "path", ""),
+                        database=getattr(node, "database", None) or "", schema=getattr(node, "schema", None) or "",
+                        alias=getattr(node, "alias", None) or "", relation_name=relation_name,
+                        meta=getattr(node, "config", {}).get("meta") or getattr(node, "meta", {}) or {},
+                        checksum=getattr(node, "checksum", "") or "", group=group,
+                        attached_node=getattr(node, "attached_node", None) or "",
+                        config=node.config if node.resource_type == "snapshot" else {}, label=label)
+
+    def report_noops(self, uids: list[str], first: int, total: int) -> list[NodeResult]:
+        """Exposures and saved queries in a build: nothing to run, reported as dbt reports them (NO-OP)."""
+        out = []
+        for i, uid in enumerate(uids):
+            node = self.manifest.exposures.get(uid) or self.manifest.saved_queries.get(uid)
+            thread = threading.current_thread().name
+            if node is not None:
+                info = self._info(node, first + i, total)
+                self.sink.node_finished(NodeFinished(info, "no-op", "NO-OP", 0.0, thread=thread))
+            out.append(NodeResult(uid, "no-op", "NO-OP", 0, 0.0, thread, {}, [], None, None))
+        return out
+
+    def info_of(self, uid: str) -> NodeInfo | None:
+        """A finished node's NodeInfo (for the run summary's events)."""
+        node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid) or self.manifest.sources.get(uid)
+        return None if node is None else self._info(node, 0, 0)
 
     def _write_run_sql(self, compiled_path: str, statements: list[str]) -> None:
         if not statements:
@@ -305,8 +341,11 @@ class Runner:
         self.sink.info(f"Running {len(hooks)} {kind} hook{'s' if len(hooks) != 1 else ''}")
         for i, hook in enumerate(hooks, 1):
             start = time.perf_counter()
+            started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             index = hook.name.rsplit("-", 1)[-1]
             name = f"{hook.package_name}.{kind}.{index}"
+            info = self._info(hook, i, len(hooks), name)
+            self.sink.node_started(info)
             runtime = self.compiler.factory.runtime(hook, extra)
             try:
                 sql = runtime.render(hook.raw_code, f"{hook.unique_id}", hook.package_name)
@@ -316,8 +355,9 @@ class Runner:
             except MasonError as exc:
                 status, message = "error", exc.render()
             elapsed = time.perf_counter() - start
-            self.sink.info(f"{i} of {len(hooks)} {'OK' if status == 'success' else 'ERROR'} hook: {name} "
-                           f"[{'OK' if status == 'success' else 'ERROR'} in {elapsed:.2f}s]")
+            timing = ({"name": "execute", "started_at": started_at,
+                       "completed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")},)
+            self.sink.node_finished(NodeFinished(info, status, message, elapsed, thread="main", timing=timing))
             out.append(NodeResult(hook.unique_id, status, message, 0, elapsed, threading.current_thread().name, {},
                                   [], None, None))
             if status == "error":
@@ -342,7 +382,7 @@ class Runner:
     # ------------------------------------------------------------------ the scheduler
     def execute_plan(self, plan: Plan) -> list[NodeResult]:
         threads = max(1, int(self.session.flags.threads or self.parsed.loaded.target.threads or 1))
-        total = len(plan)
+        total = len(plan) + self.extra_total
         index_of = {uid: i + 1 for i, uid in enumerate(plan.order)}
         remaining = {uid: len(plan.deps[uid]) for uid in plan.order}
         skipped: dict[str, str] = {}
@@ -362,12 +402,13 @@ class Runner:
             node = node_of(uid)
             info = self._info(node, index_of[uid], total)
             elapsed = compile_s + exec_s
-            self.sink.node_finished(NodeFinished(info, outcome.status, scrub(outcome.message or ""), elapsed,
-                                                 outcome.failures, compile_s * 1000, exec_s * 1000,
-                                                 outcome.response.rows_affected, tuple(scrub(s) for s in sql)))
             timing = [{"name": "compile", "started_at": start_iso, "completed_at": mid_iso},
                       {"name": "execute", "started_at": mid_iso, "completed_at": end_iso}]
             response = outcome.response.to_dict() if outcome.status not in ("skipped", "no-op", "error") else {}
+            self.sink.node_finished(NodeFinished(info, outcome.status, scrub(outcome.message or ""), elapsed,
+                                                 outcome.failures, compile_s * 1000, exec_s * 1000,
+                                                 outcome.response.rows_affected, tuple(scrub(s) for s in sql),
+                                                 response, thread, tuple(timing)))
             self.state.results[uid] = NodeResult(
                 uid, outcome.status, scrub(outcome.message) if outcome.message else outcome.message,
                 outcome.failures, elapsed, thread, response, timing,
@@ -481,7 +522,7 @@ class Runner:
     def _skip(self, uid: str, cause: str, index: int, total: int) -> None:
         node = self.manifest.nodes.get(uid) or self.manifest.unit_tests.get(uid) or self.manifest.sources.get(uid)
         info = self._info(node, index, total)
-        self.sink.node_finished(NodeFinished(info, "skipped", None, 0.0))
+        self.sink.node_finished(NodeFinished(info, "skipped", None, 0.0, thread=threading.current_thread().name))
         self.state.results[uid] = NodeResult(uid, "skipped", None, None, 0.0, threading.current_thread().name, {},
                                              [], None, None)
 

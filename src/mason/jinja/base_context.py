@@ -240,7 +240,9 @@ def base_functions(log: Callable[[str, bool], None]) -> dict[str, Any]:
         return ""
 
     def print_fn(msg: Any) -> str:
-        print(scrub(str(msg)))
+        from mason.observe.output import jinja_print
+
+        jinja_print(scrub(str(msg)))
         return ""
 
     funcs: dict[str, Any] = dict(jinja2.defaults.DEFAULT_NAMESPACE)

@@ -17,6 +17,10 @@ class JinjaFlags:
         self.DEBUG = f.debug
         self.INDIRECT_SELECTION = f.indirect_selection
         self.THREADS = f.threads
+        self._settings = f.settings
 
     def __getattr__(self, name: str) -> Any:
-        return None
+        """The other flags by dbt's name (flags.LOG_FORMAT, flags.WRITE_JSON, ...), None when unknown."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._settings.get(name.lower())

@@ -36,25 +36,19 @@ class ProgressSink(ConsoleSink):
             self._progress.stop()
             self._progress = None
 
-    def _emit(self, line: str, force: bool = False) -> None:
+    def _emit(self, line: str, level: str = "info") -> None:
         if self._progress is None:
-            super()._emit(line, force)
+            super()._emit(line, level)
             return
         from datetime import datetime
 
         from mason.observe.masking import scrub
 
-        line = scrub(line)
-        if not self.quiet or force:
+        if self.wants(level):
             from rich.text import Text
 
-            self._progress.console.print(Text.from_ansi(f"{datetime.now():%H:%M:%S}  {line}"), soft_wrap=True,
-                                         highlight=False)
-        if self.log_file is not None:
-            from mason.observe.events import _strip_ansi
-
-            with self._lock:
-                print(f"{datetime.now():%H:%M:%S}  {_strip_ansi(line)}", file=self.log_file, flush=True)
+            self._progress.console.print(Text.from_ansi(f"{datetime.now():%H:%M:%S}  {scrub(line)}"),
+                                         soft_wrap=True, highlight=False)
 
     def _describe_running(self) -> str:
         names = list(self._running.values())
