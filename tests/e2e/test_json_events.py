@@ -76,7 +76,10 @@ def test_each_nodes_result_event_and_status_are_dbts(runs: dict[str, Any], scena
     for uid, r in want.items():
         if uid.startswith("unit_test.") and r[1] == "None":  # dbt leaves a unit test's node_status unset here
             r[1] = got.get(uid, ["", "pass"])[1]
-    assert got == want
+    # Mason's own anomaly tests (docs/monitoring.md), which dbt-core cannot run, report as any other test does
+    mason_only = {uid for uid in got if uid not in want and "_anomalies_" in uid}
+    assert mason_only and all(got[uid][0] == "LogTestResult" for uid in mason_only)
+    assert {uid: r for uid, r in got.items() if uid not in mason_only} == want
 
 
 def test_every_event_has_dbts_shape(runs: dict[str, Any]) -> None:

@@ -110,7 +110,7 @@ def _session(project: Path, args: list[str], env: dict[str, str], monkeypatch: p
     """The Session the CLI would run `args` with (the command body is not run)."""
     seen: dict[str, Any] = {}
 
-    def capture(which: str, opts: dict[str, Any], body: Any) -> None:
+    def capture(which: str, opts: dict[str, Any], body: Any, **_: Any) -> None:
         seen["session"] = cli_main.make_session(which, opts)
 
     monkeypatch.setattr(cli_main, "_invoke", capture)
