@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -143,3 +144,67 @@ def test_store_failures_audit_tables(state: SimpleNamespace) -> None:
     assert p.rows("unique_people_id", schema=audit) == [(2, 2)]
     assert list(p.columns("unique_people_id", schema=audit)) == ["unique_field", "n_records"]
     assert p.rows("assert_single_b", schema=audit) == [(2, "b", None)]
+
+
+# Tests that share one statement (execute/test_batches.py on the warehouses that allow it): every verdict as
+# if each ran alone, and a batch whose statement fails (one test reads a column that does not exist) falls
+# back to running its tests one by one, the broken one reporting its own error.
+BATCH_FILES = {
+    "models/wide.sql": """
+        {{ config(materialized='table') }}
+        select 1 as id, 'a' as kind, 5 as n union all
+        select 2, 'b', -1 union all
+        select 2, 'c', null
+        """,
+    "models/wide.yml": """
+        version: 2
+        models:
+          - name: wide
+            columns:
+              - name: id
+                data_tests: [unique, not_null]
+              - name: kind
+                data_tests:
+                  - accepted_values: {values: ['a', 'b']}
+                  - not_null
+              - name: n
+                data_tests:
+                  - not_null: {config: {severity: warn}}
+                  - is_positive: {config: {warn_if: '>= 5', error_if: '>= 10'}}
+              - name: no_such_column
+                data_tests: [not_null]
+        """,
+    "tests/generic/is_positive.sql": """
+        {% test is_positive(model, column_name) %}
+        select * from {{ model }} where {{ column_name }} <= 0 or {{ column_name }} is null
+        {% endtest %}
+        """,
+}
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_batched_tests_report_as_if_run_alone(warehouse: Warehouse, tmp_path: Any, broken: bool) -> None:
+    files = dict(BATCH_FILES)
+    if not broken:
+        files["models/wide.yml"] = files["models/wide.yml"].split("              - name: no_such_column")[0]
+    project = Project(tmp_path, warehouse, files, threads=1)
+    build = project.run("build", expect=1)
+    got = {uid.split(".")[2]: (r["status"], r["failures"]) for uid, r in build.results.items()
+           if uid.startswith("test.")}
+    expected = {
+        "unique_wide_id": ("fail", 1), "not_null_wide_id": ("pass", 0),
+        "accepted_values_wide_kind__a__b": ("fail", 1), "not_null_wide_kind": ("pass", 0),
+        "not_null_wide_n": ("warn", 1), "is_positive_wide_n": ("pass", 0),
+    }
+    if broken:
+        expected["not_null_wide_no_such_column"] = ("error", None)
+    assert got == expected
+    messages = {uid.split(".")[2]: r["message"] for uid, r in build.results.items() if uid.startswith("test.")}
+    assert messages["unique_wide_id"] == "Got 1 result, configured to fail if != 0"
+    assert messages["not_null_wide_n"] == "Got 1 result, configured to warn if != 0"
+    if broken:
+        assert "no_such_column" in messages["not_null_wide_no_such_column"]
+    # each test's own query, as it would have run alone, in target/run
+    run_sql = project.root / "target" / "run" / "conformance" / "models" / "wide.yml" / "not_null_wide_id.sql"
+    text = run_sql.read_text()
+    assert "mason_test_index" not in text and text.count("dbt_internal_test") == 1

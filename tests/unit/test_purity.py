@@ -68,3 +68,36 @@ def test_macros_that_may_call_config_are_found_through_calls_and_dispatch() -> N
     purity = Purity(index)
     found = {name: purity.may_configure(index.find(name, "proj")) for name in sources if name.startswith("test_")}
     assert found == {"test_sets": True, "test_via_helper": True, "test_reads": False, "test_dynamic": True}
+
+
+def _reads(sources: dict[str, str], context: frozenset[str] = frozenset({"ref", "var", "config", "flags"})
+           ) -> dict[str, frozenset[str] | None]:
+    purity = Purity(_index(sources))
+    index = purity.index
+    return {name: purity.config_reads(index.find(name, "proj"), context) for name in sources}  # type: ignore[arg-type]
+
+
+def test_config_reads_of_generic_test_macros() -> None:
+    """A test macro that is pure but for `config.get('literal')` and `flags.X` compiles without a render
+    of its own (Compiler._generic_test); anything else renders as usual."""
+    found = _reads({
+        "test_plain": "{% macro test_plain(model, column_name) %}select {{ column_name }} from {{ model }}{% endmacro %}",
+        "should_store": "{% macro should_store() %}{{ return(config.get('store_failures') or flags.STORE_FAILURES)"
+                        " }}{% endmacro %}",
+        "test_nn": "{% macro test_nn(model, column_name) %}select {{ '*' if should_store() else column_name }} "
+                   "from {{ model }}{% endmacro %}",
+        "where_sub": "{% macro where_sub(rel) %}{% set w = config.get('where') %}{{ return(rel if not w "
+                     "else '(' ~ w ~ ')') }}{% endmacro %}",
+        "test_dynamic_key": "{% macro test_dynamic_key(model, k) %}{{ config.get(k) }}{% endmacro %}",
+        "test_config_call": "{% macro test_config_call(model) %}{{ config(severity='warn') }}{% endmacro %}",
+        "test_var": "{% macro test_var(model) %}{{ var('x') }}{% endmacro %}",
+        "test_calls_var": "{% macro test_calls_var(model) %}{{ test_var(model) }}{% endmacro %}",
+        "test_loop": "{% macro test_loop(model, values) %}{% for v in values %}'{{ v }}'{% if not loop.last %},"
+                     "{% endif %}{% endfor %}{% endmacro %}",
+    })
+    assert found == {
+        "test_plain": frozenset(), "should_store": frozenset({"store_failures"}),
+        "test_nn": frozenset({"store_failures"}), "where_sub": frozenset({"where"}),
+        "test_dynamic_key": None, "test_config_call": None, "test_var": None, "test_calls_var": None,
+        "test_loop": frozenset(),
+    }

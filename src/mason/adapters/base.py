@@ -41,6 +41,8 @@ class Capabilities:
     constraints_unenforced: tuple[str, ...] = ("unique", "primary_key")
     foreign_key_catalog: bool = True
     contract_type_aliases: tuple[tuple[str, str], ...] = (("string", "text"),)
+    # data tests may share one statement (a UNION ALL of their queries, execute/test_batches.py)
+    batch_tests: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from mason.graph.dag import RefResolver
 from mason.jinja.environment import MacroException, _finalize, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import MacroIndex, MacroRuntime
-from mason.jinja.runtime_context import ContextFactory, StatementResults
+from mason.jinja.runtime_context import ContextFactory, RuntimeConfig, StatementResults
 from mason.memory import resume_collector
 from mason.nodes.nodes import Node, RefCall
-from mason.parse.generic_tests import evaluate_kwargs
+from mason.parse.generic_tests import _REF_EXPR, evaluate_kwargs
 from mason.parse.purity import Purity
 from mason.parse.static import render_static
 
+# the `model` argument the parser gives a generic test, and the target expressions it writes into it
+_TEST_MODEL = re.compile(r"^\{\{ get_where_subquery\((.*)\) \}\}$", re.S)
+_TEST_TARGET = re.compile(r"^(?:ref\('([^'\\]*)'(?:, version='([^'\\]*)')?\)|source\('([^'\\]*)', '([^'\\]*)'\))$")
 _LEADING_WITH = re.compile(r"^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\b", re.I | re.S)
 
 
@@ -80,6 +84,8 @@ class Compiler:
         self.deferred: dict[str, Relation] = {}
         self.purity = Purity(self.index)
         self._pure_outputs: dict[tuple[str, str, str], str] = {}
+        self._test_runtimes: dict[tuple[Any, ...], MacroRuntime] = {}
+        self._context_names: frozenset[str] | None = None
         self._semantic_graph: Any = None
 
     # -- relations
@@ -176,6 +182,53 @@ class Compiler:
             found = self._pure_outputs[key] = str(_finalize(value))
         return found
 
+    def _generic_test(self, node: Node, ctes: list[tuple[str, str]]) -> str | None:
+        """A generic test's SQL without a render of its own: when its macro (and `get_where_subquery`) is pure
+        but for reading the test's configs (Purity.config_reads) and its arguments are literals, the macro is
+        called with them in a context shared by the tests with the same values of the configs it reads.
+        None (render the test as usual) otherwise, or on any error (the render reports it)."""
+        md = node.test_metadata
+        assert md is not None
+        if md.name == "metric_anomalies" or self.index.masked_builtins(node.package_name):
+            return None
+        kwargs = {k: v for k, v in md.kwargs.items() if k != "model"}
+        model = _TEST_MODEL.match(str(md.kwargs.get("model", "")))
+        target = _TEST_TARGET.match(model.group(1)) if model else None
+        if target is None or not all(_literal(v) for v in kwargs.values()):
+            return None
+        kwargs = copy.deepcopy(kwargs)  # as evaluated arguments are: the macro's own to change
+        name = f"test_{md.name}"
+        macro = self.index.find_in(md.namespace, name) if md.namespace else self.index.find(name, node.package_name)
+        where = self.index.find("get_where_subquery", node.package_name)
+        if macro is None or where is None:
+            return None
+        if self._context_names is None:
+            self._context_names = frozenset(self.factory.runtime(None).base)
+        names = self._context_names
+        reads = self.purity.config_reads(macro, names)
+        where_reads = self.purity.config_reads(where, names)
+        if reads is None or where_reads is None or names & {name, "get_where_subquery"}:
+            return None
+        config = RuntimeConfig(node.config, node.unique_id)
+        key = (threading.get_ident(), node.package_name,
+               tuple((k, repr(config.get(k))) for k in sorted(reads | where_reads)))
+        try:
+            runtime = self._test_runtimes.get(key)
+            if runtime is None:
+                runtime = self._test_runtimes[key] = self.factory.runtime(node)
+            ref_name, version, source_name, table = target.groups()
+            own: list[tuple[str, str]] = []
+            if ref_name is not None:
+                relation = self._make_ref(node, own)(ref_name, **({} if version is None else {"version": version}))
+            else:
+                relation = self._source_relation(node, source_name, table)
+            kwargs["model"] = runtime.bind(where)(relation)
+            sql = str(_finalize(runtime.bind(macro)(**kwargs)))
+        except Exception:
+            return None
+        ctes.extend(own)
+        return sql
+
     def _is_incremental(self, node: Node) -> bool:
         if node.materialized != "incremental" or self.adapter is None:
             return False
@@ -243,6 +296,8 @@ class Compiler:
         static = not node.rendered_at_parse and node.test_metadata is None \
             and not self.index.masked_builtins(node.package_name)
         sql = self._render_static(node, ctes) if static else None
+        if sql is None and node.test_metadata is not None and not node.rendered_at_parse:
+            sql = self._generic_test(node, ctes)
         if sql is None:
             extra = None
             if node.test_metadata is not None and node.test_metadata.name == "metric_anomalies":
@@ -310,6 +365,17 @@ class Compiler:
                      original_file_path="<inline>", fqn=(self.manifest.project_name, "inline_query"), raw_code=sql,
                      checksum="", config={"materialized": "view"})
         return self.compile_node(node).compiled_code
+
+
+def _literal(value: Any) -> bool:
+    """A test argument that reaches the macro as written (no Jinja, no ref()/source() to evaluate)."""
+    if isinstance(value, str):
+        return "{{" not in value and "{%" not in value and not _REF_EXPR.match(value)
+    if isinstance(value, list):
+        return all(_literal(v) for v in value)
+    if isinstance(value, dict):
+        return all(_literal(v) for v in value.values())
+    return True
 
 
 def inject_ctes(sql: str, ctes: list[tuple[str, str]]) -> str:

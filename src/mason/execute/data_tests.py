@@ -80,10 +80,15 @@ def run_test(adapter: Any, node: Node, sql: str, *, store_failures: bool, audit_
     if record_sql:
         record_sql(query)
     _, table = adapter.execute(query, fetch=True)
-    if table is None or not table.rows:
+    return verdict(node, table.rows[0] if table is not None and table.rows else None)
+
+
+def verdict(node: Node, row: Any) -> NodeOutcome:
+    """The test's outcome from the first row of its query (failures, should_warn, should_error), or None
+    when it returned no row."""
+    if row is None:
         failures, warn, error = 0, False, False
     else:
-        row = table.rows[0]
         failures = int(row[0] or 0)
         warn, error = bool(row[1]), bool(row[2])
     severity = str(node.config.get("severity") or "error").lower()

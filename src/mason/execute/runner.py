@@ -18,7 +18,7 @@ from mason.artifacts.run_results import NodeResult
 from mason.artifacts.writer import scrub, write_text_soon
 from mason.compile.compiler import Compiler, build_macro_index
 from mason.errors import CompileError, MasonError, Span
-from mason.execute import contracts, data_tests
+from mason.execute import contracts, data_tests, test_batches
 from mason.execute.materializations import MATERIALIZATIONS, BuildContext
 from mason.execute.plan import Plan
 from mason.nodes.nodes import Node
@@ -55,6 +55,8 @@ class Runner:
         self._fk_targets: frozenset[str] | None = None
         self.extra_total = 0  # no-op nodes reported after the plan's (exposures, saved queries)
         self._groups = {g.name: g for g in (getattr(self.manifest, "groups", None) or {}).values()}
+        # tests answered by a batch statement (test_batches.py): uid -> (row, query, compile s, execute s)
+        self._prefetched: dict[str, tuple[Any, str, float, float]] = {}
 
     def _jinja_log(self, message: str, info: bool) -> None:
         self.sink.jinja_log(scrub(message), info)
@@ -160,6 +162,17 @@ class Runner:
         self.compiler.write(compiled)
         t1 = time.perf_counter()
         sql = compiled.compiled_code
+        batched = self._prefetched.pop(uid, None)
+        if batched is not None:  # answered by a batch statement: its row, its own query recorded
+            row, query, compile_s, exec_s = batched
+            record(query)
+            outcome = data_tests.verdict(node, row)
+            if outcome.status == "warn" and self._warn_is_error():
+                outcome = NodeOutcome("fail", outcome.message, outcome.response, outcome.failures)
+            self._write_run_sql(compiled.compiled_path, statements)
+            return (NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures, sql,
+                                compiled.relation_name, outcome.extra), t1 - t0 + compile_s,
+                    time.perf_counter() - t1 + exec_s, statements, compiled.compiled_path)
         if node.resource_type == "test":
             audit = self.adapter.make_relation(node.database, node.schema, node.alias, "table")
             outcome = data_tests.run_test(
@@ -388,7 +401,7 @@ class Runner:
         skipped: dict[str, str] = {}
         # a heap: the shallowest ready node first (then plan order); thousands can be ready at once
         ready = sorted((plan.depth[uid], index_of[uid], uid) for uid, n in remaining.items() if n == 0)
-        running: dict[Future[Any], str] = {}
+        running: dict[Future[Any], tuple[str, ...]] = {}
         started: dict[str, str] = {}
         fail_fast = bool(self.session.flags.fail_fast)
         stop = False
@@ -437,6 +450,15 @@ class Runner:
             mid = (start_dt + timedelta(seconds=c)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             return outcome, c, e, sql, start_iso, mid, threading.current_thread().name
 
+        def work_batch(uids: list[str]) -> list[tuple[NodeOutcome, float, float, list[str], str, str, str]]:
+            """Data tests answered by one statement (test_batches.py), then each finished as if run alone."""
+            try:
+                self._prefetched.update(test_batches.prefetch(self, uids))
+                return [work(uid) for uid in uids]
+            finally:
+                for uid in uids:
+                    self._prefetched.pop(uid, None)
+
         # build: a model's unit tests run before it, one at a time; one that errors (not one that fails)
         # skips the model's unit tests that have not started yet, as dbt does
         siblings: dict[str, list[str]] = {}
@@ -475,8 +497,14 @@ class Runner:
                             group_waiting.setdefault(group, []).append(entry)
                             continue
                         group_busy.add(group)
-                    started[uid] = datetime.now(UTC).isoformat()
-                    running[pool.submit(work, uid)] = uid
+                    batch = [uid]
+                    if test_batches.batchable(self, self.manifest.nodes.get(uid)):
+                        while ready and len(batch) < test_batches.BATCH_SIZE and ready[0][2] not in skipped \
+                                and test_batches.batchable(self, self.manifest.nodes.get(ready[0][2])):
+                            batch.append(heapq.heappop(ready)[2])
+                    for one in batch:
+                        started[one] = datetime.now(UTC).isoformat()
+                    running[pool.submit(work_batch, batch) if len(batch) > 1 else pool.submit(work, uid)] = tuple(batch)
                 if stop and not running:
                     break
                 if not running:
@@ -484,20 +512,21 @@ class Runner:
                 # a timeout keeps the main thread responsive to Ctrl-C
                 done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    uid = running.pop(fut)
-                    if uid in group_of:
-                        group_busy.discard(group_of[uid])
-                        for entry in group_waiting.pop(group_of[uid], ()):
-                            heapq.heappush(ready, entry)
-                    outcome, c, e, sql, s_iso, m_iso, thread = fut.result()
-                    finish(uid, outcome, c, e, sql, s_iso, m_iso, thread)
-                    failed = outcome.status in _FAILED
-                    if failed:
-                        mark_skipped(uid, uid, outcome.status)
-                        if fail_fast:
-                            stop = True
-                            self.adapter.cancel()
-                    self._release(uid, plan, remaining, ready, index_of)
+                    uids = running.pop(fut)
+                    for uid, result in zip(uids, fut.result() if len(uids) > 1 else [fut.result()], strict=True):
+                        if uid in group_of:
+                            group_busy.discard(group_of[uid])
+                            for entry in group_waiting.pop(group_of[uid], ()):
+                                heapq.heappush(ready, entry)
+                        outcome, c, e, sql, s_iso, m_iso, thread = result
+                        finish(uid, outcome, c, e, sql, s_iso, m_iso, thread)
+                        failed = outcome.status in _FAILED
+                        if failed:
+                            mark_skipped(uid, uid, outcome.status)
+                            if fail_fast:
+                                stop = True
+                                self.adapter.cancel()
+                        self._release(uid, plan, remaining, ready, index_of)
             if stop:
                 for uid in plan.order:
                     if uid not in self.state.results:

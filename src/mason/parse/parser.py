@@ -6,6 +6,7 @@ Order: macros and docs → properties YAML → SQL/CSV files → configs merged 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mason.errors import MasonError, ParseError, Span, did_you_mean
@@ -34,6 +35,8 @@ from mason.parse.yaml_fields import (
 from mason.project.configs import default_config, merge_into
 from mason.project.loader import Package
 
+# `{{ doc('name') }}` / `{{ doc('package', 'name') }}` in a description, resolved without a render
+_DOC_CALL = re.compile(r"""\{\{\s*doc\(\s*(['"])([^'"\\{}]*)\1\s*(?:,\s*(['"])([^'"\\{}]*)\3\s*)?\)\s*\}\}""")
 _SNAPSHOT_BLOCK = __import__("re").compile(
     r"{%-?\s*snapshot\s+(\w+)\s*-?%}(.*?){%-?\s*endsnapshot\s*-?%}", __import__("re").S
 )
@@ -162,6 +165,8 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             by_name[(d.package_name, d.name)] = d
             by_name.setdefault((None, d.name), d)
 
+        shared: dict[str, Any] = {}
+
         def render(text: str, package: str, path: str, used: list[str]) -> str:
             if "{{" not in text and "{%" not in text:
                 return text
@@ -175,7 +180,12 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 used.append(block.unique_id)
                 return block.block_contents
 
-            ctx = self._yaml_context()
+            rest = _DOC_CALL.sub("", text)  # the usual description: text and `{{ doc('name') }}` calls only
+            if "{" not in rest and "\r" not in rest:
+                return _DOC_CALL.sub(lambda m: doc(*(a for a in (m.group(2), m.group(4)) if a is not None)), text)
+            if not shared:
+                shared.update(self._yaml_context())
+            ctx = shared
             ctx = dict(ctx)
             ctx["doc"] = doc
             from mason.jinja.base_context import secret_outside_profiles

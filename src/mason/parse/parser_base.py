@@ -14,6 +14,7 @@ from typing import Any
 
 from mason.adapters.relation import relation_factory
 from mason.errors import CompileError, MasonError, ParseError, ParseErrors, Span
+from mason.jinja import shapes
 from mason.jinja.environment import MacroException, template_line
 from mason.jinja.flags import JinjaFlags
 from mason.jinja.macros import INTERNAL_PACKAGE, MASON_PACKAGE, MacroFile, MacroIndex
@@ -209,6 +210,12 @@ class ParserBase:
     def _render_for_parse(self, file: SourceFile, sql: str, package: str, known: Mapping[str, Any],
                           node_info: dict[str, Any], line_offset: int = 0,
                           test_kwargs: dict[str, Any] | None = None) -> tuple[Recorder, bool]:
+        if test_kwargs is None:  # most files: their Jinja run as shared units, compiled once per shape
+            found = shapes.units(sql)
+            if found is not None:
+                rec = Recorder()
+                if shapes.render_units(self._runtime(package, rec, known, node_info).namespace(package), found):
+                    return rec, True
         rec = Recorder()
         runtime = self._runtime(package, rec, known, node_info)
         name = f"{package}/{file.original_file_path}"

@@ -37,6 +37,7 @@ class Purity:
         self._configures: dict[str, bool] = {}
         self._required: dict[str, tuple[str, ...]] = {}
         self._trees: dict[str, nodes.Template | None] = {}
+        self._reads: dict[str, frozenset[str] | None] = {}
         self._lock = threading.Lock()
 
     def _tree(self, macro: Macro) -> nodes.Template | None:
@@ -81,6 +82,81 @@ class Purity:
             if other is None or not self._check(other, visiting):
                 return False
         return True
+
+    def config_reads(self, macro: Macro, context_names: frozenset[str]) -> frozenset[str] | None:
+        """The config keys `macro`'s output depends on when it is pure but for reading the calling node's
+        configs (`config.get('literal')`) and the run's `flags` (constant through a run): those keys, or
+        None when it reads anything else. A generic test whose macro qualifies compiles by calling the
+        macro with its arguments in a context shared by every test with the same values of those keys.
+        `context_names`: the render context's entries, which shadow macros of the same name."""
+        known = self._reads.get(macro.unique_id, False)
+        if known is not False:  # the common case, once per test: no lock
+            return known  # type: ignore[return-value]
+        with self._lock:
+            return self._reads_check(macro, set(), context_names)
+
+    def _reads_check(self, macro: Macro, visiting: set[str], context_names: frozenset[str]) -> frozenset[str] | None:
+        if macro.unique_id in self._reads:
+            return self._reads[macro.unique_id]
+        if macro.unique_id in visiting:
+            return None  # recursion: not worth the risk
+        visiting.add(macro.unique_id)
+        found = self._decide_reads(macro, visiting, context_names)
+        visiting.discard(macro.unique_id)
+        self._reads[macro.unique_id] = found
+        return found
+
+    def _decide_reads(self, macro: Macro, visiting: set[str], context_names: frozenset[str]) -> frozenset[str] | None:
+        tree = self._tree(macro)
+        if tree is None:
+            return None
+        reads: set[str] = set()
+        callees: list[Macro | None] = []
+        names = meta.find_undeclared_variables(tree)
+        uses = {name: 0 for name in names}
+        for name_node in tree.find_all(nodes.Name):
+            if name_node.name in uses:
+                uses[name_node.name] += 1
+        attrs = [(a.node.name, a.attr) for a in tree.find_all(nodes.Getattr)
+                 if isinstance(a.node, nodes.Name) and a.node.name in uses]
+        for name in names:
+            if name == macro.name:
+                continue
+            if name == "config":  # only config.get('literal', ...)
+                keys = [c.args[0].value for c in tree.find_all(nodes.Call)
+                        if isinstance(c.node, nodes.Getattr) and c.node.attr == "get"
+                        and isinstance(c.node.node, nodes.Name) and c.node.node.name == "config"
+                        and c.args and isinstance(c.args[0], nodes.Const) and isinstance(c.args[0].value, str)]
+                if len(keys) != uses[name]:
+                    return None
+                reads.update(keys)
+            elif name == "flags":  # flags.SOMETHING
+                if sum(1 for owner, _ in attrs if owner == "flags") != uses[name]:
+                    return None
+            elif name == "adapter":  # literal dispatches only
+                targets = self._dispatch_targets(tree)
+                if targets is None:
+                    return None
+                callees.extend(targets)
+            elif name in PURE_NAMES:
+                continue
+            elif name in context_names:
+                return None
+            elif (other := self.index.find(name, macro.package_name)) is not None:
+                callees.append(other)
+            elif name == "dbt" or name in self.index.by_package:  # package.macro(...)
+                mine = [attr for owner, attr in attrs if owner == name]
+                if len(mine) != uses[name]:
+                    return None
+                callees.extend(self.index.find_in(name, attr) for attr in mine)
+            else:
+                return None
+        for callee in callees:
+            sub = self._reads_check(callee, visiting, context_names) if callee is not None else None
+            if sub is None:
+                return None
+            reads.update(sub)
+        return frozenset(reads)
 
     def may_configure(self, macro: Macro) -> bool:
         """Whether rendering `macro` may call `config(...)` (itself, through the macros it calls or a

@@ -32,6 +32,7 @@ class DuckDBAdapter(QueryComments, CachedRelations):
         delete_insert_join=True, merge_insert_by_name=True,
         constraints_enforced=("check", "not_null", "unique", "primary_key", "foreign_key"),
         constraints_unenforced=(), foreign_key_catalog=False,
+        batch_tests=True,
     )
 
     def __init__(self, target: Target, project_root: Path | None = None, quoting: dict[str, Any] | None = None) -> None:

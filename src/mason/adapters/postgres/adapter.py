@@ -36,6 +36,7 @@ _CAPABILITIES = Capabilities(
     max_identifier_length=MAX_IDENTIFIER_LENGTH,
     indexes=True, grants=True, materialized_views=True, unlogged_tables=True,
     constraints_enforced=("check", "not_null", "unique", "primary_key", "foreign_key"), constraints_unenforced=(),
+    batch_tests=True,
 )
 
 
