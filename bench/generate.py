@@ -207,7 +207,7 @@ where {where}
     return body
 
 
-def _model_sql(m: Model, idx: int) -> str:
+def _model_sql(m: Model, idx: int, warehouse: str = "duckdb") -> str:
     lines: list[str] = []
     cfg: list[str] = []
     # Some models set their config in SQL; the rest rely on dbt_project.yml / YAML.
@@ -255,7 +255,9 @@ def _model_sql(m: Model, idx: int) -> str:
         final = f"select id, customer_id, amount, status, order_date\nfrom (\n{final}\n) as agg"
     elif m.shape == "filter":
         final = (
-            f"select\n    base.id,\n    base.customer_id,\n    round({amount}, 2) as amount,\n"
+            f"select\n    base.id,\n    base.customer_id,\n    "
+            + (f"round({amount}, 2)" if warehouse == "duckdb" else f"round(cast({amount} as numeric), 2)")
+            + " as amount,\n"
             f"    base.status,\n    {order_date} as order_date\nfrom base{joins}\n"
             f"where base.status in ('placed', 'shipped', 'completed', 'returned')"
         )
@@ -396,6 +398,20 @@ seeds:
         created_on: date
 """
 
+PROFILES_POSTGRES = """{name}:
+  target: dev
+  outputs:
+    dev:
+      type: postgres
+      host: "{{{{ env_var('BENCH_PG_HOST', '127.0.0.1') }}}}"
+      port: "{{{{ env_var('BENCH_PG_PORT', '5432') | as_number }}}}"
+      user: "{{{{ env_var('BENCH_PG_USER', 'postgres') }}}}"
+      password: "{{{{ env_var('BENCH_PG_PASSWORD', '') }}}}"
+      dbname: "{{{{ env_var('BENCH_PG_DB', 'bench') }}}}"
+      schema: main
+      threads: 4
+"""
+
 PROFILES = """{name}:
   target: dev
   outputs:
@@ -438,8 +454,10 @@ where {{ column_name }} < 0
 }
 
 
-def generate(out: Path, n: int, seed: int = 42, big_seed_rows: int = 0) -> dict:
-    """Write the project to ``out`` (replacing it) and return its metadata."""
+def generate(out: Path, n: int, seed: int = 42, big_seed_rows: int = 0, warehouse: str = "duckdb") -> dict:
+    """Write the project to ``out`` (replacing it) and return its metadata. ``warehouse="postgres"``: a
+    PostgreSQL profile (connection from BENCH_PG_* variables) and the few spellings PostgreSQL needs
+    (numeric where DuckDB's double is rounded); everything else is the same project."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -447,14 +465,14 @@ def generate(out: Path, n: int, seed: int = 42, big_seed_rows: int = 0) -> dict:
     models = plan_models(n, seed)
 
     (out / "dbt_project.yml").write_text(DBT_PROJECT.format(name=PROJECT_NAME))
-    (out / "profiles.yml").write_text(PROFILES.format(name=PROJECT_NAME))
+    (out / "profiles.yml").write_text((PROFILES if warehouse == "duckdb" else PROFILES_POSTGRES).format(name=PROJECT_NAME))
     for d in ("analyses", "snapshots", "tests"):
         (out / d).mkdir(exist_ok=True)
 
     macros = out / "macros"
     macros.mkdir()
     for fname, body in MACROS.items():
-        (macros / fname).write_text(body)
+        (macros / fname).write_text(body if warehouse == "duckdb" else body.replace(" as double)", " as numeric)"))
 
     raw = out / "raw_data"
     raw.mkdir()
@@ -531,7 +549,8 @@ def generate(out: Path, n: int, seed: int = 42, big_seed_rows: int = 0) -> dict:
     for idx, m in enumerate(models):
         d = out / "models" / m.folder
         d.mkdir(parents=True, exist_ok=True)
-        (d / f"{m.name}.sql").write_text(_model_sql(m, idx))
+        sql = _model_sql(m, idx, warehouse)
+        (d / f"{m.name}.sql").write_text(sql if warehouse == "duckdb" else sql.replace(" as double)", " as numeric)"))
         by_folder.setdefault(m.folder, []).append((idx, m))
     for folder, items in by_folder.items():
         documented = [_model_props(m, idx) for idx, m in items if m.documented]
@@ -581,6 +600,7 @@ def generate(out: Path, n: int, seed: int = 42, big_seed_rows: int = 0) -> dict:
         "small_seeds": sorted(LOOKUP_SEEDS.values()),
         "big_seed": BIG_SEED if big_seed_rows else None,
         "big_seed_rows": big_seed_rows,
+        "warehouse": warehouse,
     }
     (out / "bench_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
@@ -614,8 +634,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--big-seed-rows", type=int, default=0, help="also write a big seed CSV with this many rows"
     )
+    ap.add_argument("--warehouse", choices=("duckdb", "postgres"), default="duckdb", help="the profile's warehouse")
     args = ap.parse_args(argv)
-    meta = generate(args.out, args.models, args.seed, args.big_seed_rows)
+    meta = generate(args.out, args.models, args.seed, args.big_seed_rows, args.warehouse)
     print(json.dumps(meta, indent=2))
 
 
