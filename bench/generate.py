@@ -255,7 +255,7 @@ def _model_sql(m: Model, idx: int, warehouse: str = "duckdb") -> str:
         final = f"select id, customer_id, amount, status, order_date\nfrom (\n{final}\n) as agg"
     elif m.shape == "filter":
         final = (
-            f"select\n    base.id,\n    base.customer_id,\n    "
+            "select\n    base.id,\n    base.customer_id,\n    "
             + (f"round({amount}, 2)" if warehouse == "duckdb" else f"round(cast({amount} as numeric), 2)")
             + " as amount,\n"
             f"    base.status,\n    {order_date} as order_date\nfrom base{joins}\n"
