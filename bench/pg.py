@@ -57,6 +57,8 @@ def _copy_csv(conn: Any, table: str, columns: str, csv: Path) -> None:
 def make_template(server: Any, name: str, project: Path, seeds: bool) -> None:
     """A template database: schema raw with the raw tables, and (seeds=True) the small seeds in `main`, as
     each tool's own seed run would leave them (the run operations start from it)."""
+    if server.scalar(f"select count(*) from pg_database where datname = '{name}'"):
+        server.execute(f'alter database "{name}" with is_template false')
     server.drop_database(name)
     server.create_database(name)
     with server.connect(name) as conn:

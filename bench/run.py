@@ -32,8 +32,11 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
+import pg  # noqa: E402
 
 DBT_CORE_SPEC = ["dbt-core~=1.11.0", "dbt-duckdb~=1.11"]
+DBT_POSTGRES_SPEC = ["dbt-core~=1.11.0", "dbt-postgres~=1.11"]
+PG_OPS = ("parse_cold", "parse_warm", "compile", "run_t1", "run_t4", "build", "seed_big")
 FUSION_SPEC = "dbt==2.0.0rc196"
 LIBDUCKDB_NPM = "@duckdb/node-bindings-linux-x64"
 TIME_BIN = "/usr/bin/time"
@@ -44,12 +47,13 @@ OPS: dict[str, str] = {
     "parse_changed": "parse after one intermediate model's SQL changed",
     "ls_select": "ls --select <staging model>+",
     "compile": "compile (all models)",
-    "run_t1": "run --threads 1 into a fresh DuckDB file (sources and seeds loaded)",
-    "run_t4": "run --threads 4 into a fresh DuckDB file (sources and seeds loaded)",
-    "build": "build (seeds, models, tests; big seed excluded) into a fresh DuckDB file",
-    "seed_big": "seed --select big_events (the big CSV) into a fresh DuckDB file",
+    "run_t1": "run --threads 1 into a fresh database (sources and seeds loaded)",
+    "run_t4": "run --threads 4 into a fresh database (sources and seeds loaded)",
+    "build": "build (seeds, models, tests; big seed excluded) into a fresh database holding the sources",
+    "seed_big": "seed --select big_events (the big CSV) into an empty database",
 }
-FLOOR_OPS = ("run_t1", "run_t4", "build")  # rows compared with the floor
+FLOOR_OPS = ("run_t1", "run_t4", "build")  # rows compared with a floor: the runs with the models' SQL alone,
+# build with the models' and then the tests' SQL (bench/floor.py --tests)
 ALL_TOOLS = ("mason", "dbt-core", "fusion", "floor")
 
 
@@ -238,16 +242,17 @@ def _venv(path: Path, log: Path) -> bool:
     )
 
 
-def setup_dbt_core(cache: Path, log: Path) -> tuple[Tool | None, str]:
-    venv = cache / "dbt-core"
+def setup_dbt_core(cache: Path, log: Path, warehouse: str = "duckdb") -> tuple[Tool | None, str]:
+    spec = DBT_CORE_SPEC if warehouse == "duckdb" else DBT_POSTGRES_SPEC
+    venv = cache / ("dbt-core" if warehouse == "duckdb" else "dbt-postgres")
     dbt = venv / "bin" / "dbt"
     stamp = venv / ".bench-installed"
     if not stamp.exists():
-        print(f"[bench] installing {' + '.join(DBT_CORE_SPEC)} into {venv} ...", flush=True)
+        print(f"[bench] installing {' + '.join(spec)} into {venv} ...", flush=True)
         if not (
-            _venv(venv, log) and _run_quiet([str(venv / "bin" / "pip"), "install", "-q", *DBT_CORE_SPEC], log)
+            _venv(venv, log) and _run_quiet([str(venv / "bin" / "pip"), "install", "-q", *spec], log)
         ):
-            return None, f"pip install {' '.join(DBT_CORE_SPEC)} failed (see {log})"
+            return None, f"pip install {' '.join(spec)} failed (see {log})"
         stamp.touch()
     t = Tool("dbt-core", [str(dbt)], base_env())
     raw = _version([str(dbt), "--version"], t.env)
@@ -256,8 +261,8 @@ def setup_dbt_core(cache: Path, log: Path) -> tuple[Tool | None, str]:
             [str(dbt), "--version"], capture_output=True, text=True, timeout=120, env=t.env
         ).stdout
         core = re.search(r"installed:\s*(\S+)", out)
-        duck = re.search(r"duckdb:\s*(\S+)", out)
-        t.version = f"dbt-core {core.group(1)}, dbt-duckdb {duck.group(1)}" if core and duck else raw
+        duck = re.search(rf"{warehouse}:\s*(\S+)", out)
+        t.version = f"dbt-core {core.group(1)}, dbt-{warehouse} {duck.group(1)}" if core and duck else raw
     except (OSError, subprocess.TimeoutExpired):
         t.version = raw
     return t, ""
@@ -432,6 +437,9 @@ class ToolBench:
                 break
         return summarize(samples, " ".join([self.tool.name, *sub]))
 
+    def count_rows(self, table: str) -> int:
+        return _count_rows(self.db, table)
+
     def check_relations(self) -> str:
         want = self.meta["models"] + len(self.meta["small_seeds"])
         got, err = _count_relations(self.db)
@@ -486,7 +494,7 @@ class ToolBench:
             rows = self.meta["big_seed_rows"]
 
             def check() -> str:
-                got = _count_rows(self.db, generate.BIG_SEED)
+                got = self.count_rows(generate.BIG_SEED)
                 return (
                     ""
                     if got == rows
@@ -502,6 +510,38 @@ class ToolBench:
         raise ValueError(op)
 
 
+class PgToolBench(ToolBench):
+    """The same operations on the embedded PostgreSQL server (bench/pg.py): every tool builds into the
+    database `bench`, recreated before each repetition from a template database (raw tables; + seeds)."""
+
+    def __init__(self, server, tool: Tool, project: Path, meta: dict, work: Path, logs: Path, reps: int,
+                 timeout: float):
+        super().__init__(tool, project, meta, work, logs, reps, timeout)
+        self.server = server
+        self.env = dict(tool.env, **pg.env(server))
+        self.prefix = "tmpl_" + re.sub(r"\W", "_", tool.name)
+
+    def reset_db(self, kind: str) -> None:
+        pg.reset(self.server, None if kind == "empty" else f"{self.prefix}_{kind}")
+
+    def prepare(self) -> None:
+        """Template databases: '<tool>_raw' (the raw tables) and '<tool>_seeded' (+ the small seeds, loaded
+        by COPY with the seeds' column types, the same for every tool)."""
+        pg.make_template(self.server, f"{self.prefix}_raw", self.project, seeds=False)
+        pg.make_template(self.server, f"{self.prefix}_seeded", self.project, seeds=True)
+        self.clean_state()
+
+    def check_relations(self) -> str:
+        want = self.meta["models"] + len(self.meta["small_seeds"])
+        got, err = pg.count_relations(self.server)
+        if got < want:
+            return f"exit code 0 but database {pg.DB} has {got} relations in schema main, expected {want} {err}".strip()
+        return ""
+
+    def count_rows(self, table: str) -> int:
+        return pg.count_rows(self.server, table)
+
+
 def bench_floor(
     project: Path,
     meta: dict,
@@ -511,38 +551,63 @@ def bench_floor(
     logs: Path,
     reps: int,
     timeout: float,
+    tests: bool = False,
+    server=None,
 ) -> dict:
-    db = work / "floor" / "db" / "bench.duckdb"
-    tmpl = work / "floor" / "template.duckdb"
-    _rm_db(tmpl)
-    tmpl.parent.mkdir(parents=True, exist_ok=True)
-    generate.load_raw(tmpl, project)
-    _load_seeds_python(tmpl, project, meta["small_seeds"])
-    cmd = [sys.executable, str(BENCH / "floor.py"), "--target-dir", str(target_dir), "--db", str(db)]
+    """The floor: bench/floor.py runs the compiled SQL of the models (and with `tests` then the data tests'
+    queries) on one connection, into DuckDB or (with `server`) PostgreSQL, from sources and seeds loaded."""
+    name = "floor_build" if tests else "floor"
+    want = meta["models"] + len(meta["small_seeds"])
+    cmd = [sys.executable, str(BENCH / "floor.py"), "--target-dir", str(target_dir), *(["--tests"] if tests else [])]
+    if server is None:
+        db = work / "floor" / "db" / "bench.duckdb"
+        tmpl = work / "floor" / "template.duckdb"
+        _rm_db(tmpl)
+        tmpl.parent.mkdir(parents=True, exist_ok=True)
+        generate.load_raw(tmpl, project)
+        _load_seeds_python(tmpl, project, meta["small_seeds"])
+        cmd += ["--db", str(db)]
+
+        def reset() -> None:
+            _copy_db(tmpl, db)
+
+        def count() -> tuple[int, str]:
+            return _count_relations(db)
+    else:
+        pg.make_template(server, "tmpl_floor_seeded", project, seeds=True)
+        e = pg.env(server)
+        cmd += ["--postgres", f"host={e['BENCH_PG_HOST']} port={e['BENCH_PG_PORT']} user={e['BENCH_PG_USER']} "
+                f"password={e['BENCH_PG_PASSWORD']} dbname={pg.DB}"]
+
+        def reset() -> None:
+            pg.reset(server, "tmpl_floor_seeded")
+
+        def count() -> tuple[int, str]:
+            return pg.count_relations(server)
     samples = []
     for i in range(reps):
-        _copy_db(tmpl, db)
-        s = measure(cmd, project, base_env(), logs / "floor" / f"floor_r{i}.log", timeout)
+        reset()
+        s = measure(cmd, project, base_env(), logs / "floor" / f"{name}_r{i}.log", timeout)
         if s.ok:
-            got, err = _count_relations(db)
-            want = meta["models"] + len(meta["small_seeds"])
+            got, err = count()
             if got < want:
                 s.ok, s.error = False, f"floor built {got} relations, expected {want} {err}"
         samples.append(s)
         print(
-            f"    {'floor':9s} {'floor':14s} rep {i + 1}/{reps}: "
+            f"    {'floor':9s} {name:14s} rep {i + 1}/{reps}: "
             + (f"{s.wall_s:7.2f} s  {s.rss_mb or 0:7.0f} MiB" if s.ok else "FAILED"),
             flush=True,
         )
         if not s.ok:
             print("      " + s.error.replace("\n", "\n      ")[-1500:], flush=True)
             break
-    res = summarize(samples, f"python bench/floor.py (compiled SQL from {source})")
+    res = summarize(samples, f"python bench/floor.py{' --tests' if tests else ''} (compiled SQL from {source})")
     res["compiled_sql_from"] = source
     if samples and samples[-1].ok:
         try:
             last = json.loads(samples[-1].log.read_text().strip().splitlines()[-1])
             res["sql_only_s"] = last.get("sql_s")
+            res["tests"] = last.get("tests")
         except (ValueError, IndexError):
             pass
     return res
@@ -599,42 +664,100 @@ def _ratio(a: dict | None, b: dict | None) -> str:
     return f"{a['median_s'] / b['median_s']:.2f}×"
 
 
-# The performance issue's targets: (label, models, operation, against, how): `how` is "ratio<=x" (Mason's
-# median over the other's), "speedup>=x" (the other's over Mason's), "abs<=seconds" or "rss_ratio<=x".
-TARGETS: list[tuple[str, int, str, str, str]] = [
-    ("parse cold, 10,000 models: >= 20x faster than dbt-core", 10000, "parse_cold", "dbt-core", "speedup>=20"),
-    ("parse cold, 10,000 models: no slower than Fusion", 10000, "parse_cold", "fusion", "ratio<=1"),
-    ("parse warm (nothing changed), 10,000 models: <= 0.5 s", 10000, "parse_warm", "", "abs<=0.5"),
-    ("parse after one model changed, 10,000 models: <= 1 s", 10000, "parse_changed", "", "abs<=1"),
-    ("ls --select <model>+, 10,000 models: <= 1 s", 10000, "ls_select", "", "abs<=1"),
-    ("run 1,000 models, 1 thread: <= 1.5x the floor", 1000, "run_t1", "floor", "ratio<=1.5"),
-    ("run 1,000 models, 4 threads: <= 1.5x the floor", 1000, "run_t4", "floor", "ratio<=1.5"),
-    ("run 5,000 models, 1 thread: <= 1.5x the floor", 5000, "run_t1", "floor", "ratio<=1.5"),
-    ("run 5,000 models, 4 threads: <= 1.5x the floor", 5000, "run_t4", "floor", "ratio<=1.5"),
-    ("seed of a 1M-row CSV: >= 20x faster than dbt-core", 1000, "seed_big", "dbt-core", "speedup>=20"),
-    ("peak memory, 10,000 models (parse cold): <= half of dbt-core's", 10000, "parse_cold", "dbt-core",
-     "rss_ratio<=0.5"),
+# The performance issues' targets: (label, block, operation, against, how). `block` is a results key (see
+# block_key), `against` a tool, "floor" or "floor_build" (the floor with the tests' queries), `how` is
+# "ratio<=x" (Mason's median over the other's), "speedup>=x" (the other's over Mason's), "abs<=seconds" or
+# "rss_ratio<=x".
+TARGETS: list[tuple[str, str, str, str, str]] = [
+    ("parse cold, 10,000 models: <= 3 s", "10000", "parse_cold", "", "abs<=3"),
+    ("parse cold, 10,000 models: >= 20x faster than dbt-core", "10000", "parse_cold", "dbt-core", "speedup>=20"),
+    ("parse cold, 10,000 models: no slower than Fusion", "10000", "parse_cold", "fusion", "ratio<=1"),
+    ("parse warm (nothing changed), 10,000 models: <= 0.5 s", "10000", "parse_warm", "", "abs<=0.5"),
+    ("parse after one model changed, 10,000 models: <= 1 s", "10000", "parse_changed", "", "abs<=1"),
+    ("ls --select <model>+, 10,000 models: <= 1 s", "10000", "ls_select", "", "abs<=1"),
+    ("real-shaped project (3,000 models, 5,000 tests, 900 macros): parse cold >= 20x faster than dbt-core",
+     "real-3000", "parse_cold", "dbt-core", "speedup>=20"),
+    ("real-shaped project: parse warm <= 0.5 s", "real-3000", "parse_warm", "", "abs<=0.5"),
+    ("run 1,000 models, 1 thread: <= 1.5x the floor", "1000", "run_t1", "floor", "ratio<=1.5"),
+    ("run 1,000 models, 4 threads: <= 1.5x the floor", "1000", "run_t4", "floor", "ratio<=1.5"),
+    ("run 5,000 models, 1 thread: <= 1.5x the floor", "5000", "run_t1", "floor", "ratio<=1.5"),
+    ("run 5,000 models, 4 threads: <= 1.5x the floor", "5000", "run_t4", "floor", "ratio<=1.5"),
+    ("build 1,000 models with their tests: <= 1.3x the floor (models' and tests' SQL)", "1000", "build",
+     "floor_build", "ratio<=1.3"),
+    ("build 5,000 models with their tests: <= 1.3x the floor (models' and tests' SQL)", "5000", "build",
+     "floor_build", "ratio<=1.3"),
+    ("seed of a 1M-row CSV: >= 20x faster than dbt-core", "1000", "seed_big", "dbt-core", "speedup>=20"),
+    ("PostgreSQL: seed of a 1M-row CSV >= 10x faster than dbt-postgres", "postgres-1000", "seed_big", "dbt-core",
+     "speedup>=10"),
+    ("PostgreSQL: run 1,000 models (4 threads) >= 5x faster than dbt-postgres", "postgres-1000", "run_t4",
+     "dbt-core", "speedup>=5"),
+    ("PostgreSQL: build 1,000 models >= 5x faster than dbt-postgres", "postgres-1000", "build", "dbt-core",
+     "speedup>=5"),
+    ("PostgreSQL: run 1,000 models, 1 thread: <= 1.5x the psycopg floor", "postgres-1000", "run_t1", "floor",
+     "ratio<=1.5"),
+    ("PostgreSQL: build 1,000 models: <= 1.5x the psycopg floor (models' and tests' SQL)", "postgres-1000",
+     "build", "floor_build", "ratio<=1.5"),
+    ("peak memory, parse of 10,000 models: <= 0.4x dbt-core's", "10000", "parse_cold", "dbt-core",
+     "rss_ratio<=0.4"),
+    ("peak memory, build of 10,000 models: <= 0.4x dbt-core's", "10000", "build", "dbt-core", "rss_ratio<=0.4"),
 ]
-# `--targets`: the sizes, operations and tools the targets need (others would take hours on dbt-core: the
-# 5,000-model targets compare Mason with the floor only).
-TARGET_PLAN = {1000: list(OPS), 5000: ["run_t1", "run_t4"],
-               10000: ["parse_cold", "parse_warm", "parse_changed", "ls_select"]}
-TARGET_TOOLS = {1000: ALL_TOOLS, 5000: ("mason", "floor"), 10000: ("mason", "dbt-core", "fusion")}
-# ... and the operations a peer runs there: only those a target compares with, unless --all-peer-ops
-# (dbt-core's full set at 1,000 models alone takes about half an hour per repetition here).
-TARGET_PEER_OPS = {(1000, "dbt-core"): ["seed_big"], (1000, "fusion"): [],
-                   (10000, "dbt-core"): ["parse_cold"], (10000, "fusion"): ["parse_cold"]}
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """One project of the plan: a generated project of `n` models on a warehouse, or the real-shaped one."""
+
+    n: int
+    warehouse: str = "duckdb"  # duckdb | postgres
+    project: str = "generated"  # generated | real
+
+    @property
+    def key(self) -> str:
+        return block_key(self.n, self.warehouse, self.project)
+
+
+def block_key(n: int, warehouse: str = "duckdb", project: str = "generated") -> str:
+    if project == "real":
+        return f"real-{n}"
+    return str(n) if warehouse == "duckdb" else f"{warehouse}-{n}"
+
+
+def _key_order(key: str) -> tuple[int, int]:
+    kind, _, n = key.rpartition("-")
+    return ({"": 0, "real": 1, "postgres": 2}.get(kind, 3), int(n))
+
+
+# `--targets`: the projects, operations and tools the targets need; a peer runs only the operations a target
+# compares it with (dbt-core's full set at 1,000 models alone takes half an hour per repetition here) unless
+# --all-peer-ops.
+TARGET_PLAN: dict[BlockSpec, tuple[list[str], tuple[str, ...]]] = {
+    BlockSpec(1000): (list(OPS), ALL_TOOLS),
+    BlockSpec(5000): (["run_t1", "run_t4", "build"], ("mason", "floor")),
+    BlockSpec(10000): (["parse_cold", "parse_warm", "parse_changed", "ls_select", "build"],
+                       ("mason", "dbt-core", "fusion")),
+    BlockSpec(3000, project="real"): (["parse_cold", "parse_warm", "parse_changed"], ("mason", "dbt-core")),
+    BlockSpec(1000, "postgres"): (["run_t1", "run_t4", "build", "seed_big"], ("mason", "dbt-core", "floor")),
+}
+TARGET_PEER_OPS = {("1000", "dbt-core"): ["seed_big"], ("1000", "fusion"): [],
+                   ("10000", "dbt-core"): ["parse_cold", "build"], ("10000", "fusion"): ["parse_cold"],
+                   ("real-3000", "dbt-core"): ["parse_cold"]}
+TARGET_PEER_REPS = {("10000", "dbt-core", "build"): 1}  # an hour a repetition: memory is what is compared
+
+
+def _measured(data: dict, key: str, op: str, tool: str) -> dict | None:
+    block = data["results"].get(key)
+    if not block:
+        return None
+    if tool in ("floor", "floor_build"):
+        return block.get(tool)
+    return block["ops"].get(op, {}).get(tool)
 
 
 def target_rows(data: dict) -> list[list[str]]:
     rows = []
-    for label, n, op, other, how in TARGETS:
-        block = data["results"].get(str(n))
-        mason = block["ops"].get(op, {}).get("mason") if block else None
-        if other == "floor":
-            ref = block.get("floor") if block else None
-        else:
-            ref = block["ops"].get(op, {}).get(other) if block and other else None
+    for label, key, op, other, how in TARGETS:
+        mason = _measured(data, key, op, "mason")
+        ref = _measured(data, key, op, other) if other else None
         kind, _, limit_s = how.partition("<=") if "<=" in how else how.partition(">=")
         limit = float(limit_s)
         measured, met = "not measured", "–"
@@ -642,19 +765,28 @@ def target_rows(data: dict) -> list[list[str]]:
         if ok and kind == "abs":
             value = mason["median_s"]
             measured, met = f"{value:.2f} s", "yes" if value <= limit else "NO"
+        elif kind == "rss_ratio" and mason and ref and mason.get("peak_rss_mb") and ref.get("peak_rss_mb"):
+            value = mason["peak_rss_mb"] / ref["peak_rss_mb"]
+            measured = f"{mason['peak_rss_mb']:.0f} MiB vs {ref['peak_rss_mb']:.0f} MiB ({value:.2f}x)"
+            met = "yes" if value <= limit else "NO"
         elif ok and ref and ref.get("status") == "ok" and ref.get("median_s"):
             if kind == "ratio":
                 value = mason["median_s"] / ref["median_s"]
-                measured, met = f"{value:.2f}x", "yes" if value <= limit else "NO"
+                measured = f"{mason['median_s']:.2f} s vs {ref['median_s']:.2f} s: {value:.2f}x"
+                met = "yes" if value <= limit else "NO"
             elif kind == "speedup":
                 value = ref["median_s"] / mason["median_s"]
-                measured, met = f"{value:.1f}x faster", "yes" if value >= limit else "NO"
-            elif kind == "rss_ratio" and mason.get("peak_rss_mb") and ref.get("peak_rss_mb"):
-                value = mason["peak_rss_mb"] / ref["peak_rss_mb"]
-                measured = f"{mason['peak_rss_mb']:.0f} MiB vs {ref['peak_rss_mb']:.0f} MiB ({value:.2f}x)"
-                met = "yes" if value <= limit else "NO"
+                measured = f"{mason['median_s']:.2f} s vs {ref['median_s']:.2f} s: {value:.1f}x faster"
+                met = "yes" if value >= limit else "NO"
         rows.append([label, measured, met])
     return rows
+
+
+def rerun_command(key: str, op: str, tools: list[str]) -> str:
+    """The command that measures one row of the table again."""
+    kind, _, n = key.rpartition("-")
+    extra = {"real": " --project real", "postgres": " --warehouse postgres"}.get(kind, "")
+    return f"python bench/run.py --models {n}{extra} --ops {op} --tools {' '.join(tools)}"
 
 
 def write_report(data: dict, out_dir: Path) -> None:
@@ -682,55 +814,51 @@ def write_report(data: dict, out_dir: Path) -> None:
         "",
         "Cells: median wall-clock seconds (min–max) over the repetitions, peak RSS. "
         "Ratios are Mason's median divided by the other's: below 1× Mason is faster. "
-        "The floor is the same compiled SQL run by DuckDB in one Python process, in DAG order "
-        "(no tests, no seeds).",
+        "The floor is the same compiled SQL run in one Python process on one connection, in DAG order "
+        "(DuckDB, or PostgreSQL over psycopg): for `build`, the models' SQL and then every data test's query.",
     ]
     if data["config"].get("targets"):
         lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
         lines += ["| " + " | ".join(row) + " |" for row in target_rows(data)]
     tool_cols = [t for t in ("mason", "dbt-core", "fusion") if t in data["tools"]]
-    for n, block in data["results"].items():
-        p = block["project"]
-        lines += [
-            "",
-            f"## {n} models",
-            "",
-            f"{p['layers']['staging']} staging / {p['layers']['intermediate']} intermediate / "
-            f"{p['layers']['marts']} marts; {p['materializations']['view']} views, "
-            f"{p['materializations']['table']} tables, {p['materializations']['incremental']} incrementals; "
-            f"{p['documented_models']} models with properties and tests; big seed {p['big_seed_rows']} rows; "
-            f"{data['config']['reps']} repetitions.",
-            "",
-        ]
-        head = ["operation", *tool_cols]
-        floor = block.get("floor")
-        if floor:
-            head.append("floor")
-        ratio_cols = [t for t in ("dbt-core", "fusion") if t in tool_cols and "mason" in tool_cols]
-        head += [f"Mason / {t}" for t in ratio_cols]
-        if floor and "mason" in tool_cols:
-            head.append("Mason / floor")
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "---|" * len(head))
+    # the one comparison table: project x operation, a column per tool, the ratios, the command to rerun it
+    head = ["project", "operation", *tool_cols, "floor", "Mason / dbt-core", "Mason / floor", "rerun"]
+    lines += ["", "## All measurements", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, block in data["results"].items():
         for op, per_tool in block["ops"].items():
-            row = [op, *[_fmt_cell(per_tool.get(t)) for t in tool_cols]]
-            if floor:
-                row.append(_fmt_cell(floor) if op in FLOOR_OPS else "")
-            row += [_ratio(per_tool.get("mason"), per_tool.get(t)) for t in ratio_cols]
-            if floor and "mason" in tool_cols:
-                row.append(_ratio(per_tool.get("mason"), floor) if op in FLOOR_OPS else "")
+            floor = block.get("floor_build") if op == "build" else block.get("floor") if op in FLOOR_OPS else None
+            tools = [t for t in tool_cols if t in per_tool] + (["floor"] if floor else [])
+            row = [_project_label(key), op, *[_fmt_cell(per_tool.get(t)) for t in tool_cols], _fmt_cell(floor),
+                   _ratio(per_tool.get("mason"), per_tool.get("dbt-core")), _ratio(per_tool.get("mason"), floor),
+                   f"`{rerun_command(key, op, tools)}`"]
             lines.append("| " + " | ".join(row) + " |")
-        if floor and floor.get("status") == "ok":
-            lines += [
-                "",
-                f"Floor: compiled SQL from {floor.get('compiled_sql_from')}; "
-                f"of its median, SQL alone took {floor.get('sql_only_s')} s in the last repetition.",
-            ]
+    for key, block in data["results"].items():
+        p = block["project"]
+        lines += ["", f"## {_project_label(key)}", ""]
+        if block.get("project_kind") == "real":
+            lines.append(
+                f"Real-shaped (bench/generate_real.py): {p['models']} models ({p['models_per_project']}), "
+                f"{p['yaml_tests']} YAML tests, {p['singular_tests']} singular tests, {p['macros']} macros, "
+                f"{p['sources']} source tables; {data['config']['reps']} repetitions.")
+        else:
+            lines.append(
+                f"{p['layers']['staging']} staging / {p['layers']['intermediate']} intermediate / "
+                f"{p['layers']['marts']} marts; {p['materializations']['view']} views, "
+                f"{p['materializations']['table']} tables, {p['materializations']['incremental']} incrementals; "
+                f"{p['documented_models']} models with properties and tests; big seed {p['big_seed_rows']} rows; "
+                f"{data['config']['reps']} repetitions.")
+        for name in ("floor", "floor_build"):
+            f = block.get(name)
+            if f and f.get("status") == "ok":
+                lines += ["", f"{'Floor of build' if name == 'floor_build' else 'Floor'}: compiled SQL from "
+                              f"{f.get('compiled_sql_from')}; of its median, SQL alone took {f.get('sql_only_s')} s "
+                              f"in the last repetition{' (' + str(f.get('tests')) + ' tests)' if f.get('tests') else ''}."]
         failures = [
             (op, t, r) for op, pt in block["ops"].items() for t, r in pt.items() if r["status"] != "ok"
         ]
-        if floor and floor.get("status") != "ok":
-            failures.append(("floor", "floor", floor))
+        for name in ("floor", "floor_build"):
+            if block.get(name) and block[name].get("status") != "ok":
+                failures.append((name, "floor", block[name]))
         if failures:
             lines += ["", "### Failures", ""]
             for op, t, r in failures:
@@ -744,7 +872,25 @@ def write_report(data: dict, out_dir: Path) -> None:
     (out_dir / "latest.md").write_text("\n".join(lines) + "\n")
 
 
+def _project_label(key: str) -> str:
+    kind, _, n = key.rpartition("-")
+    size = f"{int(n):,}"
+    return {"real": f"real-shaped, {size} models", "postgres": f"{size} models, PostgreSQL"}.get(
+        kind, f"{size} models, DuckDB")
+
+
 # ----------------------------------------------------------------------------- main
+
+
+class RealToolBench(ToolBench):
+    """Parse operations on the real-shaped project: no database is read (the profile's DuckDB file is
+    never opened by parse)."""
+
+    def reset_db(self, kind: str) -> None:
+        pass
+
+    def prepare(self) -> None:
+        self.clean_state()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -761,30 +907,35 @@ def main(argv: list[str] | None = None) -> int:
         help=f"operations (default all): {', '.join(OPS)}",
     )
     ap.add_argument("--reps", type=int, default=3, help="repetitions per operation and tool (default 3)")
+    ap.add_argument("--warehouse", choices=("duckdb", "postgres"), default="duckdb",
+                    help="duckdb (default) or postgres: the embedded PostgreSQL server, dbt-core + dbt-postgres")
+    ap.add_argument("--project", choices=("generated", "real"), default="generated",
+                    help="generated (bench/generate.py, default) or real: the real-shaped project of "
+                    "bench/generate_real.py (parse operations only; --models is its model count)")
     ap.add_argument(
-        "--sizes", type=int, nargs="+", default=None,
-        help="with --targets: only these of its sizes (e.g. to finish a run in parts, see --combine)")
+        "--sizes", nargs="+", default=None,
+        help="with --targets: only these of its projects, by key (1000, 5000, 10000, real-3000, postgres-1000)")
     ap.add_argument(
         "--combine", type=Path, nargs="+", default=None, metavar="JSON",
-        help="write one report from several latest.json files (later files win per size) and stop")
+        help="write one report from several latest.json files (later files win per cell) and stop")
     ap.add_argument(
         "--targets",
         action="store_true",
-        help="measure what the performance targets need (1,000 models: every operation; 5,000: runs; "
-        "10,000: parse and ls) and report each target as met or not; overrides --models and --ops",
+        help="measure what the performance targets need (see TARGET_PLAN) and report each target as met or "
+        "not; overrides --models, --ops, --warehouse and --project",
     )
     ap.add_argument(
         "--tools",
         nargs="+",
         default=list(ALL_TOOLS),
         choices=ALL_TOOLS,
-        help="tools (default all; 'floor' is DuckDB running the compiled SQL)",
+        help="tools (default all; 'floor' is the warehouse running the compiled SQL)",
     )
     ap.add_argument(
         "--big-seed-rows", type=int, default=1_000_000, help="rows in the big seed (default 1000000)"
     )
     ap.add_argument("--seed", type=int, default=42, help="generator seed")
-    ap.add_argument("--timeout", type=float, default=3600, help="seconds before one command is killed")
+    ap.add_argument("--timeout", type=float, default=7200, help="seconds before one command is killed")
     ap.add_argument(
         "--all-peer-ops",
         action="store_true",
@@ -796,14 +947,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.combine:
         return combine(args.combine, args.out_dir)
-    plan = {n: list(args.ops) for n in args.models}
-    tools_for: dict[int, tuple[str, ...]] = {n: tuple(args.tools) for n in args.models}
     if args.targets:
-        sizes = args.sizes or list(TARGET_PLAN)
-        plan = {n: list(TARGET_PLAN[n]) for n in sizes}
-        tools_for = {n: tuple(t for t in TARGET_TOOLS[n] if t in args.tools) for n in sizes}
-        args.models = list(plan)
-        args.ops = list(OPS)
+        plan = {spec: TARGET_PLAN[spec] for spec in TARGET_PLAN if not args.sizes or spec.key in args.sizes}
+        plan = {spec: (ops, tuple(t for t in tools if t in args.tools)) for spec, (ops, tools) in plan.items()}
+    else:
+        ops = list(args.ops)
+        if args.project == "real":
+            ops = [op for op in ops if op in ("parse_cold", "parse_warm", "parse_changed")]
+        elif args.warehouse == "postgres":
+            ops = [op for op in ops if op in PG_OPS]
+        plan = {BlockSpec(n, args.warehouse, args.project): (ops, tuple(args.tools)) for n in args.models}
 
     cache: Path = args.cache_dir.resolve()
     cache.mkdir(parents=True, exist_ok=True)
@@ -811,26 +964,30 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(logs_root, ignore_errors=True)
     install_log = logs_root / "install.log"
 
-    tools: list[Tool] = []
+    wanted = {t for _, tools in plan.values() for t in tools}
+    warehouses = {spec.warehouse for spec in plan}
+    tools: dict[tuple[str, str], Tool] = {}  # (name, warehouse) -> tool
     tool_info: dict[str, dict] = {}
-    setups = {
-        "mason": setup_mason,
-        "dbt-core": lambda: setup_dbt_core(cache, install_log),
-        "fusion": lambda: setup_fusion(cache, install_log),
-    }
-    for name in ("mason", "dbt-core", "fusion"):
-        if name not in args.tools:
-            continue
-        tool, why = setups[name]()
-        if tool is None:
-            print(f"[bench] {name} unavailable, carrying on without it: {why}", flush=True)
-            tool_info[name] = {"version": "", "note": f"not benchmarked: {why}"}
-            continue
-        print(f"[bench] {name}: {tool.version}", flush=True)
-        tools.append(tool)
-        tool_info[name] = {"version": tool.version}
-    if "floor" in args.tools:
-        tool_info["floor"] = {"version": "DuckDB " + machine_info()["duckdb_python"] + " via bench/floor.py"}
+    for wh in sorted(warehouses):
+        setups = {
+            "mason": setup_mason,
+            "dbt-core": lambda wh=wh: setup_dbt_core(cache, install_log, wh),
+            "fusion": lambda: setup_fusion(cache, install_log),
+        }
+        for name in ("mason", "dbt-core", "fusion"):
+            if name not in wanted or (name == "fusion" and wh != "duckdb"):
+                continue
+            label = name if wh == "duckdb" or name == "mason" else f"{name} ({wh})"
+            tool, why = setups[name]()
+            if tool is None:
+                print(f"[bench] {label} unavailable, carrying on without it: {why}", flush=True)
+                tool_info[label] = {"version": "", "note": f"not benchmarked: {why}"}
+                continue
+            print(f"[bench] {label}: {tool.version}", flush=True)
+            tools[(name, wh)] = tool
+            tool_info.setdefault(name if name == "mason" else label, {"version": tool.version})
+    if "floor" in wanted:
+        tool_info["floor"] = {"version": "DuckDB " + machine_info()["duckdb_python"] + " / psycopg via bench/floor.py"}
 
     data: dict = {
         "command": "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -838,116 +995,129 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "tools": tool_info,
         "config": {
-            "models": args.models,
-            "ops": args.ops,
             "reps": args.reps,
             "big_seed_rows": args.big_seed_rows,
             "seed": args.seed,
             "targets": args.targets,
-            "plan": {str(n): ops for n, ops in plan.items()},
+            "plan": {spec.key: {"ops": ops, "tools": list(tools_)} for spec, (ops, tools_) in plan.items()},
         },
         "operations": OPS,
         "results": {},
     }
 
-    for n in args.models:
-        ops = plan[n]
-        print(f"[bench] N = {n}: generating project ...", flush=True)
-        work = cache / "work" / f"n{n}"
-        shutil.rmtree(work, ignore_errors=True)
-        project = work / "project"
-        big = args.big_seed_rows if "seed_big" in ops else 0
-        meta = generate.generate(project, n, seed=args.seed, big_seed_rows=big)
-        logs = logs_root / f"n{n}"
-        block: dict = {"project": meta, "ops": {op: {} for op in ops}, "notes": []}
-        data["results"][str(n)] = block
-        benches: dict[str, ToolBench] = {}
-        for tool in tools:
-            if tool.name not in tools_for[n]:
-                continue
-            tool_ops = ops
-            if args.targets and not args.all_peer_ops and tool.name in ("dbt-core", "fusion"):
-                tool_ops = [op for op in ops if op in TARGET_PEER_OPS.get((n, tool.name), ops)]
-            if not tool_ops:
-                continue
-            print(f"[bench] N = {n}: {tool.name}", flush=True)
-            tb = ToolBench(tool, project, meta, work, logs, args.reps, args.timeout)
-            benches[tool.name] = tb
-            try:
-                tb.prepare()
-            except Exception as e:  # noqa: BLE001
-                tb.notes.append(f"preparing the DuckDB templates failed: {e!r}")
-            for op in tool_ops:
-                try:
-                    block["ops"][op][tool.name] = tb.run_op(op)
-                except Exception as e:  # noqa: BLE001 - a harness error fails this cell, not the run
-                    print(f"    {tool.name:9s} {op:14s} harness error: {e!r}", flush=True)
-                    block["ops"][op][tool.name] = {
-                        "status": "failed",
-                        "command": f"{tool.name} {op}",
-                        "reps": 0,
-                        "error": f"harness error: {e!r}",
-                    }
-            block["notes"] += [f"{tool.name}: {x}" for x in tb.notes]
-            data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
-            write_report(data, args.out_dir)  # partial results survive an interrupted run
-
-        if "floor" in tools_for[n] and any(op in ops for op in FLOOR_OPS):
-            source = None
-            for name in ("mason", "dbt-core", "fusion"):
-                tb = benches.get(name)
-                if tb is None:
-                    continue
-                compiled_ok = block["ops"].get("compile", {}).get(name, {}).get("status") == "ok"
-                if (
-                    compiled_ok
-                    and (tb.target / "manifest.json").exists()
-                    and (tb.target / "compiled").is_dir()
-                ):
-                    source = (name, tb.target)
-                    break
-                tb.reset_db("seeded")  # compile sees a fresh database, as the floor's run will (is_incremental)
-                if tb.untimed(["compile"], "compile_for_floor"):
-                    source = (name, tb.target)
-                    break
-            if source is None:
-                block["floor"] = {
-                    "status": "failed",
-                    "command": "bench/floor.py",
-                    "reps": 0,
-                    "error": "no tool produced compiled SQL and a manifest",
-                }
-            else:
-                print(f"[bench] N = {n}: floor (compiled SQL from {source[0]})", flush=True)
-                block["floor"] = bench_floor(
-                    project, meta, source[1], source[0], work, logs, args.reps, args.timeout
-                )
-        data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
-        data["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-        write_report(data, args.out_dir)
+    server = None
+    try:
+        for spec, (ops, tools_for) in plan.items():
+            server = _run_block(spec, ops, tools_for, tools, args, cache, logs_root, data, server)
+    finally:
+        if server is not None:
+            server.stop()
 
     print(f"[bench] wrote {args.out_dir / 'latest.md'} and latest.json", flush=True)
     print((args.out_dir / "latest.md").read_text())
     return 0
 
 
+def _run_block(spec: BlockSpec, ops: list[str], tools_for: tuple[str, ...], tools: dict, args, cache: Path,
+               logs_root: Path, data: dict, server):
+    """Measure one project of the plan; returns the PostgreSQL server (started on first need)."""
+    n, key = spec.n, spec.key
+    print(f"[bench] {_project_label(key)}: generating project ...", flush=True)
+    work = cache / "work" / key
+    shutil.rmtree(work, ignore_errors=True)
+    project = work / "project"
+    if spec.project == "real":
+        import generate_real
+
+        meta = generate_real.generate(project, n, seed=args.seed)
+    else:
+        big = args.big_seed_rows if "seed_big" in ops else 0
+        meta = generate.generate(project, n, seed=args.seed, big_seed_rows=big, warehouse=spec.warehouse)
+    if spec.warehouse == "postgres" and server is None:
+        print("[bench] starting the embedded PostgreSQL server ...", flush=True)
+        server = pg.start()
+    logs = logs_root / key
+    block: dict = {"project": meta, "project_kind": spec.project, "warehouse": spec.warehouse,
+                   "ops": {op: {} for op in ops}, "notes": []}
+    data["results"][key] = block
+    benches: dict[str, ToolBench] = {}
+    for (name, wh), tool in tools.items():
+        if wh != spec.warehouse or name not in tools_for:
+            continue
+        tool_ops = ops
+        if args.targets and not args.all_peer_ops and name in ("dbt-core", "fusion"):
+            tool_ops = [op for op in ops if op in TARGET_PEER_OPS.get((key, name), ops)]
+        if not tool_ops:
+            continue
+        print(f"[bench] {_project_label(key)}: {name}", flush=True)
+        if spec.project == "real":
+            tb: ToolBench = RealToolBench(tool, project, meta, work, logs, args.reps, args.timeout)
+        elif spec.warehouse == "postgres":
+            tb = PgToolBench(server, tool, project, meta, work, logs, args.reps, args.timeout)
+        else:
+            tb = ToolBench(tool, project, meta, work, logs, args.reps, args.timeout)
+        benches[name] = tb
+        try:
+            tb.prepare()
+        except Exception as e:  # noqa: BLE001
+            tb.notes.append(f"preparing the databases failed: {e!r}")
+        for op in tool_ops:
+            tb.reps = TARGET_PEER_REPS.get((key, name, op), args.reps) if args.targets else args.reps
+            try:
+                block["ops"][op][name] = tb.run_op(op)
+            except Exception as e:  # noqa: BLE001 - a harness error fails this cell, not the run
+                print(f"    {name:9s} {op:14s} harness error: {e!r}", flush=True)
+                block["ops"][op][name] = {
+                    "status": "failed", "command": f"{name} {op}", "reps": 0, "error": f"harness error: {e!r}"}
+        block["notes"] += [f"{name}: {x}" for x in tb.notes]
+        data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        write_report(data, args.out_dir)  # partial results survive an interrupted run
+
+    floors = [(name, op == "build") for op in ops if op in FLOOR_OPS
+              for name in ["floor_build" if op == "build" else "floor"]]
+    floors = list(dict.fromkeys(floors))
+    if "floor" in tools_for and floors and spec.project != "real":
+        source = None
+        for name in ("mason", "dbt-core", "fusion"):
+            tb = benches.get(name)
+            if tb is None:
+                continue
+            tb.reset_db("seeded")  # compile sees a fresh database, as the floor's run will (is_incremental)
+            if tb.untimed(["compile"], "compile_for_floor"):
+                source = (name, tb.target)
+                break
+        for fname, with_tests in floors:
+            if source is None:
+                block[fname] = {"status": "failed", "command": "bench/floor.py", "reps": 0,
+                                "error": "no tool produced compiled SQL and a manifest"}
+                continue
+            print(f"[bench] {_project_label(key)}: {fname} (compiled SQL from {source[0]})", flush=True)
+            block[fname] = bench_floor(project, meta, source[1], source[0], work, logs, args.reps, args.timeout,
+                                       tests=with_tests, server=server if spec.warehouse == "postgres" else None)
+    data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+    data["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    write_report(data, args.out_dir)
+    return server
+
+
 def combine(paths: list[Path], out_dir: Path) -> int:
-    """One report from several runs' JSON: results per size from the last file that has the size."""
+    """One report from several runs' JSON: a later run's measurement of a (project, operation, tool) wins."""
     runs = [json.loads(p.read_text()) for p in paths]
     data = dict(runs[-1])
     data["results"] = {}
-    for run in runs:  # cell by cell: a later run's measurement of a (size, operation, tool) wins
-        for n, block in run["results"].items():
-            into = data["results"].setdefault(n, {"project": block["project"], "ops": {}, "notes": []})
+    for run in runs:
+        for key, block in run["results"].items():
+            into = data["results"].setdefault(key, {**block, "ops": {}, "notes": []})
             for op, per_tool in block["ops"].items():
                 into["ops"].setdefault(op, {}).update(
                     {t: r for t, r in per_tool.items() if r.get("status") == "ok" or t not in into["ops"].get(op, {})})
-            if block.get("floor") and (block["floor"].get("status") == "ok" or "floor" not in into):
-                into["floor"] = block["floor"]
+            for name in ("floor", "floor_build"):
+                if block.get(name) and (block[name].get("status") == "ok" or name not in into):
+                    into[name] = block[name]
             into["notes"] += [x for x in block.get("notes", []) if x not in into["notes"]]
         for name, info in run["tools"].items():
             data["tools"].setdefault(name, info)
-    data["results"] = dict(sorted(data["results"].items(), key=lambda kv: int(kv[0])))
+    data["results"] = dict(sorted(data["results"].items(), key=lambda kv: _key_order(kv[0])))
     data["command"] = " + ".join(r["command"] for r in runs)
     data["config"] = {**data["config"], "targets": any(r["config"].get("targets") for r in runs)}
     write_report(data, out_dir)
