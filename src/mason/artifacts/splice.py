@@ -55,7 +55,10 @@ def _encoder() -> Any:
 
 def write_indexed(path: Path, data: dict[str, Any], key: str, tag: str = "") -> None:
     """Write `data` as JSON to `path` (atomically) and the offsets of the entries of `data[key]`; a patch
-    must name the same `tag` (what kind of content the entries hold)."""
+    must name the same `tag` (what kind of content the entries hold). `data[key]` may be any mapping (a
+    lazy one builds each entry when asked): the file is written as the entries are encoded, a few thousand
+    at a time, so neither all the entries nor all their JSON are held at once (peak memory: 70 MB less at
+    10,000 models)."""
     enc = _encoder()
     secrets, secrets_key = _secrets()
     out: list[bytes] = [b"{"]
@@ -63,46 +66,48 @@ def write_indexed(path: Path, data: dict[str, Any], key: str, tag: str = "") -> 
     ids: list[str] = []
     starts, ends = array("q"), array("q")
     body = (0, 0)
-    for i, (name, value) in enumerate(data.items()):
-        prefix = (b"," if i else b"") + enc.encode(name) + b":"
-        if name != key:
-            blob = prefix + _scrub(enc.encode(value), secrets)
-            out.append(blob)
-            pos += len(blob)
-            continue
-        out.append(prefix + b"{")
-        pos += len(prefix) + 1
-        body_start = pos
-        sep = b""
-        for entry_id, entry in value.items():
-            head = sep + enc.encode(entry_id) + b":"
-            blob = _scrub(enc.encode(entry), secrets)
-            out.append(head)
-            out.append(blob)
-            pos += len(head)
-            starts.append(pos)
-            pos += len(blob)
-            ends.append(pos)
-            ids.append(entry_id)
-            sep = b","
-        body = (body_start, pos)
+    with _replacing(path) as fd:
+        for i, (name, value) in enumerate(data.items()):
+            prefix = (b"," if i else b"") + enc.encode(name) + b":"
+            if name != key:
+                blob = prefix + _scrub(enc.encode(value), secrets)
+                out.append(blob)
+                pos += len(blob)
+                continue
+            out.append(prefix + b"{")
+            pos += len(prefix) + 1
+            body_start = pos
+            sep = b""
+            for entry_id, entry in value.items():
+                head = sep + enc.encode(entry_id) + b":"
+                blob = _scrub(enc.encode(entry), secrets)
+                out.append(head)
+                out.append(blob)
+                pos += len(head)
+                starts.append(pos)
+                pos += len(blob)
+                ends.append(pos)
+                ids.append(entry_id)
+                sep = b","
+                if len(out) >= 4096:
+                    _write_parts(fd, out)
+                    out = []
+            body = (body_start, pos)
+            out.append(b"}")
+            pos += 1
         out.append(b"}")
-        pos += 1
-    out.append(b"}")
-    _write_parts(path, out)
+        _write_parts(fd, out)
     _save_offsets(path, key + tag, secrets_key, body, ids, starts, ends)
 
 
-def _write_parts(path: Path, parts: list[bytes]) -> None:
-    """Write the parts to `path` atomically with writev, without joining them into one 70 MB buffer first
-    (fresh memory that size cost 0.2 s on the benchmark machine)."""
+def _write_parts(fd: int, parts: list[bytes]) -> None:
+    """Write the parts with writev, without joining them into one buffer first."""
     batch = max(16, min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024, 1024))
-    with _replacing(path) as fd:
-        for i in range(0, len(parts), batch):
-            chunk = parts[i:i + batch]
-            written = os.writev(fd, chunk)
-            if written != sum(map(len, chunk)):  # a short write: finish this batch plainly
-                _write(fd, b"".join(chunk)[written:])
+    for i in range(0, len(parts), batch):
+        chunk = parts[i:i + batch]
+        written = os.writev(fd, chunk)
+        if written != sum(map(len, chunk)):  # a short write: finish this batch plainly
+            _write(fd, b"".join(chunk)[written:])
 
 
 @contextlib.contextmanager
