@@ -170,3 +170,67 @@ def test_a_unit_test_error_skips_the_models_other_unit_tests_but_a_failure_does_
     units = sorted(status.pop(n) for n in ("ok_one", "ok_two", "bad_one", "bad_two"))
     assert status == {"base": "success", "dbl": "skipped", "after": "skipped"}
     assert units.count("error") == 1 and units.count("skipped") == 4 - 1 - units.count("pass")
+
+
+def test_root_project_configs_win_over_a_package_nodes_own_configs(tmp_path: Path) -> None:
+    # dbt 1.11: a package's tree < its properties YAML < config() in the file < the root project's tree;
+    # unrendered_config replaces key by key in that order; node tags: package tree, file, root tree, YAML
+    root = make_project(tmp_path / "p", {
+        "dbt_project.yml": "name: p\nversion: '1'\nconfig-version: 2\nprofile: p\n"
+                           "models:\n  +tags: [root_top]\n  pb:\n    +schema: from_root\n    +tags: [root_t]\n"
+                           "    +meta: {who: root, r: 1}\n"
+                           "seeds:\n  pb:\n    +schema: seed_root\n    +tags: [root_seed]\n"
+                           "snapshots:\n  pb:\n    +schema: snap_root\n"
+                           "data_tests:\n  pb:\n    +severity: warn\n    +tags: [root_test]\n"
+                           "sources:\n  pb:\n    +meta: {who: root}\n    +tags: [root_src]\n",
+        "models/m.sql": "{{ config(post_hook='select 1') }}\nselect 1 as id",
+        "dbt_packages/pb/dbt_project.yml": "name: pb\nversion: '1'\nconfig-version: 2\n"
+                                           "models:\n  pb:\n    +schema: pkg_own\n    +tags: [pkg_t]\n"
+                                           "    +meta: {who: pkg, p: 1}\n    +materialized: table\n"
+                                           "sources:\n  pb:\n    +tags: [pkg_src]\n",
+        "dbt_packages/pb/models/m_pb.sql": "{{ config(schema='file_s', tags=['file_t'], meta={'who': 'file', 'f': 1}) }}"
+                                           "\nselect 1 as id",
+        "dbt_packages/pb/models/props.yml": """
+models:
+  - name: m_pb
+    config: {schema: yaml_s, tags: [yaml_t], meta: {who: yaml, y: 1}, full_refresh: true}
+    columns:
+      - name: id
+        data_tests:
+          - not_null:
+              config: {severity: error, tags: [ytest]}
+seeds:
+  - name: sd
+    config: {schema: seed_yaml, tags: [seed_yaml]}
+sources:
+  - name: s1
+    config: {meta: {who: yaml}, tags: [src_yaml]}
+    tables: [{name: t}]
+""",
+        "dbt_packages/pb/seeds/sd.csv": "id\n1\n",
+        "dbt_packages/pb/snapshots/sn.sql": "{% snapshot sn %}\n{{ config(schema='snap_file', unique_key='id', "
+                                            "strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}",
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 0, res.stdout + res.stderr
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    model = manifest["nodes"]["model.pb.m_pb"]
+    assert model["config"]["schema"] == "from_root"
+    assert model["config"]["tags"] == ["pkg_t", "yaml_t", "file_t", "root_top", "root_t"]
+    assert model["config"]["meta"] == {"who": "root", "p": 1, "y": 1, "f": 1, "r": 1}
+    assert model["tags"] == ["pkg_t", "file_t", "root_top", "root_t", "yaml_t"]
+    assert model["unrendered_config"] == {"schema": "from_root", "tags": ["root_t"], "meta": {"who": "root", "r": 1},
+                                          "materialized": "table", "full_refresh": True}
+    seed = manifest["nodes"]["seed.pb.sd"]
+    assert (seed["config"]["schema"], seed["config"]["tags"], seed["tags"]) == (
+        "seed_root", ["seed_yaml", "root_seed"], ["root_seed", "seed_yaml"])
+    assert seed["unrendered_config"] == {"schema": "seed_root", "tags": ["root_seed"]}
+    assert manifest["nodes"]["snapshot.pb.sn"]["config"]["schema"] == "snap_root"
+    test = next(v for k, v in manifest["nodes"].items() if k.startswith("test.pb.not_null_m_pb_id"))
+    assert (test["config"]["severity"], test["config"]["tags"]) == ("warn", ["ytest", "root_test"])
+    assert test["unrendered_config"] == {"severity": "warn", "tags": ["root_test"]}
+    source = manifest["sources"]["source.pb.s1.t"]
+    assert (source["config"]["meta"], source["config"]["tags"]) == ({"who": "root"}, ["root_src"])
+    root_model = manifest["nodes"]["model.p.m"]
+    assert root_model["config"]["tags"] == ["root_top"]
+    assert root_model["unrendered_config"] == {"tags": ["root_top"], "post-hook": "select 1"}  # as written

@@ -325,7 +325,8 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             path=file.relative_path, original_file_path=file.original_file_path, fqn=fqn, raw_code="",
             checksum=file.checksum, config=config, description=str(patch_data.get("description") or ""),
             columns=_columns(patch_data.get("columns")), meta=dict(config.get("meta") or {}),
-            tags=tuple(config.get("tags") or ()), docs=dict(config.get("docs") or {}),
+            tags=self._node_tags("seed", file.package, "seeds", fqn, yaml_config, {}),
+            docs=dict(config.get("docs") or {}),
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
             group=config.get("group"), root_path=str(file.root), created_at=self.now,
             unrendered_config=self._unrendered("seeds", file.package, fqn, yaml_config, {}),
@@ -350,10 +351,14 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 fqn = (file.package, *file.folders, source_name, name)
                 config: dict[str, Any] = default_config("source")
                 config.pop("static_analysis", None)
-                for layer in self._project_layers(file.package, "sources", fqn):
+                own_layers, root_layers = self._project_layers(file.package, "sources", fqn)
+                for layer in own_layers:
                     merge_into(config, layer)
                 merge_into(config, src_config)
                 merge_into(config, dict(table.get("config") or {}))
+                for layer in root_layers:  # the root project's tree wins over a package's own YAML
+                    merge_into(config, layer)
+                config["tags"] = _source_config_tags(own_layers, src_config, table.get("config"), root_layers)
                 if not config.get("enabled", True):
                     continue
                 freshness = _freshness(data, table, config)
@@ -390,3 +395,25 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _source_config_tags(own_layers: list[dict[str, Any]], src_config: dict[str, Any],
+                        table_config: Any, root_layers: list[dict[str, Any]]) -> list[str]:
+    """A source table's config.tags as dbt 1.11 sets them: the tags of the source's and the table's
+    `config:` together, but each project tree layer that sets tags replaces those before it (the root
+    project's last)."""
+    tags: list[str] = []
+    for layer in own_layers:
+        found = merge_into({}, layer).get("tags")
+        if found is not None:
+            tags = list(found)
+    yaml_tags = [*(merge_into({}, src_config).get("tags") or [])]
+    if isinstance(table_config, dict):
+        yaml_tags.extend(merge_into({}, table_config).get("tags") or [])
+    if yaml_tags or "tags" in src_config or (isinstance(table_config, dict) and "tags" in table_config):
+        tags = list(dict.fromkeys(yaml_tags))
+    for layer in root_layers:
+        found = merge_into({}, layer).get("tags")
+        if found is not None:
+            tags = list(found)
+    return tags

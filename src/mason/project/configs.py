@@ -82,6 +82,14 @@ def merge_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any
     return base
 
 
+def replace_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply `update` on top of `base` in place, each key replacing the one before (dbt's plain dict update
+    for unrendered_config: tags not appended, dicts not merged, values as written); returns base."""
+    for raw_key, value in update.items():  # values as written (a hook stays a string)
+        base[normalize_key(str(raw_key))] = value
+    return base
+
+
 _COMMON: dict[str, Any] = {
     "enabled": True,
     "alias": None,
