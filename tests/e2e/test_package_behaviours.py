@@ -234,3 +234,47 @@ sources:
     root_model = manifest["nodes"]["model.p.m"]
     assert root_model["config"]["tags"] == ["root_top"]
     assert root_model["unrendered_config"] == {"tags": ["root_top"], "post-hook": "select 1"}  # as written
+
+
+def test_doc_calls_resolve_root_first_and_record_doc_blocks(tmp_path: Path) -> None:
+    # dbt 1.11: doc('name') looks in the root project, then the node's package, then any package; the doc
+    # blocks used are recorded on the node (the table's, for a source) and on each column
+    root = make_project(tmp_path / "p", {
+        "models/docs.md": "{% docs d1 %}root d1{% enddocs %}\n{% docs d3 %}root d3{% enddocs %}\n",
+        "models/m.sql": "select 1 as id",
+        "models/src.yml": """
+sources:
+  - name: s1
+    description: "{{ doc('d1') }}"
+    tables:
+      - name: t
+        description: "{{ doc('d3') }}"
+        columns: [{name: c, description: "{{ doc('d1') }}"}, {name: plain, description: plain}]
+""",
+        "dbt_packages/pb/dbt_project.yml": "name: pb\nversion: '1'\nconfig-version: 2\n",
+        "dbt_packages/pb/models/docs.md": "{% docs d1 %}pb d1{% enddocs %}\n{% docs d2 %}pb d2{% enddocs %}\n",
+        "dbt_packages/pz/dbt_project.yml": "name: pz\nversion: '1'\nconfig-version: 2\n",
+        "dbt_packages/pz/models/docs.md": "{% docs d2 %}pz d2{% enddocs %}\n",
+        "dbt_packages/pz/models/m_pz.sql": "select 1 as id",
+        "dbt_packages/pz/models/props.yml": """
+models:
+  - name: m_pz
+    description: "x {{ doc('d1') }} {{ doc('d2') }}"
+    columns:
+      - name: id
+        description: "{{ doc('d1') }}"
+      - name: b
+        description: "{{ doc('pb', 'd2') }} and {{ doc('d3') }}"
+""",
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 0, res.stdout + res.stderr
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    model = manifest["nodes"]["model.pz.m_pz"]
+    assert (model["description"], model["doc_blocks"]) == ("x root d1 pz d2", ["doc.p.d1", "doc.pz.d2"])
+    assert {c: (v["description"], v["doc_blocks"]) for c, v in model["columns"].items()} == {
+        "id": ("root d1", ["doc.p.d1"]), "b": ("pb d2 and root d3", ["doc.pb.d2", "doc.p.d3"])}
+    source = manifest["sources"]["source.p.s1.t"]
+    assert (source["description"], source["source_description"], source["doc_blocks"]) == (
+        "root d3", "root d1", ["doc.p.d3"])
+    assert {c: v["doc_blocks"] for c, v in source["columns"].items()} == {"c": ["doc.p.d1"], "plain": []}

@@ -21,7 +21,7 @@ def _column(col: Column) -> dict[str, Any]:
         "config": {"meta": col.meta, "tags": col.tags},
         "tags": col.tags,
         "granularity": col.granularity,
-        "doc_blocks": [],
+        "doc_blocks": col.doc_blocks,
     }
 
 
@@ -140,7 +140,7 @@ def source_dict(src: SourceDefinition) -> dict[str, Any]:
         "created_at": src.created_at,
         "unrendered_database": src.unrendered_database,
         "unrendered_schema": src.unrendered_schema,
-        "doc_blocks": [],
+        "doc_blocks": src.doc_blocks,
     }
 
 

@@ -13,6 +13,7 @@ from mason.errors import MasonError, ParseError, Span, did_you_mean
 from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import (
+    Column,
     DocBlock,
     Node,
     SourceDefinition,
@@ -166,14 +167,18 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             by_name.setdefault((None, d.name), d)
 
         shared: dict[str, Any] = {}
+        root = self.root.name
 
         def render(text: str, package: str, path: str, used: list[str]) -> str:
             if "{{" not in text and "{%" not in text:
                 return text
 
             def doc(*args: str) -> str:
+                # dbt's order: doc('pkg', 'name') exactly; doc('name') in the root project, then in the
+                # node's package, then in any package
                 key = (args[0], args[1]) if len(args) == 2 else (package, args[0])
-                block = by_name.get(key) or by_name.get((None, key[1]))
+                block = (by_name.get(key) if len(args) == 2 else
+                         by_name.get((root, key[1])) or by_name.get(key) or by_name.get((None, key[1])))
                 if block is None:
                     raise ParseError(f"doc block {key[1]!r} not found", Span(path),
                                      did_you_mean(key[1], [d.name for d in docs]) or "define it in a .md file with {% docs name %}")
@@ -204,9 +209,8 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             try:
                 used: list[str] = []
                 desc = render(node.description, node.package_name, patch_path, used)
-                cols = {}
-                for name, col in node.columns.items():
-                    cols[name] = evolve(col, description=render(col.description, node.package_name, patch_path, []))
+                cols = {name: _described(col, render, node.package_name, patch_path)
+                        for name, col in node.columns.items()}
                 if desc != node.description or cols != node.columns:
                     node = evolve(node, description=desc, columns=cols, doc_blocks=tuple(used))
             except MasonError as exc:
@@ -215,11 +219,12 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
         new_sources = []
         for src in sources:
             try:
-                src = evolve(src, description=render(src.description, src.package_name, src.original_file_path, []),
+                used = []
+                src = evolve(src, description=render(src.description, src.package_name, src.original_file_path, used),
                               source_description=render(src.source_description, src.package_name,
                                                         src.original_file_path, []),
-                              columns={n: evolve(c, description=render(c.description, src.package_name,
-                                                                        src.original_file_path, []))
+                              doc_blocks=tuple(used),  # the table's description's, not the source's
+                              columns={n: _described(c, render, src.package_name, src.original_file_path)
                                        for n, c in src.columns.items()})
             except MasonError as exc:
                 self.errors.append(exc)
@@ -417,3 +422,12 @@ def _source_config_tags(own_layers: list[dict[str, Any]], src_config: dict[str, 
         if found is not None:
             tags = list(found)
     return tags
+
+
+def _described(col: Column, render: Any, package: str, path: str) -> Column:
+    """A column with its description's {{ doc() }} calls resolved and recorded in doc_blocks."""
+    text = col.description
+    if "{{" not in text and "{%" not in text:
+        return col
+    used: list[str] = []
+    return evolve(col, description=render(text, package, path, used), doc_blocks=tuple(used))
