@@ -278,3 +278,31 @@ models:
     assert (source["description"], source["source_description"], source["doc_blocks"]) == (
         "root d3", "root d1", ["doc.p.d3"])
     assert {c: v["doc_blocks"] for c, v in source["columns"].items()} == {"c": ["doc.p.d1"], "plain": []}
+
+
+def test_source_loaded_at_field_in_config_and_its_precedence(tmp_path: Path) -> None:
+    # dbt 1.11: the table's property, then the table's config, the source's property, the source's config;
+    # the source's config.loaded_at_field says the same as its loaded_at_field
+    root = make_project(tmp_path / "p", {
+        "models/src.yml": """
+sources:
+  - name: s1
+    loaded_at_field: src_level
+    tables: [{name: t, loaded_at_field: tbl_level}, {name: u}]
+  - name: s5
+    loaded_at_field: src_level
+    config: {loaded_at_field: src_cfg}
+    tables:
+      - {name: t, config: {loaded_at_field: tbl_cfg}}
+      - {name: u, loaded_at_field: tbl_level, config: {loaded_at_field: tbl_cfg}}
+      - {name: v}
+  - name: s6
+    tables: [{name: t}]
+""",
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 0, res.stdout + res.stderr
+    sources = json.loads((root / "target" / "manifest.json").read_text())["sources"]
+    got = {k.split(".", 2)[2]: (v["loaded_at_field"], v["config"]["loaded_at_field"]) for k, v in sources.items()}
+    assert got == {"s1.t": ("tbl_level",) * 2, "s1.u": ("src_level",) * 2, "s5.t": ("tbl_cfg",) * 2,
+                   "s5.u": ("tbl_level",) * 2, "s5.v": ("src_level",) * 2, "s6.t": (None, None)}

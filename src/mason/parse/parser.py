@@ -369,7 +369,15 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 freshness = _freshness(data, table, config)
                 config["freshness"] = _freshness_config(freshness)
                 config["static_analysis"] = None
-                loaded_at_field = table.get("loaded_at_field", data.get("loaded_at_field")) or config.get("loaded_at_field")
+                # dbt 1.11's order: the table's property, its config, the source's property, its config (the
+                # project's); the config says the same
+                table_config = table.get("config")
+                if not isinstance(table_config, dict):
+                    table_config = {}
+                loaded_at_field = next((v for v in (table.get("loaded_at_field"), table_config.get("loaded_at_field"),
+                                                    data.get("loaded_at_field"), src_config.get("loaded_at_field"),
+                                                    config.get("loaded_at_field")) if v is not None), None)
+                config["loaded_at_field"] = loaded_at_field
                 quoting = {**(data.get("quoting") or {}), **(table.get("quoting") or {})}
                 database = table.get("database", data.get("database")) or self.target.get("database")
                 schema = str(data.get("schema") or source_name)
