@@ -306,3 +306,29 @@ sources:
     got = {k.split(".", 2)[2]: (v["loaded_at_field"], v["config"]["loaded_at_field"]) for k, v in sources.items()}
     assert got == {"s1.t": ("tbl_level",) * 2, "s1.u": ("src_level",) * 2, "s5.t": ("tbl_cfg",) * 2,
                    "s5.u": ("tbl_level",) * 2, "s5.v": ("src_level",) * 2, "s6.t": (None, None)}
+
+
+def test_data_tests_store_failures_and_store_failures_as_agree(tmp_path: Path) -> None:
+    # dbt 1.11: store_failures_as wins (store_failures true unless `ephemeral`); else store_failures
+    # true -> `table`, false -> `ephemeral`; neither set: both None
+    tests = {f"tests/{d}/s_{d}.sql": "select * from {{ ref('m') }} where false" for d in ("f", "t", "ft", "v", "n")}
+    root = make_project(tmp_path / "p", {
+        "dbt_project.yml": "name: p\nversion: '1'\nconfig-version: 2\nprofile: p\n"
+                           "data_tests:\n  p:\n    f: {+store_failures: false}\n    t: {+store_failures: true}\n"
+                           "    ft: {+store_failures: false, +store_failures_as: table}\n"
+                           "    v: {+store_failures_as: view}\n",
+        "models/m.sql": "select 1 as id",
+        "models/p.yml": "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n"
+                        "          - not_null\n          - unique: {config: {store_failures: false}}\n",
+        "tests/n/s_call.sql": "{{ config(store_failures=false) }} select * from {{ ref('m') }} where false",
+        **tests,
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 0, res.stdout + res.stderr
+    nodes = json.loads((root / "target" / "manifest.json").read_text())["nodes"]
+    got = {k.split(".")[2]: (v["config"]["store_failures"], v["config"]["store_failures_as"])
+           for k, v in nodes.items() if v["resource_type"] == "test"}
+    assert got == {"s_f": (False, "ephemeral"), "s_t": (True, "table"), "s_ft": (True, "table"),
+                   "s_v": (True, "view"), "s_n": (None, None), "s_call": (False, "ephemeral"),
+                   "not_null_m_id": (None, None), "unique_m_id": (False, "ephemeral")}
+    assert nodes["test.p.s_ft"]["unrendered_config"] == {"store_failures": False, "store_failures_as": "table"}

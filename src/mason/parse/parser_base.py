@@ -43,7 +43,7 @@ from mason.parse.yaml_fields import (
     _yaml_config,
     deprecation_date,
 )
-from mason.project.configs import ConfigTree, default_config, merge_into, replace_into
+from mason.project.configs import ConfigTree, default_config, merge_into, replace_into, settle_store_failures
 from mason.project.loader import Package
 from mason.project.project import RESOURCE_TREES
 from mason.session import Session
@@ -297,6 +297,8 @@ class ParserBase:
         config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
         if resource_type == "model" and "materialized" not in config:
             config["materialized"] = "view"
+        elif resource_type == "test":
+            settle_store_failures(config)
         tags = self._node_tags(resource_type, file.package, kind, fqn, yaml_config, call_dict)
         node_path = path or file.relative_path
         refs, sources = list(rec.refs), list(rec.sources)

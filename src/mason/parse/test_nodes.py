@@ -38,7 +38,7 @@ from mason.parse.yaml_fields import (
     _test_entries,
     _version_literal,
 )
-from mason.project.configs import merge_into
+from mason.project.configs import merge_into, settle_store_failures
 
 
 class GenericTestNodes(ParserBase):
@@ -155,6 +155,7 @@ class GenericTestNodes(ParserBase):
             merge_into(test_config, spec.config)
         config, call_dict = self._config("test", "data_tests", package, fqn, test_config, [])
         config["tags"] = list(dict.fromkeys([*(config.get("tags") or []), *tags]))
+        settle_store_failures(config)
         refs, srcs = _refs_in_kwargs(spec.args) if spec.args else ([], [])
         if target_ref is not None:
             refs = [*refs, target_ref]

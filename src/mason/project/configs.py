@@ -146,6 +146,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 APPEND_KEYS = _APPEND_KEYS
 
 
+def settle_store_failures(config: dict[str, Any]) -> dict[str, Any]:
+    """A data test's store_failures and store_failures_as made to agree, as dbt 1.11 does at parse:
+    store_failures_as wins (`ephemeral` = not stored), else store_failures true -> `table`, false ->
+    `ephemeral`; neither set leaves both None (the --store-failures flag decides)."""
+    as_ = config.get("store_failures_as")
+    if as_ is not None:
+        config["store_failures"] = as_ != "ephemeral"
+    elif config.get("store_failures") is not None:
+        config["store_failures_as"] = "table" if config["store_failures"] else "ephemeral"
+    return config
+
+
 def default_config(resource_type: str) -> dict[str, Any]:
     """A fresh defaults dict (values are scalars, or flat lists/dicts of scalars: one level of copying)."""
     return {k: (v.copy() if isinstance(v, dict | list) else v) for k, v in DEFAULTS.get(resource_type, _COMMON).items()}
