@@ -332,3 +332,42 @@ def test_data_tests_store_failures_and_store_failures_as_agree(tmp_path: Path) -
                    "s_v": (True, "view"), "s_n": (None, None), "s_call": (False, "ephemeral"),
                    "not_null_m_id": (None, None), "unique_m_id": (False, "ephemeral")}
     assert nodes["test.p.s_ft"]["unrendered_config"] == {"store_failures": False, "store_failures_as": "table"}
+
+
+def test_generic_test_raw_code_carries_its_yaml_configs_and_hashed_alias(tmp_path: Path) -> None:
+    # dbt 1.11 appends `{{ config(...) }}` with the test entry's configs (in its own key order) and, when it
+    # shortened the name with a hash, the alias; the alias is in unrendered_config too. The test still runs.
+    values = list(range(1, 31))
+    root = make_project(tmp_path / "p", {
+        "models/m.sql": "select 1 as id",
+        "models/p.yml": f"""
+models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - not_null
+          - accepted_values:
+              arguments: {{values: [1]}}
+              config: {{severity: warn, tags: [a], meta: {{x: 1}}, limit: 5, where: 'id = 1 or "id" <> 2'}}
+          - accepted_values:
+              arguments: {{values: {values}}}
+              config: {{where: "1=1"}}
+""",
+    })
+    res = run_mason(root, "build")
+    assert res.code == 0, res.stdout + res.stderr
+    nodes = json.loads((root / "target" / "manifest.json").read_text())["nodes"]
+    tests = {k.split(".")[2]: v for k, v in nodes.items() if v["resource_type"] == "test"}
+    assert tests["not_null_m_id"]["raw_code"] == "{{ test_not_null(**_dbt_generic_test_kwargs) }}"
+    assert tests["accepted_values_m_id__1"]["raw_code"] == (
+        "{{ test_accepted_values(**_dbt_generic_test_kwargs) }}{{ config(severity=\"warn\",tags=['a'],"
+        "where=\"id = 1 or \\\"id\\\" <> 2\",limit=5,meta={'x': 1}) }}")
+    long = next(v for v in tests.values() if "1=1" in v["raw_code"])
+    alias = long["config"]["alias"]
+    assert alias.startswith("accepted_values_m_") and len(alias) < len(long["name"])
+    assert long["raw_code"] == (
+        f'{{{{ test_accepted_values(**_dbt_generic_test_kwargs) }}}}{{{{ config(where="1=1",alias="{alias}") }}}}')
+    assert long["unrendered_config"] == {"where": "1=1", "alias": alias}
+    statuses = [r["status"] for r in results(root).values()]
+    assert sorted(statuses) == ["pass", "pass", "pass", "success"], statuses

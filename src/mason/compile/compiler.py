@@ -249,6 +249,10 @@ class Compiler:
                 runtime.base["_dbt_generic_test_kwargs"] = kwargs
                 ns = runtime.namespace(node.package_name)
                 ns["_dbt_generic_test_kwargs"] = kwargs
+                # the macro's call alone: the `{{ config(...) }}` dbt appends records the YAML's configs,
+                # which are already the node's
+                call, sep, _ = node.raw_code.partition(") }}")
+                return runtime.render(call + sep, name, node.package_name)
             return runtime.render(node.raw_code, name, node.package_name)
         except MasonError as exc:
             if exc.span is None:
