@@ -66,13 +66,9 @@ def merge_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any
         key = normalize_key(str(raw_key))
         value = normalize_value(key, raw_value)
         if key in _APPEND_KEYS:
-            existing = base.get(key) or []
-            merged = list(existing)
-            for item in value or []:
-                if key == "tags" and item in merged:
-                    continue
-                merged.append(item)
-            base[key] = merged
+            # appended as dbt does, repeats kept (config.tags lists a tag twice when two layers give it;
+            # a node's `tags` field is the deduplicated list)
+            base[key] = [*(base.get(key) or ()), *(value or ())]
         elif key in _UPDATE_KEYS and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged_dict = dict(base[key])
             merged_dict.update(value)
