@@ -371,3 +371,33 @@ models:
     assert long["unrendered_config"] == {"where": "1=1", "alias": alias}
     statuses = [r["status"] for r in results(root).values()]
     assert sorted(statuses) == ["pass", "pass", "pass", "success"], statuses
+
+
+def test_hooks_macro_calls_are_dependencies_and_operations_take_the_models_tree(tmp_path: Path) -> None:
+    # dbt 1.11 renders hooks at parse: the macros they call directly are in depends_on.macros (the node's own
+    # calls, then pre-hooks', then post-hooks'); an on-run-start/-end operation gets the `models:` tree's
+    # configs at its fqn (tags, unrendered_config, the tree's hooks' macros) and its index in the list
+    root = make_project(tmp_path / "p", {
+        "dbt_project.yml": "name: p\nversion: '1'\nconfig-version: 2\nprofile: p\n"
+                           "on-run-start:\n  - \"{{ log_start('x') }} select 1\"\n  - select 2\n"
+                           "models:\n  +tags: [top]\n  p:\n"
+                           "    +post-hook: \"{{ ph_macro() }} {{ this.schema }} {{ var('v', 1) }}\"\n",
+        "macros/m.sql": "{% macro log_start(x) %}select 1{% endmacro %}\n"
+                        "{% macro ph_macro() %}select 1{% endmacro %}\n"
+                        "{% macro m2(r) %}select {{ inner() }}{% endmacro %}\n"
+                        "{% macro inner() %}1{% endmacro %}\n",
+        "models/a.sql": "{{ config(pre_hook=\"{{ m2(this) }} {{ dbt.current_timestamp() }}\") }} select 1 as id",
+        "models/b.sql": "select 1 as id",
+    })
+    res = run_mason(root, "parse")
+    assert res.code == 0, res.stdout + res.stderr
+    nodes = json.loads((root / "target" / "manifest.json").read_text())["nodes"]
+    assert nodes["model.p.a"]["depends_on"]["macros"] == ["macro.p.m2", "macro.dbt.current_timestamp",
+                                                          "macro.p.ph_macro"]
+    assert nodes["model.p.b"]["depends_on"]["macros"] == ["macro.p.ph_macro"]
+    start = nodes["operation.p.p-on-run-start-0"]
+    assert start["depends_on"]["macros"] == ["macro.p.log_start", "macro.p.ph_macro"]
+    assert (start["tags"], start["index"], nodes["operation.p.p-on-run-start-1"]["index"]) == (
+        ["on-run-start", "top"], 0, 1)
+    assert start["unrendered_config"] == {"tags": ["top"],
+                                          "post-hook": "{{ ph_macro() }} {{ this.schema }} {{ var('v', 1) }}"}

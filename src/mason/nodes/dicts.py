@@ -70,6 +70,8 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         out["root_path"] = node.root_path
         out["raw_code"] = ""
         out["doc_blocks"] = []
+    if node.resource_type == "operation":  # an on-run-start/-end hook: its position in the list
+        out["index"] = int(node.name.rpartition("-")[2]) if node.name.rpartition("-")[2].isdigit() else None
     if node.resource_type == "model":
         contract = node.config.get("contract") or {}
         enforced = bool(contract.get("enforced"))

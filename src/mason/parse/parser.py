@@ -147,11 +147,16 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 for i, sql in enumerate(hooks):
                     name = f"{pkg.name}-{kind}-{i}"
                     fqn = (pkg.name, "hooks", name)
+                    # dbt gives a hook the `models:` tree's configs at its fqn (its tags, its hooks' macros)
                     config, _ = self._config("analysis", "models", pkg.name, fqn, None, [])
+                    macros = [*self.jinja_macro_calls(str(sql), pkg.name), *self._hook_macros(config, pkg.name)]
                     node = Node(
                         unique_id=f"operation.{pkg.name}.{name}", resource_type="operation", package_name=pkg.name,
                         name=name, path=f"hooks/{name}.sql", original_file_path="./dbt_project.yml", fqn=fqn,
-                        raw_code=str(sql), checksum=checksum, config=config, tags=(kind,),
+                        raw_code=str(sql), checksum=checksum, config=config,
+                        tags=tuple(dict.fromkeys([kind, *(config.get("tags") or ())])),
+                        depends_on_macros=tuple(dict.fromkeys(macros)),
+                        unrendered_config=self._unrendered("models", pkg.name, fqn, None, {}),
                         meta=dict(config.get("meta") or {}), root_path=str(pkg.root), created_at=self.now,
                         database=self.target.get("database"), schema=self.target.get("schema"), alias=name,
                     )
@@ -331,6 +336,7 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             checksum=file.checksum, config=config, description=str(patch_data.get("description") or ""),
             columns=_columns(patch_data.get("columns")), meta=dict(config.get("meta") or {}),
             tags=self._node_tags("seed", file.package, "seeds", fqn, yaml_config, {}),
+            depends_on_macros=tuple(dict.fromkeys(self._hook_macros(config, file.package))),
             docs=dict(config.get("docs") or {}),
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
             group=config.get("group"), root_path=str(file.root), created_at=self.now,

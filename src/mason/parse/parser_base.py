@@ -7,6 +7,7 @@ Order of a parse: macros and docs → properties YAML → SQL/CSV files → conf
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,6 +53,10 @@ BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
 MASON_MACROS = Path(__file__).resolve().parent.parent / "monitor" / "macros"  # package `mason`
 
 
+_JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_CALL = re.compile(r"(?<![\w.])(?:(\w+)\.)?(\w+)\s*\(")
+
+
 class ParserBase:
     def __init__(self, session: Session, packages: list[Package], target: Mapping[str, Any],
                  adapter_type: str) -> None:
@@ -82,6 +87,7 @@ class ParserBase:
         self.warnings: list[str] = []
         self.namer: Namer | None = None
         self._yaml_ctx: dict[str, Any] = {}
+        self._jinja_calls_cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # ---------------------------------------------------------------- macros and docs
     def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
@@ -325,7 +331,7 @@ class ParserBase:
             language="sql",
             refs=tuple(RefCall(n, p, v) for n, p, v in refs),
             sources=tuple(sources),
-            depends_on_macros=tuple(dict.fromkeys(rec.macros)),
+            depends_on_macros=tuple(dict.fromkeys([*rec.macros, *self._hook_macros(config, file.package)])),
             description=str(patch_data.get("description") or ""),
             columns=_columns(patch_data.get("columns")),
             meta=dict(config.get("meta") or {}),
@@ -386,6 +392,34 @@ class ParserBase:
         if self.purity is None:
             self.purity = Purity(self._index())
         return self.purity
+
+    def jinja_macro_calls(self, sql: str, package: str) -> tuple[str, ...]:
+        """The macros a piece of Jinja (a hook) calls directly, as dbt records them in depends_on.macros:
+        `name(...)` / `package.name(...)` inside {{ }} and {% %} that name a macro from `package`."""
+        if "{" not in sql:
+            return ()
+        key = (package, sql)
+        found = self._jinja_calls_cache.get(key)
+        if found is None:
+            index = self._index()
+            uids: list[str] = []
+            for block in _JINJA_BLOCK.findall(sql):
+                for namespace, name in _CALL.findall(block):
+                    macro = index.find_in(namespace, name) if namespace else index.find(name, package)
+                    if macro is not None:
+                        uids.append(macro.unique_id)
+            found = self._jinja_calls_cache[key] = tuple(dict.fromkeys(uids))
+        return found
+
+    def _hook_macros(self, config: Mapping[str, Any], package: str) -> list[str]:
+        """The macros a node's pre- and post-hooks call (dbt renders them at parse, recording the calls)."""
+        out: list[str] = []
+        for key in ("pre-hook", "post-hook"):
+            for hook in config.get(key) or ():
+                sql = hook.get("sql") if isinstance(hook, dict) else hook
+                if sql:
+                    out.extend(self.jinja_macro_calls(str(sql), package))
+        return out
 
     def _index(self) -> MacroIndex:
         assert self.index is not None, "macros are loaded first"
