@@ -12,6 +12,14 @@ def test_tags_append_and_accept_a_string() -> None:
     assert base["tags"] == ["a", "b", "c", "d"]
 
 
+def test_tags_repeated_by_two_layers_are_kept() -> None:
+    # dbt 1.11's config.tags: ['intermediate', 'orders', 'hourly', 'orders'] when the folder and the file
+    # both say 'orders' (the node's `tags` field is deduplicated elsewhere)
+    base = {"tags": ["intermediate", "orders", "hourly"]}
+    merge_into(base, {"tags": ["orders"]})
+    assert base["tags"] == ["intermediate", "orders", "hourly", "orders"]
+
+
 def test_hooks_append_with_aliases_and_normalised_shape() -> None:
     base: dict = {}
     merge_into(base, {"+pre-hook": "select 1"})

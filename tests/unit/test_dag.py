@@ -26,11 +26,11 @@ def _model(name: str, *, package: str = ROOT, refs: tuple[RefCall, ...] = (),
     )
 
 
-def _source(source_name: str, table: str) -> SourceDefinition:
+def _source(source_name: str, table: str, package: str = ROOT) -> SourceDefinition:
     return SourceDefinition(
-        unique_id=f"source.{ROOT}.{source_name}.{table}", package_name=ROOT, source_name=source_name, name=table,
-        identifier=table, database=None, schema=source_name, path="models/src.yml",
-        original_file_path="models/src.yml", fqn=(ROOT, source_name, table), config={"enabled": True},
+        unique_id=f"source.{package}.{source_name}.{table}", package_name=package, source_name=source_name,
+        name=table, identifier=table, database=None, schema=source_name, path="models/src.yml",
+        original_file_path="models/src.yml", fqn=(package, source_name, table), config={"enabled": True},
     )
 
 
@@ -107,6 +107,24 @@ def test_missing_source_suggests() -> None:
         bind(manifest)
     assert "raw.order" in info.value.message
     assert "raw.orders" in (info.value.hint or "")
+
+
+def test_source_declared_by_several_packages_binds_like_dbt() -> None:
+    # dbt 1.11: the root project's table first, then the caller's package, then the first package declaring it
+    sources = [_source("s1", "t", "pa"), _source("s1", "t", "pb"), _source("s1", "t"),
+               _source("s2", "t", "pa"), _source("s2", "t", "pb")]
+    uses = (("s1", "t"), ("s2", "t"))
+    nodes = [_model("m_root", sources=uses), _model("m_pa", package="pa", sources=uses),
+             _model("m_pb", package="pb", sources=uses)]
+    bound = bind(_manifest(nodes, sources))
+    deps = {n.name: n.depends_on_nodes for n in bound.nodes.values()}
+    assert deps["m_root"] == ("source.proj.s1.t", "source.pa.s2.t")
+    assert deps["m_pa"] == ("source.proj.s1.t", "source.pa.s2.t")
+    assert deps["m_pb"] == ("source.proj.s1.t", "source.pb.s2.t")
+    resolver = RefResolver(bound)
+    assert resolver.resolve_source("s2", "t", "pb") == "source.pb.s2.t"
+    assert resolver.resolve_source("s2", "t") == "source.pa.s2.t"
+    assert resolver.resolve_source("s3", "t", "pb") is None
 
 
 def test_several_errors_reported_together() -> None:

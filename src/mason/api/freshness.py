@@ -35,7 +35,7 @@ def run_freshness(session: Any, opts: dict[str, Any]) -> int:
         compiler = Compiler(session, parsed, adapter)
         total = len(checked)
         for i, src in enumerate(checked, 1):
-            relation = compiler._source_relation(None, src.source_name, src.name).render()
+            relation = compiler.source_relation(src).render()
             try:
                 result = check_source(adapter, src, relation)
             except MasonError as exc:

@@ -99,11 +99,14 @@ class Compiler:
 
     def _source_relation(self, node: Node | None, source_name: str, table_name: str,
                          window: tuple[str, str] | None = None) -> Relation:
-        uid = self.resolver.resolve_source(source_name, table_name)
+        uid = self.resolver.resolve_source(source_name, table_name, node.package_name if node else None)
         if uid is None:
             raise CompileError(f"source {source_name}.{table_name} was not found",
                                Span(node.original_file_path) if node else None)
-        src = self.manifest.sources[uid]
+        return self.source_relation(self.manifest.sources[uid], window)
+
+    def source_relation(self, src: Any, window: tuple[str, str] | None = None) -> Relation:
+        """The relation of one source table (not looked up by name: several packages may declare it)."""
         rel = self.factory.make_relation(src.database, src.schema, src.identifier, "table")
         if src.quoting:
             rel = rel.quote(**{k: v for k, v in src.quoting.items() if k in ("database", "schema", "identifier")})
@@ -246,6 +249,10 @@ class Compiler:
                 runtime.base["_dbt_generic_test_kwargs"] = kwargs
                 ns = runtime.namespace(node.package_name)
                 ns["_dbt_generic_test_kwargs"] = kwargs
+                # the macro's call alone: the `{{ config(...) }}` dbt appends records the YAML's configs,
+                # which are already the node's
+                call, sep, _ = node.raw_code.partition(") }}")
+                return runtime.render(call + sep, name, node.package_name)
             return runtime.render(node.raw_code, name, node.package_name)
         except MasonError as exc:
             if exc.span is None:

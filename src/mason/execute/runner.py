@@ -208,14 +208,14 @@ class Runner:
 
             found = extract("{{ " + raw + " }}")
             if found is not None and found.sources:
-                return self.compiler._source_relation(None, *found.sources[0]).render()
+                return self.compiler._source_relation(src, *found.sources[0]).render()  # type: ignore[arg-type]
             ref = found.refs[0] if found is not None and found.refs else None
             parent = self.compiler.resolver.resolve(RefCall(*ref), src.package_name) if ref else None
             if parent is None:
                 raise CompileError(f"{uid}: the foreign key target {raw} was not found", Span(src.original_file_path))
             return self.compiler.relation(self.manifest.nodes[parent]).render()
 
-        return check_source(self.adapter, src, self.compiler._source_relation(None, src.source_name, src.name),
+        return check_source(self.adapter, src, self.compiler.source_relation(src),
                             root, target, record)
 
     def _set_query_comment(self, node: Any) -> None:

@@ -99,10 +99,10 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
                 relation = compiler.deferred.get(uid) or compiler.relation(up)  # --defer: the state's types
             else:
                 src_name, table = parsed.sources[0]
-                uid = compiler.resolver.resolve_source(src_name, table)
+                uid = compiler.resolver.resolve_source(src_name, table, model.package_name)
                 if uid is None:
                     raise CompileError(f"unit test {test.name}: input {expr} not found", Span(path))
-                relation = compiler._source_relation(None, src_name, table)
+                relation = compiler._source_relation(model, src_name, table)
             key = uid
         rows = _rendered(_rows(given, path), compiler, model, f"{test.unique_id}:given")
         columns: list[tuple[str, str]] = []
@@ -132,7 +132,7 @@ def run_unit_test(runner: Any, test: GenericNode, record: Any) -> NodeOutcome:
         raise CompileError(f"unit test {test.name}: ref {call.name!r} not found", Span(path))
 
     def source(source_name: str, table: str) -> Relation:
-        uid = compiler.resolver.resolve_source(source_name, table)
+        uid = compiler.resolver.resolve_source(source_name, table, model.package_name)
         if uid in inputs:
             return cte_relation(inputs[uid])
         return compiler._source_relation(model, source_name, table)

@@ -27,8 +27,11 @@ class RefResolver:
             for node in lst:
                 if getattr(node, "resource_type", None) in ("model", "seed", "snapshot"):
                     self.disabled[node.name] = node
-        self.sources = {(s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
-        self.source_pkgs = {(s.package_name, s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
+        # (source_name, table) -> {package: unique_id}, in the manifest's order: several packages may declare
+        # the same source table, and which one a source() call binds to depends on the caller's package
+        self.sources: dict[tuple[str, str], dict[str, str]] = {}
+        for s in manifest.sources.values():
+            self.sources.setdefault((s.source_name, s.name), {}).setdefault(s.package_name, s.unique_id)
         self.restricted = manifest.restrict_access
         self.packages = frozenset(manifest.project_packages)
         self.upstream = manifest.upstream
@@ -66,8 +69,18 @@ class RefResolver:
             return None
         return best
 
-    def resolve_source(self, source_name: str, table: str) -> str | None:
-        return self.sources.get((source_name, table))
+    def resolve_source(self, source_name: str, table: str, calling_package: str | None = None) -> str | None:
+        """dbt's order for source(): the root project's table, then the calling package's, then any
+        package's (the first declared)."""
+        by_package = self.sources.get((source_name, table))
+        if not by_package:
+            return None
+        if len(by_package) == 1:
+            return next(iter(by_package.values()))
+        uid = by_package.get(self.root)
+        if uid is None and calling_package is not None:
+            uid = by_package.get(calling_package)
+        return uid if uid is not None else next(iter(by_package.values()))
 
 
 def _line_of(raw: str, needle: str) -> int | None:
@@ -195,7 +208,7 @@ def _dependencies(node: Any, resolver: RefResolver, errors: list[MasonError],
                   warnings: list[str] | None = None) -> tuple[str, ...]:
     deps: list[str] = []
     for source_name, table in getattr(node, "sources", ()):
-        uid = resolver.resolve_source(source_name, table)
+        uid = resolver.resolve_source(source_name, table, node.package_name)
         if uid is None:
             raw = getattr(node, "raw_code", "") or ""
             line = _line_of(raw, r"source\(\s*['\"]" + re.escape(source_name))

@@ -21,7 +21,7 @@ def _column(col: Column) -> dict[str, Any]:
         "config": {"meta": col.meta, "tags": col.tags},
         "tags": col.tags,
         "granularity": col.granularity,
-        "doc_blocks": [],
+        "doc_blocks": col.doc_blocks,
     }
 
 
@@ -70,6 +70,8 @@ def node_dict(node: Node, relation_name: str | None, compiled: dict[str, Any] | 
         out["root_path"] = node.root_path
         out["raw_code"] = ""
         out["doc_blocks"] = []
+    if node.resource_type == "operation":  # an on-run-start/-end hook: its position in the list
+        out["index"] = int(node.name.rpartition("-")[2]) if node.name.rpartition("-")[2].isdigit() else None
     if node.resource_type == "model":
         contract = node.config.get("contract") or {}
         enforced = bool(contract.get("enforced"))
@@ -140,7 +142,7 @@ def source_dict(src: SourceDefinition) -> dict[str, Any]:
         "created_at": src.created_at,
         "unrendered_database": src.unrendered_database,
         "unrendered_schema": src.unrendered_schema,
-        "doc_blocks": [],
+        "doc_blocks": src.doc_blocks,
     }
 
 

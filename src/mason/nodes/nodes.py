@@ -30,6 +30,7 @@ class Column:
     constraints: tuple[dict[str, Any], ...] = ()
     quote: bool | None = None
     granularity: str | None = None
+    doc_blocks: tuple[str, ...] = ()  # the doc blocks its description calls, e.g. ('doc.pkg.name',)
 
 
 @fast_pickle
@@ -127,6 +128,7 @@ class SourceDefinition:
     config: dict[str, Any]
     description: str = ""
     source_description: str = ""
+    doc_blocks: tuple[str, ...] = ()
     loader: str = ""
     loaded_at_field: str | None = None
     loaded_at_query: str | None = None

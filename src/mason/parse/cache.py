@@ -19,7 +19,7 @@ from mason import __version__
 from mason.background import read_lock, write_detached
 from mason.nodes.slim import LazyNodes, SlimNode
 
-FORMAT = 5
+FORMAT = 6
 CACHE_FILE = "partial_parse.mason"
 
 

@@ -13,6 +13,7 @@ from mason.errors import MasonError, ParseError, Span, did_you_mean
 from mason.nodes.fast import evolve
 from mason.nodes.manifest import Manifest
 from mason.nodes.nodes import (
+    Column,
     DocBlock,
     Node,
     SourceDefinition,
@@ -146,11 +147,16 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 for i, sql in enumerate(hooks):
                     name = f"{pkg.name}-{kind}-{i}"
                     fqn = (pkg.name, "hooks", name)
+                    # dbt gives a hook the `models:` tree's configs at its fqn (its tags, its hooks' macros)
                     config, _ = self._config("analysis", "models", pkg.name, fqn, None, [])
+                    macros = [*self.jinja_macro_calls(str(sql), pkg.name), *self._hook_macros(config, pkg.name)]
                     node = Node(
                         unique_id=f"operation.{pkg.name}.{name}", resource_type="operation", package_name=pkg.name,
                         name=name, path=f"hooks/{name}.sql", original_file_path="./dbt_project.yml", fqn=fqn,
-                        raw_code=str(sql), checksum=checksum, config=config, tags=(kind,),
+                        raw_code=str(sql), checksum=checksum, config=config,
+                        tags=tuple(dict.fromkeys([kind, *(config.get("tags") or ())])),
+                        depends_on_macros=tuple(dict.fromkeys(macros)),
+                        unrendered_config=self._unrendered("models", pkg.name, fqn, None, {}),
                         meta=dict(config.get("meta") or {}), root_path=str(pkg.root), created_at=self.now,
                         database=self.target.get("database"), schema=self.target.get("schema"), alias=name,
                     )
@@ -166,14 +172,18 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             by_name.setdefault((None, d.name), d)
 
         shared: dict[str, Any] = {}
+        root = self.root.name
 
         def render(text: str, package: str, path: str, used: list[str]) -> str:
             if "{{" not in text and "{%" not in text:
                 return text
 
             def doc(*args: str) -> str:
+                # dbt's order: doc('pkg', 'name') exactly; doc('name') in the root project, then in the
+                # node's package, then in any package
                 key = (args[0], args[1]) if len(args) == 2 else (package, args[0])
-                block = by_name.get(key) or by_name.get((None, key[1]))
+                block = (by_name.get(key) if len(args) == 2 else
+                         by_name.get((root, key[1])) or by_name.get(key) or by_name.get((None, key[1])))
                 if block is None:
                     raise ParseError(f"doc block {key[1]!r} not found", Span(path),
                                      did_you_mean(key[1], [d.name for d in docs]) or "define it in a .md file with {% docs name %}")
@@ -204,9 +214,8 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             try:
                 used: list[str] = []
                 desc = render(node.description, node.package_name, patch_path, used)
-                cols = {}
-                for name, col in node.columns.items():
-                    cols[name] = evolve(col, description=render(col.description, node.package_name, patch_path, []))
+                cols = {name: _described(col, render, node.package_name, patch_path)
+                        for name, col in node.columns.items()}
                 if desc != node.description or cols != node.columns:
                     node = evolve(node, description=desc, columns=cols, doc_blocks=tuple(used))
             except MasonError as exc:
@@ -215,11 +224,12 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
         new_sources = []
         for src in sources:
             try:
-                src = evolve(src, description=render(src.description, src.package_name, src.original_file_path, []),
+                used = []
+                src = evolve(src, description=render(src.description, src.package_name, src.original_file_path, used),
                               source_description=render(src.source_description, src.package_name,
                                                         src.original_file_path, []),
-                              columns={n: evolve(c, description=render(c.description, src.package_name,
-                                                                        src.original_file_path, []))
+                              doc_blocks=tuple(used),  # the table's description's, not the source's
+                              columns={n: _described(c, render, src.package_name, src.original_file_path)
                                        for n, c in src.columns.items()})
             except MasonError as exc:
                 self.errors.append(exc)
@@ -325,7 +335,9 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
             path=file.relative_path, original_file_path=file.original_file_path, fqn=fqn, raw_code="",
             checksum=file.checksum, config=config, description=str(patch_data.get("description") or ""),
             columns=_columns(patch_data.get("columns")), meta=dict(config.get("meta") or {}),
-            tags=tuple(config.get("tags") or ()), docs=dict(config.get("docs") or {}),
+            tags=self._node_tags("seed", file.package, "seeds", fqn, yaml_config, {}),
+            depends_on_macros=tuple(dict.fromkeys(self._hook_macros(config, file.package))),
+            docs=dict(config.get("docs") or {}),
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
             group=config.get("group"), root_path=str(file.root), created_at=self.now,
             unrendered_config=self._unrendered("seeds", file.package, fqn, yaml_config, {}),
@@ -350,16 +362,28 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
                 fqn = (file.package, *file.folders, source_name, name)
                 config: dict[str, Any] = default_config("source")
                 config.pop("static_analysis", None)
-                for layer in self._project_layers(file.package, "sources", fqn):
+                own_layers, root_layers = self._project_layers(file.package, "sources", fqn)
+                for layer in own_layers:
                     merge_into(config, layer)
                 merge_into(config, src_config)
                 merge_into(config, dict(table.get("config") or {}))
+                for layer in root_layers:  # the root project's tree wins over a package's own YAML
+                    merge_into(config, layer)
+                config["tags"] = _source_config_tags(own_layers, src_config, table.get("config"), root_layers)
                 if not config.get("enabled", True):
                     continue
                 freshness = _freshness(data, table, config)
                 config["freshness"] = _freshness_config(freshness)
                 config["static_analysis"] = None
-                loaded_at_field = table.get("loaded_at_field", data.get("loaded_at_field")) or config.get("loaded_at_field")
+                # dbt 1.11's order: the table's property, its config, the source's property, its config (the
+                # project's); the config says the same
+                table_config = table.get("config")
+                if not isinstance(table_config, dict):
+                    table_config = {}
+                loaded_at_field = next((v for v in (table.get("loaded_at_field"), table_config.get("loaded_at_field"),
+                                                    data.get("loaded_at_field"), src_config.get("loaded_at_field"),
+                                                    config.get("loaded_at_field")) if v is not None), None)
+                config["loaded_at_field"] = loaded_at_field
                 quoting = {**(data.get("quoting") or {}), **(table.get("quoting") or {})}
                 database = table.get("database", data.get("database")) or self.target.get("database")
                 schema = str(data.get("schema") or source_name)
@@ -390,3 +414,34 @@ class ProjectParser(GenericTestNodes, ProjectChecks):
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _source_config_tags(own_layers: list[dict[str, Any]], src_config: dict[str, Any],
+                        table_config: Any, root_layers: list[dict[str, Any]]) -> list[str]:
+    """A source table's config.tags as dbt 1.11 sets them: the tags of the source's and the table's
+    `config:` together, but each project tree layer that sets tags replaces those before it (the root
+    project's last)."""
+    tags: list[str] = []
+    for layer in own_layers:
+        found = merge_into({}, layer).get("tags")
+        if found is not None:
+            tags = list(found)
+    yaml_tags = [*(merge_into({}, src_config).get("tags") or [])]
+    if isinstance(table_config, dict):
+        yaml_tags.extend(merge_into({}, table_config).get("tags") or [])
+    if yaml_tags or "tags" in src_config or (isinstance(table_config, dict) and "tags" in table_config):
+        tags = list(dict.fromkeys(yaml_tags))
+    for layer in root_layers:
+        found = merge_into({}, layer).get("tags")
+        if found is not None:
+            tags = list(found)
+    return tags
+
+
+def _described(col: Column, render: Any, package: str, path: str) -> Column:
+    """A column with its description's {{ doc() }} calls resolved and recorded in doc_blocks."""
+    text = col.description
+    if "{{" not in text and "{%" not in text:
+        return col
+    used: list[str] = []
+    return evolve(col, description=render(text, package, path, used), doc_blocks=tuple(used))

@@ -7,6 +7,7 @@ Order of a parse: macros and docs → properties YAML → SQL/CSV files → conf
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,13 +44,17 @@ from mason.parse.yaml_fields import (
     _yaml_config,
     deprecation_date,
 )
-from mason.project.configs import ConfigTree, default_config, merge_into
+from mason.project.configs import ConfigTree, default_config, merge_into, replace_into, settle_store_failures
 from mason.project.loader import Package
 from mason.project.project import RESOURCE_TREES
 from mason.session import Session
 
 BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "jinja" / "macros"
 MASON_MACROS = Path(__file__).resolve().parent.parent / "monitor" / "macros"  # package `mason`
+
+
+_JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_CALL = re.compile(r"(?<![\w.])(?:(\w+)\.)?(\w+)\s*\(")
 
 
 class ParserBase:
@@ -72,16 +77,17 @@ class ParserBase:
             (pkg.name, kind): ConfigTree(pkg.config.raw.get(key))
             for pkg in packages for key, kind in RESOURCE_TREES.items() if isinstance(pkg.config.raw.get(key), dict)
         }
-        self._unrendered_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._unrendered_cache: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
         self.index: MacroIndex | None = None
         self.purity: Purity | None = None
-        self._config_cache: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]] = {}
+        self._config_cache: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {}
         self._nodes_so_far: dict[str, Node] = {}
         self.properties: Properties | None = None
         self.env_used: dict[str, str] = {}
         self.warnings: list[str] = []
         self.namer: Namer | None = None
         self._yaml_ctx: dict[str, Any] = {}
+        self._jinja_calls_cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # ---------------------------------------------------------------- macros and docs
     def _load_macros(self) -> tuple[list[Macro], dict[str, MacroFile], list[DocBlock]]:
@@ -136,72 +142,89 @@ class ParserBase:
 
     # ---------------------------------------------------------------- configs
     def _project_layers(self, package: str, kind: str, fqn: tuple[str, ...],
-                        trees: Mapping[tuple[str, str], ConfigTree] | None = None) -> list[dict[str, Any]]:
-        """The project trees' config layers for a node (`trees`: the rendered ones unless given): its own
-        package's, then the root project's."""
+                        trees: Mapping[tuple[str, str], ConfigTree] | None = None,
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The project trees' config layers for a node (`trees`: the rendered ones unless given), as dbt
+        applies them: its own package's tree first (below the properties YAML and config()), and for a
+        package's node the root project's tree last, over everything the package says."""
         trees = self.trees if trees is None else trees
-        layers: list[dict[str, Any]] = []
-        own = trees.get((package, kind))
-        if own is not None and package != self.root.name:
-            layers.extend(own.layers(fqn))
         root_tree = trees.get((self.root.name, kind))
-        if root_tree is not None:
-            layers.extend(root_tree.layers(fqn))
-        return layers
+        root_layers = root_tree.layers(fqn) if root_tree is not None else []
+        if package == self.root.name:
+            return root_layers, []
+        own = trees.get((package, kind))
+        return (own.layers(fqn) if own is not None else []), root_layers
 
     def _config(self, resource_type: str, kind: str, package: str, fqn: tuple[str, ...],
                 yaml_config: Mapping[str, Any] | None, file_configs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """dbt's precedence: project tree < properties YAML < config() in the file."""
-        config = dict(self._project_config(resource_type, kind, package, fqn)[0])
+        """dbt's precedence: the node's package's tree < properties YAML < config() in the file < (for a
+        package's node) the root project's tree."""
+        base, _, over, _ = self._project_config(resource_type, kind, package, fqn)
+        config = dict(base)
         call_dict: dict[str, Any] = {}
         for cfg in file_configs:
             merge_into(call_dict, cfg)
         if yaml_config:
             merge_into(config, yaml_config)
         merge_into(config, call_dict)
+        if over:
+            merge_into(config, over)
         return config, call_dict
 
     def _unrendered(self, kind: str, package: str, fqn: tuple[str, ...], yaml_config: Mapping[str, Any] | None,
                     call_dict: Mapping[str, Any]) -> dict[str, Any]:
-        """The configs set for a node as written, as dbt's unrendered_config: the project trees' (Jinja kept),
-        then the properties YAML's, then config() in the file."""
-        layers = self._project_layers(package, kind, fqn, self.raw_trees)
-        key = tuple(map(id, layers))
-        base = self._unrendered_cache.get(key)
-        if base is None:
-            base = self._unrendered_cache[key] = {}
-            for layer in layers:
-                merge_into(base, layer)
+        """The configs set for a node as written, as dbt's unrendered_config: the layers in the order of
+        _config (Jinja kept), each replacing the keys it sets (no appending of tags, no merging of dicts)."""
+        base_layers, over_layers = self._project_layers(package, kind, fqn, self.raw_trees)
+        key = (*map(id, base_layers), None, *map(id, over_layers))
+        found = self._unrendered_cache.get(key)
+        if found is None:
+            base: dict[str, Any] = {}
+            for layer in base_layers:
+                replace_into(base, layer)
+            over: dict[str, Any] = {}
+            for layer in over_layers:
+                replace_into(over, layer)
+            found = self._unrendered_cache[key] = (base, over, replace_into(dict(base), over))
         if not yaml_config and not call_dict:
-            return base
-        out = dict(base)
+            return found[2]
+        out = dict(found[0])
         if yaml_config:
-            merge_into(out, yaml_config)
+            replace_into(out, yaml_config)
         if call_dict:
-            merge_into(out, call_dict)
-        return out
+            replace_into(out, call_dict)
+        return replace_into(out, found[1])
 
-    def _project_config(self, resource_type: str, kind: str, package: str,
-                        fqn: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """Defaults merged with the project tree's layers for `fqn`, and the tags those layers give; shared
-        by every node under the same layers (merge_into never mutates the lists and dicts it merges)."""
-        layers = self._project_layers(package, kind, fqn)
-        key = (resource_type, *map(id, layers))
+    def _project_config(self, resource_type: str, kind: str, package: str, fqn: tuple[str, ...],
+                        ) -> tuple[dict[str, Any], tuple[str, ...], dict[str, Any], tuple[str, ...]]:
+        """Defaults merged with the node's package tree's layers for `fqn` and the tags those layers give,
+        then the root project's layers over a package's node merged into one dict and their tags; shared by
+        every node under the same layers (merge_into never mutates the lists and dicts it merges)."""
+        base_layers, over_layers = self._project_layers(package, kind, fqn)
+        key = (resource_type, *map(id, base_layers), None, *map(id, over_layers))
         found = self._config_cache.get(key)
         if found is None:
             config = default_config(resource_type)
             tags: list[str] = []
-            for layer in layers:
+            for layer in base_layers:
                 merge_into(config, layer)
                 tags.extend(merge_into({}, layer).get("tags") or [])
-            found = self._config_cache[key] = (config, tuple(tags))
+            over: dict[str, Any] = {}
+            over_tags: list[str] = []
+            for layer in over_layers:
+                merge_into(over, layer)
+                over_tags.extend(merge_into({}, layer).get("tags") or [])
+            found = self._config_cache[key] = (config, tuple(tags), over, tuple(over_tags))
         return found
 
     def _node_tags(self, resource_type: str, package: str, kind: str, fqn: tuple[str, ...],
                    yaml_config: Mapping[str, Any] | None, call_dict: Mapping[str, Any]) -> tuple[str, ...]:
-        """A node's `tags` list the project's, then the file's, then the YAML's (config.tags differs)."""
-        tags = list(self._project_config(resource_type, kind, package, fqn)[1])
+        """A node's `tags` list, as dbt builds it: its package tree's, the file's, the root project's (for a
+        package's node), then the YAML's (config.tags differs)."""
+        _, base_tags, _, over_tags = self._project_config(resource_type, kind, package, fqn)
+        tags = list(base_tags)
         tags.extend(call_dict.get("tags") or [])
+        tags.extend(over_tags)
         if yaml_config:
             tags.extend(merge_into({}, yaml_config).get("tags") or [])
         return tuple(dict.fromkeys(tags))
@@ -280,6 +303,8 @@ class ParserBase:
         config, call_dict = self._config(resource_type, kind, file.package, fqn, yaml_config, file_configs)
         if resource_type == "model" and "materialized" not in config:
             config["materialized"] = "view"
+        elif resource_type == "test":
+            settle_store_failures(config)
         tags = self._node_tags(resource_type, file.package, kind, fqn, yaml_config, call_dict)
         node_path = path or file.relative_path
         refs, sources = list(rec.refs), list(rec.sources)
@@ -306,13 +331,13 @@ class ParserBase:
             language="sql",
             refs=tuple(RefCall(n, p, v) for n, p, v in refs),
             sources=tuple(sources),
-            depends_on_macros=tuple(dict.fromkeys(rec.macros)),
+            depends_on_macros=tuple(dict.fromkeys([*rec.macros, *self._hook_macros(config, file.package)])),
             description=str(patch_data.get("description") or ""),
             columns=_columns(patch_data.get("columns")),
             meta=dict(config.get("meta") or {}),
             tags=tags,
             patch_path=f"{patch.file.package}://{patch.file.original_file_path}" if patch else None,
-            unrendered_config=self._unrendered(kind, file.package, fqn, yaml_config, call_dict),
+            unrendered_config=self._unrendered(kind, file.package, fqn, yaml_config, _as_written(file_configs)),
             config_call_dict=call_dict,
             docs=dict(config.get("docs") or {"show": True, "node_color": None}),
             group=config.get("group"),
@@ -368,6 +393,34 @@ class ParserBase:
             self.purity = Purity(self._index())
         return self.purity
 
+    def jinja_macro_calls(self, sql: str, package: str) -> tuple[str, ...]:
+        """The macros a piece of Jinja (a hook) calls directly, as dbt records them in depends_on.macros:
+        `name(...)` / `package.name(...)` inside {{ }} and {% %} that name a macro from `package`."""
+        if "{" not in sql:
+            return ()
+        key = (package, sql)
+        found = self._jinja_calls_cache.get(key)
+        if found is None:
+            index = self._index()
+            uids: list[str] = []
+            for block in _JINJA_BLOCK.findall(sql):
+                for namespace, name in _CALL.findall(block):
+                    macro = index.find_in(namespace, name) if namespace else index.find(name, package)
+                    if macro is not None:
+                        uids.append(macro.unique_id)
+            found = self._jinja_calls_cache[key] = tuple(dict.fromkeys(uids))
+        return found
+
+    def _hook_macros(self, config: Mapping[str, Any], package: str) -> list[str]:
+        """The macros a node's pre- and post-hooks call (dbt renders them at parse, recording the calls)."""
+        out: list[str] = []
+        for key in ("pre-hook", "post-hook"):
+            for hook in config.get(key) or ():
+                sql = hook.get("sql") if isinstance(hook, dict) else hook
+                if sql:
+                    out.extend(self.jinja_macro_calls(str(sql), package))
+        return out
+
     def _index(self) -> MacroIndex:
         assert self.index is not None, "macros are loaded first"
         return self.index
@@ -388,3 +441,13 @@ def _time_spine(value: Any) -> dict[str, Any] | None:
         return None
     return {"standard_granularity_column": value.get("standard_granularity_column"),
             "custom_granularities": list(value.get("custom_granularities") or [])}
+
+
+def _as_written(configs: list[dict[str, Any]]) -> dict[str, Any]:
+    """config() calls' values as written, later calls replacing keys (unrendered_config's view)."""
+    if len(configs) == 1:
+        return configs[0]
+    out: dict[str, Any] = {}
+    for cfg in configs:
+        replace_into(out, cfg)
+    return out

@@ -38,7 +38,7 @@ from mason.parse.yaml_fields import (
     _test_entries,
     _version_literal,
 )
-from mason.project.configs import merge_into
+from mason.project.configs import merge_into, settle_store_failures
 
 
 class GenericTestNodes(ParserBase):
@@ -155,6 +155,7 @@ class GenericTestNodes(ParserBase):
             merge_into(test_config, spec.config)
         config, call_dict = self._config("test", "data_tests", package, fqn, test_config, [])
         config["tags"] = list(dict.fromkeys([*(config.get("tags") or []), *tags]))
+        settle_store_failures(config)
         refs, srcs = _refs_in_kwargs(spec.args) if spec.args else ([], [])
         if target_ref is not None:
             refs = [*refs, target_ref]
@@ -165,6 +166,7 @@ class GenericTestNodes(ParserBase):
         if attach:
             owner_node = self._nodes_so_far.get(target_id) if self._nodes_so_far else None
             owner_group = owner_node.group if owner_node is not None else None
+        hashed_alias = short if short != full and not spec.user_name and "alias" not in spec.config else None
         if short != full and not spec.user_name and not config.get("alias"):
             config["alias"] = short
         test_tags = tuple(config.get("tags") or ())
@@ -176,14 +178,17 @@ class GenericTestNodes(ParserBase):
         return Node(
             unique_id=unique_id, resource_type="test", package_name=package, name=name,
             path=path, original_file_path=file.original_file_path, fqn=fqn,
-            raw_code=f"{{{{ {macro_call}(**_dbt_generic_test_kwargs) }}}}",
+            raw_code=f"{{{{ {macro_call}(**_dbt_generic_test_kwargs) }}}}" + _config_call(spec.config, hashed_alias),
             checksum="", config=config, database=database, schema=schema, alias=alias,
             refs=tuple(RefCall(n, p, _version_literal(v)) for n, p, v in refs),
             sources=tuple(srcs),
             depends_on_macros=((macro.unique_id, "macro.dbt.get_where_subquery")
                                if spec.args or macro.package_name != "dbt" else (macro.unique_id,)),
             description=spec.description, tags=test_tags, meta=dict(config.get("meta") or {}),
-            config_call_dict=call_dict, unrendered_config=self._unrendered("data_tests", package, fqn, test_config, {}),
+            config_call_dict=call_dict,
+            unrendered_config=self._unrendered("data_tests", package, fqn,
+                                               {**test_config, "alias": hashed_alias} if hashed_alias else test_config,
+                                               {}),
             test_metadata=TestMetadata(spec.name, kwargs, spec.namespace), column_name=column,
             group=owner_group,
             attached_node=target_id if attach else None, file_key_name=file_key, created_at=self.now,
@@ -219,3 +224,26 @@ class GenericTestNodes(ParserBase):
                                         {"name": name, "resource_type": "test", "package_name": package},
                                         line_offset=(_find_line(file.text, spec.name) or 1) - 1, test_kwargs=kwargs)
         return rec.configs
+
+
+# the order dbt writes a generic test's configs in its raw_code's config() call (others follow as written)
+_CONFIG_CALL_ORDER = ("severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc",
+                      "store_failures", "store_failures_as", "meta", "database", "schema", "alias")
+
+
+def _config_call(config: dict[str, Any], hashed_alias: str | None) -> str:
+    """The `{{ config(...) }}` dbt appends to a generic test's raw_code: the test entry's own configs, and
+    the alias it gives a test whose name it shortened with a hash ('' when there are none)."""
+    if not config and hashed_alias is None:
+        return ""
+    items = [(k, config[k]) for k in _CONFIG_CALL_ORDER if k in config]
+    items += [(k, v) for k, v in config.items() if k not in _CONFIG_CALL_ORDER]
+    if hashed_alias is not None:
+        items.append(("alias", hashed_alias))
+
+    def literal(value: Any) -> str:
+        if isinstance(value, str):
+            return '"' + value.replace('"', '\\"') + '"'
+        return str(value)
+
+    return "{{ config(" + ",".join(f"{k}={literal(v)}" for k, v in items) + ") }}"

@@ -66,19 +66,23 @@ def merge_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any
         key = normalize_key(str(raw_key))
         value = normalize_value(key, raw_value)
         if key in _APPEND_KEYS:
-            existing = base.get(key) or []
-            merged = list(existing)
-            for item in value or []:
-                if key == "tags" and item in merged:
-                    continue
-                merged.append(item)
-            base[key] = merged
+            # appended as dbt does, repeats kept (config.tags lists a tag twice when two layers give it;
+            # a node's `tags` field is the deduplicated list)
+            base[key] = [*(base.get(key) or ()), *(value or ())]
         elif key in _UPDATE_KEYS and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged_dict = dict(base[key])
             merged_dict.update(value)
             base[key] = merged_dict
         else:
             base[key] = value
+    return base
+
+
+def replace_into(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply `update` on top of `base` in place, each key replacing the one before (dbt's plain dict update
+    for unrendered_config: tags not appended, dicts not merged, values as written); returns base."""
+    for raw_key, value in update.items():  # values as written (a hook stays a string)
+        base[normalize_key(str(raw_key))] = value
     return base
 
 
@@ -136,6 +140,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 APPEND_KEYS = _APPEND_KEYS
+
+
+def settle_store_failures(config: dict[str, Any]) -> dict[str, Any]:
+    """A data test's store_failures and store_failures_as made to agree, as dbt 1.11 does at parse:
+    store_failures_as wins (`ephemeral` = not stored), else store_failures true -> `table`, false ->
+    `ephemeral`; neither set leaves both None (the --store-failures flag decides)."""
+    as_ = config.get("store_failures_as")
+    if as_ is not None:
+        config["store_failures"] = as_ != "ephemeral"
+    elif config.get("store_failures") is not None:
+        config["store_failures_as"] = "table" if config["store_failures"] else "ephemeral"
+    return config
 
 
 def default_config(resource_type: str) -> dict[str, Any]:
