@@ -38,6 +38,11 @@ def start() -> Any:
     # deep view chains of the generated project very differently with and without statistics), so every
     # tool meets the same statistics: the raw tables' (analyzed in the templates), none for what it builds
     server.execute("alter system set autovacuum = off")
+    # ... and without statistics PostgreSQL plans nested loops over the deep view chains that re-run a chain
+    # per outer row: two of the 1,000 models then take 70 s each on 500 rows, and the whole run 225 s of
+    # SQL where good plans take 1.6 s; a benchmark of tools must not be one of two pathological plans, so
+    # nested loops are off (for every tool and the floor alike)
+    server.execute("alter system set enable_nestloop = off")
     server.execute("select pg_reload_conf()")
     return server
 

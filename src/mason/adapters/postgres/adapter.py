@@ -70,6 +70,7 @@ class PostgresAdapter(QueryComments, CachedRelations):
         self._conn_lock = threading.Lock()
         self._schema_lock = threading.Lock()
         self.cache = RelationCache()
+        self._cache_trusted = True  # lookup_relation may answer from the cache (no DROP has run yet)
         self._make = relation_factory("postgres", quoting)
         first = self.connection  # connect now: a bad profile fails before any work starts
         self.server_version_num = int(first.info.server_version)
@@ -92,6 +93,8 @@ class PostgresAdapter(QueryComments, CachedRelations):
         return DatabaseError(error_text(exc))
 
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
+        if self._cache_trusted and sql.lstrip()[:4].lower() == "drop" and "__dbt_tmp" not in sql:
+            self._cache_trusted = False  # see lookup_relation
         conn = self.connection
         try:
             cur = conn.execute(self._with_comment(sql))
@@ -194,7 +197,12 @@ class PostgresAdapter(QueryComments, CachedRelations):
         return rels
 
     def lookup_relation(self, relation: Relation) -> Relation | None:
-        """The relation as the database has it now (not the cache, which a cascading drop can outdate)."""
+        """The relation as the database has it now. The cache (one listing per schema, kept up to date by
+        every build) answers until a DROP other than of a temporary relation has run through this adapter:
+        a replaced table's `drop ... cascade` (or a hook's drop) can take views the cache still lists, so
+        from then on each lookup asks the catalog (a round trip per model)."""
+        if self._cache_trusted:
+            return self.get_relation(relation.database, relation.schema or "", relation.identifier or "")
         _, table = self.execute(
             f"select relkind from pg_catalog.pg_class where oid = {self._regclass(relation)}", fetch=True)
         found = None
