@@ -482,9 +482,13 @@ class Runner:
                     skipped[other] = cause
 
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="Thread-worker")
+        # ready nodes queued beyond the workers, so a worker that finishes starts the next node at once
+        # instead of waiting for this thread to hear of it (0.6 ms a node, most of the gaps in a one-thread
+        # run on PostgreSQL); not with --fail-fast, which must not start anything after a failure
+        in_flight = threads if fail_fast else 2 * threads
         try:
             while ready or running:
-                while ready and len(running) < threads and not stop:
+                while ready and len(running) < in_flight and not stop:
                     entry = heapq.heappop(ready)
                     uid = entry[2]
                     if uid in skipped:

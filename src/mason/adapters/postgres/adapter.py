@@ -55,6 +55,10 @@ def column_from_pg_type(name: str, formatted: str) -> ColumnInfo:
     return ColumnInfo(name, formatted)
 
 
+# names of the temporary relations Mason drops (models' intermediates, seed stages): never a cached relation
+_TEMPORARY = ("__dbt_tmp", "mason_seed_stage_", "mason_seed_view_")
+
+
 class PostgresAdapter(QueryComments, CachedRelations):
     type = "postgres"
 
@@ -93,7 +97,7 @@ class PostgresAdapter(QueryComments, CachedRelations):
         return DatabaseError(error_text(exc))
 
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
-        if self._cache_trusted and sql.lstrip()[:4].lower() == "drop" and "__dbt_tmp" not in sql:
+        if self._cache_trusted and sql.lstrip()[:4].lower() == "drop" and not any(m in sql for m in _TEMPORARY):
             self._cache_trusted = False  # see lookup_relation
         conn = self.connection
         try:
