@@ -1009,8 +1009,11 @@ def main(argv: list[str] | None = None) -> int:
 
     server = None
     try:
+        if any(spec.warehouse == "postgres" for spec in plan):
+            print("[bench] starting the embedded PostgreSQL server ...", flush=True)
+            server = pg.start()  # stopped below whatever happens
         for spec, (ops, tools_for) in plan.items():
-            server = _run_block(spec, ops, tools_for, tools, args, cache, logs_root, data, server)
+            _run_block(spec, ops, tools_for, tools, args, cache, logs_root, data, server)
     finally:
         if server is not None:
             server.stop()
@@ -1021,8 +1024,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_block(spec: BlockSpec, ops: list[str], tools_for: tuple[str, ...], tools: dict, args, cache: Path,
-               logs_root: Path, data: dict, server):
-    """Measure one project of the plan; returns the PostgreSQL server (started on first need)."""
+               logs_root: Path, data: dict, server) -> None:
+    """Measure one project of the plan (`server`: the PostgreSQL server, for a PostgreSQL project)."""
     n, key = spec.n, spec.key
     print(f"[bench] {_project_label(key)}: generating project ...", flush=True)
     work = cache / "work" / key
@@ -1035,9 +1038,6 @@ def _run_block(spec: BlockSpec, ops: list[str], tools_for: tuple[str, ...], tool
     else:
         big = args.big_seed_rows if "seed_big" in ops else 0
         meta = generate.generate(project, n, seed=args.seed, big_seed_rows=big, warehouse=spec.warehouse)
-    if spec.warehouse == "postgres" and server is None:
-        print("[bench] starting the embedded PostgreSQL server ...", flush=True)
-        server = pg.start()
     logs = logs_root / key
     block: dict = {"project": meta, "project_kind": spec.project, "warehouse": spec.warehouse,
                    "ops": {op: {} for op in ops}, "notes": []}
@@ -1099,7 +1099,6 @@ def _run_block(spec: BlockSpec, ops: list[str], tools_for: tuple[str, ...], tool
     data["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
     data["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_report(data, args.out_dir)
-    return server
 
 
 def combine(paths: list[Path], out_dir: Path) -> int:
