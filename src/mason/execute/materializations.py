@@ -42,16 +42,13 @@ def _build(ctx: BuildContext, old: Relation | None, kind: str) -> AdapterRespons
     # tables whose foreign keys reference this one, set aside while it is replaced (DuckDB)
     detach = getattr(adapter, "detach_referencing", None) if ctx.referenced and old is not None else None
     restore = detach(target.incorporate(type=old.type), _execute(ctx)) if detach and old is not None else None
-    if old is None and not in_place:
-        # nothing to replace: created under its own name (atomic: one statement, or the caller's transaction),
-        # not under a temporary name renamed after (two statements and a round trip fewer per model)
-        for statement in ops.create_statements(adapter, ctx.node, kind, target, sql, contract=contract):
-            response, _ = ctx.execute(statement)
-        adapter.cache.add(target)
-    elif in_place:
+    if old is None or in_place:
+        # nothing to replace, or replaced in place: one statement under the relation's own name (atomic alone,
+        # or in the caller's transaction), not built under a temporary name and renamed
         if old is not None and old.type != kind:
             ctx.execute(f"drop {ops.ddl_kind(old.type)} if exists {target.render()} cascade")
-        for statement in ops.create_statements(adapter, ctx.node, kind, target, sql, replace=True, contract=contract):
+        for statement in ops.create_statements(adapter, ctx.node, kind, target, sql, replace=in_place,
+                                               contract=contract):
             response, _ = ctx.execute(statement)
     else:
         response = ops.swap_in(adapter, _execute(ctx), ctx.node, target, old, kind, sql, contract)
@@ -66,8 +63,8 @@ def _single(ctx: BuildContext, old: Relation | None, kind: str) -> bool:
     caps = ctx.adapter.capabilities
     in_place = caps.create_or_replace_view if kind == "view" else caps.create_or_replace_table
     extras = caps.grants and ctx.node.config.get("grants") or caps.indexes and ctx.node.config.get("indexes")
-    return bool((in_place and (old is None or old.type == kind) or old is None) and not extras
-                and ctx.contract is None and not ctx.referenced)
+    return bool((old is None or in_place and old.type == kind) and not extras and ctx.contract is None
+                and not ctx.referenced)
 
 
 def _adapter_builder(ctx: BuildContext, kind: str) -> Callable[[BuildContext], NodeOutcome] | None:

@@ -55,8 +55,8 @@ class Runner:
         self._fk_targets: frozenset[str] | None = None
         self.extra_total = 0  # no-op nodes reported after the plan's (exposures, saved queries)
         self._groups = {g.name: g for g in (getattr(self.manifest, "groups", None) or {}).values()}
-        # tests answered by a batch statement (test_batches.py): uid -> (row, query, compile s, execute s)
-        self._prefetched: dict[str, tuple[Any, str, float, float]] = {}
+        # tests answered by a batch statement (test_batches.py): uid -> its answer
+        self._prefetched: dict[str, test_batches.Answer] = {}
 
     def _jinja_log(self, message: str, info: bool) -> None:
         self.sink.jinja_log(scrub(message), info)
@@ -158,29 +158,23 @@ class Runner:
             # dbt leaves relation_name empty in run_results for seeds
             outcome = NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures)
             return outcome, t1 - t0, time.perf_counter() - t1, statements, None
-        compiled = self.compiler.compile_node(node)
+        # a test answered by a batch statement (test_batches.py) was compiled for it: not compiled again
+        batched = self._prefetched.pop(uid, None)
+        compiled = batched.compiled if batched is not None else self.compiler.compile_node(node)
         self.compiler.write(compiled)
         t1 = time.perf_counter()
         sql = compiled.compiled_code
-        batched = self._prefetched.pop(uid, None)
-        if batched is not None:  # answered by a batch statement: its row, its own query recorded
-            row, query, compile_s, exec_s = batched
-            record(query)
-            outcome = data_tests.verdict(node, row)
-            if outcome.status == "warn" and self._warn_is_error():
-                outcome = NodeOutcome("fail", outcome.message, outcome.response, outcome.failures)
-            self._write_run_sql(compiled.compiled_path, statements)
-            return (NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures, sql,
-                                compiled.relation_name, outcome.extra), t1 - t0 + compile_s,
-                    time.perf_counter() - t1 + exec_s, statements, compiled.compiled_path)
-        if node.resource_type == "test":
+        extra_compile_s = extra_execute_s = 0.0
+        if batched is not None:  # its row of the batch, its own query recorded
+            record(batched.query)
+            outcome = data_tests.verdict(node, batched.row)
+            extra_compile_s, extra_execute_s = batched.compile_s, batched.execute_s
+        elif node.resource_type == "test":
             audit = self.adapter.make_relation(node.database, node.schema, node.alias, "table")
             outcome = data_tests.run_test(
                 self.adapter, node, sql,
                 store_failures=data_tests.should_store_failures(node, self.session.flags.store_failures),
                 audit_relation=audit, record_sql=record)
-            if outcome.status == "warn" and self._warn_is_error():
-                outcome = NodeOutcome("fail", outcome.message, outcome.response, outcome.failures)
         elif node.resource_type == "snapshot":
             from mason.execute.snapshots import run_snapshot
 
@@ -191,10 +185,12 @@ class Runner:
             outcome = NodeOutcome("success", "OK")
         else:
             outcome = NodeOutcome("no-op", "NO-OP")
+        if node.resource_type == "test" and outcome.status == "warn" and self._warn_is_error():
+            outcome = NodeOutcome("fail", outcome.message, outcome.response, outcome.failures)
         self._write_run_sql(compiled.compiled_path, statements)
         return (NodeOutcome(outcome.status, outcome.message, outcome.response, outcome.failures, sql,
-                            compiled.relation_name, outcome.extra), t1 - t0, time.perf_counter() - t1, statements,
-                compiled.compiled_path)
+                            compiled.relation_name, outcome.extra), t1 - t0 + extra_compile_s,
+                time.perf_counter() - t1 + extra_execute_s, statements, compiled.compiled_path)
 
     def _check_source(self, uid: str, record: Callable[[str], None]) -> NodeOutcome:
         from mason.execute.source_contracts import check_source
@@ -402,7 +398,7 @@ class Runner:
         # a heap: the shallowest ready node first (then plan order); thousands can be ready at once
         ready = sorted((plan.depth[uid], index_of[uid], uid) for uid, n in remaining.items() if n == 0)
         running: dict[Future[Any], tuple[str, ...]] = {}
-        started: dict[str, str] = {}
+        started: set[str] = set()  # submitted to a worker (a unit test's error skips only siblings not started)
         fail_fast = bool(self.session.flags.fail_fast)
         stop = False
 
@@ -482,13 +478,9 @@ class Runner:
                     skipped[other] = cause
 
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="Thread-worker")
-        # ready nodes queued beyond the workers, so a worker that finishes starts the next node at once
-        # instead of waiting for this thread to hear of it (0.6 ms a node, most of the gaps in a one-thread
-        # run on PostgreSQL); not with --fail-fast, which must not start anything after a failure
-        in_flight = threads if fail_fast else 2 * threads
         try:
             while ready or running:
-                while ready and len(running) < in_flight and not stop:
+                while ready and len(running) < threads and not stop:
                     entry = heapq.heappop(ready)
                     uid = entry[2]
                     if uid in skipped:
@@ -506,8 +498,7 @@ class Runner:
                         while ready and len(batch) < test_batches.BATCH_SIZE and ready[0][2] not in skipped \
                                 and test_batches.batchable(self, self.manifest.nodes.get(ready[0][2])):
                             batch.append(heapq.heappop(ready)[2])
-                    for one in batch:
-                        started[one] = datetime.now(UTC).isoformat()
+                    started.update(batch)
                     running[pool.submit(work_batch, batch) if len(batch) > 1 else pool.submit(work, uid)] = tuple(batch)
                 if stop and not running:
                     break

@@ -12,7 +12,7 @@ the batch statement fails, nothing is kept and every test runs alone, reporting 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from mason.execute import data_tests
 from mason.nodes.nodes import Node
@@ -37,11 +37,21 @@ def batch_query(queries: list[str]) -> str:
         f"select {i} as mason_test_index, * from (\n{query}\n) as mason_test_{i}" for i, query in enumerate(queries))
 
 
-def prefetch(runner: Any, uids: list[str]) -> dict[str, tuple[Any, str, float, float]]:
-    """Run the tests `uids` as one statement: uid -> (first row or None, its query, seconds compiling,
-    its share of the statement's seconds). Empty when fewer than two tests compile or the statement
-    fails (each test then runs alone and reports its own error)."""
-    entries: list[tuple[str, str, float]] = []
+class Answer(NamedTuple):
+    """A test's share of a batch statement: its compiled node, its row (None: no row), its own query, the
+    seconds spent compiling it and its share of the statement's seconds."""
+
+    compiled: Any
+    row: Any
+    query: str
+    compile_s: float
+    execute_s: float
+
+
+def prefetch(runner: Any, uids: list[str]) -> dict[str, Answer]:
+    """Run the tests `uids` as one statement: uid -> its Answer. Empty when fewer than two tests compile
+    or the statement fails (each test then runs alone and reports its own error)."""
+    entries: list[tuple[str, Any, str, float]] = []
     for uid in uids:
         node = runner.manifest.nodes[uid]
         t0 = time.perf_counter()
@@ -50,17 +60,18 @@ def prefetch(runner: Any, uids: list[str]) -> dict[str, tuple[Any, str, float, f
             query = data_tests.test_query(node, compiled.compiled_code)
         except Exception:  # reported when the test runs alone
             continue
-        entries.append((uid, query, time.perf_counter() - t0))
+        entries.append((uid, compiled, query, time.perf_counter() - t0))
     if len(entries) < 2:
         return {}
     runner._set_query_comment(runner.manifest.nodes[entries[0][0]])
     t0 = time.perf_counter()
     try:
-        _, table = runner.adapter.execute(batch_query([q for _, q, _ in entries]), fetch=True)
+        _, table = runner.adapter.execute(batch_query([q for _, _, q, _ in entries]), fetch=True)
     except Exception:
         return {}
     share = (time.perf_counter() - t0) / len(entries)
     rows: dict[int, Any] = {}
     for row in table.rows if table is not None else ():
         rows.setdefault(int(row[0]), tuple(row[1:]))
-    return {uid: (rows.get(i), query, compile_s, share) for i, (uid, query, compile_s) in enumerate(entries)}
+    return {uid: Answer(compiled, rows.get(i), query, compile_s, share)
+            for i, (uid, compiled, query, compile_s) in enumerate(entries)}

@@ -97,7 +97,7 @@ class PostgresAdapter(QueryComments, CachedRelations):
         return DatabaseError(error_text(exc))
 
     def execute(self, sql: str, fetch: bool = False, limit: int | None = None) -> tuple[AdapterResponse, Table | None]:
-        if self._cache_trusted and sql.lstrip()[:4].lower() == "drop" and not any(m in sql for m in _TEMPORARY):
+        if self._cache_trusted and sql[:200].lstrip()[:4].lower() == "drop" and not any(m in sql for m in _TEMPORARY):
             self._cache_trusted = False  # see lookup_relation
         conn = self.connection
         try:
